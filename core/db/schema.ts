@@ -1,0 +1,285 @@
+// The PostgreSQL schema (drizzle): requests and their timeline, responses, bundles, records, reports, operators,
+// evidence, and the cursors and job states that let watchers and operators resume after a restart.
+//
+// Conventions:
+// - Hashes, addresses and request ids are lowercase 0x-hex `text`; CIDs are their string form.
+// - Wei amounts are `numeric(78, 0)` (uint256 fits; drizzle returns them as decimal strings, never floats).
+// - Block numbers and unix-second times are `bigint` read as JS numbers (they stay far below 2^53).
+// - No foreign keys between tables: rows arrive from independent chain watchers (a response can be seen before
+//   its request row is written, an event before either), so each table is keyed by the chain's own ids and
+//   writers upsert. Integrity comes from the chain, which is the source of truth these tables mirror.
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+const wei = (name: string) => numeric(name, { precision: 78, scale: 0 });
+const blockNumber = (name: string) => bigint(name, { mode: 'number' });
+
+export const REQUEST_STATUSES = ['requested', 'assigned', 'aggregating', 'fulfilled', 'expired', 'failed'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const requestStatus = pgEnum('request_status', REQUEST_STATUSES);
+
+export const VERIFICATION_STATUSES = ['pending', 'valid', 'invalid'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+export const verificationStatus = pgEnum('verification_status', VERIFICATION_STATUSES);
+
+/** Who wrote a timeline event: an operator (by its address), the aggregator, or the API. */
+export type EventSource = `0x${string}` | 'aggregator' | 'api' | (string & {});
+
+/** One oracle request, mirrored from `DataRequested` and updated as it moves through its life. */
+export const requests = pgTable(
+  'requests',
+  {
+    id: text('id').primaryKey(), // bytes32 request id, 0x-hex
+    consumer: text('consumer').notNull(),
+    specHash: text('spec_hash').notNull(),
+    specCid: text('spec_cid').notNull(),
+    /** The RequestSpec JSON once fetched from IPFS and checked against specHash; null until then. */
+    spec: jsonb('spec'),
+    quorum: integer('quorum').notNull(),
+    /** As the contract states it (unix seconds). */
+    deadline: bigint('deadline', { mode: 'number' }).notNull(),
+    fee: wei('fee').notNull(),
+    txHash: text('tx_hash'),
+    blockNumber: blockNumber('block_number'),
+    status: requestStatus('status').notNull().default('requested'),
+    merkleRoot: text('merkle_root'),
+    reportCid: text('report_cid'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    fulfilledAt: timestamp('fulfilled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('requests_status_idx').on(t.status),
+    index('requests_consumer_idx').on(t.consumer),
+    index('requests_created_at_idx').on(t.createdAt.desc(), t.id),
+    index('requests_spec_hash_idx').on(t.specHash),
+  ],
+);
+
+/** The (prover, notary) pairs drawn for a request: nobody picks their own notary. */
+export const assignments = pgTable(
+  'assignments',
+  {
+    requestId: text('request_id').notNull(),
+    prover: text('prover').notNull(),
+    notary: text('notary').notNull(),
+    /** Position in the drawn list, so the order the contract produced is kept. */
+    position: integer('position').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.prover] }),
+    // the notary's check "is this prover assigned to me for this request" and its own work list
+    index('assignments_notary_idx').on(t.notary, t.requestId),
+    index('assignments_prover_idx').on(t.prover),
+  ],
+);
+
+/** A request's timeline, append-only: what the API lists and streams as Server-Sent Events (id = event id). */
+export const requestEvents = pgTable(
+  'request_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    source: text('source').$type<EventSource>().notNull(),
+    stage: text('stage').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('request_events_request_idx').on(t.requestId, t.id)],
+);
+
+/** A `ResponseSubmitted`, and the aggregator's verdict on it once it has re-verified the bundle. */
+export const responses = pgTable(
+  'responses',
+  {
+    requestId: text('request_id').notNull(),
+    prover: text('prover').notNull(),
+    notary: text('notary').notNull(),
+    resultHash: text('result_hash').notNull(),
+    bundleCid: text('bundle_cid').notNull(),
+    txHash: text('tx_hash'),
+    blockNumber: blockNumber('block_number'),
+    verification: verificationStatus('verification').notNull().default('pending'),
+    /** A stable VeritasError code when invalid (BAD_SIGNATURE, BUNDLE_INVALID, …). */
+    invalidCode: text('invalid_code'),
+    invalidMessage: text('invalid_message'),
+    /** The extracted value after normalization, once verified: the input of the aggregation policy. */
+    value: jsonb('value'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.prover] }),
+    index('responses_verification_idx').on(t.verification),
+    index('responses_notary_idx').on(t.notary),
+    index('responses_prover_idx').on(t.prover),
+    index('responses_bundle_cid_idx').on(t.bundleCid),
+  ],
+);
+
+/** Provenance bundles as fetched from IPFS (a cache: IPFS holds the authoritative bytes under the CID). */
+export const bundles = pgTable(
+  'bundles',
+  {
+    cid: text('cid').primaryKey(),
+    requestId: text('request_id').notNull(),
+    prover: text('prover').notNull(),
+    content: jsonb('content').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('bundles_request_idx').on(t.requestId, t.prover)],
+);
+
+/** Dataset records of a fulfilled request, each with its Merkle proof against the on-chain root. */
+export const records = pgTable(
+  'records',
+  {
+    id: text('id').primaryKey(), // the leaf hash (0x-hex) or an index-based id chosen by the aggregator
+    requestId: text('request_id').notNull(),
+    index: integer('index').notNull(),
+    value: jsonb('value').notNull(),
+    leafHash: text('leaf_hash').notNull(),
+    /** Sibling hashes from leaf to root, 0x-hex. */
+    proof: jsonb('proof').$type<string[]>().notNull(),
+    /** Bundle CIDs, provers, notaries, server name, TLS time: everything needed to re-check the record. */
+    provenance: jsonb('provenance').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('records_request_index_idx').on(t.requestId, t.index),
+    index('records_leaf_hash_idx').on(t.leafHash),
+  ],
+);
+
+/** The aggregate report of a request: its Merkle root, the pinned report and the fulfilment transaction. */
+export const reports = pgTable('reports', {
+  requestId: text('request_id').primaryKey(),
+  reportCid: text('report_cid').notNull(),
+  merkleRoot: text('merkle_root').notNull(),
+  /** Policy, included/excluded responses and why (outliers, dissent, invalid). */
+  policyOutcome: jsonb('policy_outcome').notNull(),
+  recordCount: integer('record_count').notNull().default(0),
+  /** Null between pinning the report and the `fulfill` transaction: what a restarted aggregator resumes from. */
+  fulfillTxHash: text('fulfill_tx_hash'),
+  fulfillBlockNumber: blockNumber('fulfill_block_number'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Registered operators, mirrored from `OperatorRegistry`, with their track record for the API. */
+export const operators = pgTable(
+  'operators',
+  {
+    address: text('address').primaryKey(),
+    metadataUri: text('metadata_uri'),
+    notaryUrl: text('notary_url'),
+    bond: wei('bond').notNull().default('0'),
+    /** As the registry reports it (e.g. active, unbonding, slashed, exited). */
+    status: text('status').notNull().default('active'),
+    answered: integer('answered').notNull().default(0),
+    agreed: integer('agreed').notNull().default(0),
+    invalid: integer('invalid').notNull().default(0),
+    slashed: integer('slashed').notNull().default(0),
+    registeredBlock: blockNumber('registered_block'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('operators_status_idx').on(t.status)],
+);
+
+/** Slashing evidence found by the aggregator; txHash is null until submitted, so it is never submitted twice. */
+export const evidence = pgTable(
+  'evidence',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id').notNull(),
+    notary: text('notary').notNull(),
+    prover: text('prover').notNull(),
+    /** e.g. double_attestation, bad_notary_signature. */
+    kind: text('kind').notNull(),
+    detail: jsonb('detail').notNull(),
+    txHash: text('tx_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('evidence_subject_idx').on(t.requestId, t.notary, t.prover, t.kind),
+    index('evidence_notary_idx').on(t.notary),
+  ],
+);
+
+/** How far a chain watcher got (last block fully processed), so it resumes without missing or replaying logs. */
+export const chainCursors = pgTable('chain_cursors', {
+  name: text('name').primaryKey(), // e.g. `operator:0xabc…:DataRequested`, `aggregator:ResponseSubmitted`
+  lastBlock: bigint('last_block', { mode: 'number' }).notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** An operator's work on one request: its idempotency key, so a restart neither loses nor double-answers. */
+export const operatorJobs = pgTable(
+  'operator_jobs',
+  {
+    requestId: text('request_id').notNull(),
+    operator: text('operator').notNull(),
+    /** The pipeline stage reached (queued, notary_connected, …, responded, failed); owned by the operator. */
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastErrorCode: text('last_error_code'),
+    lastError: text('last_error'),
+    /** When a transient failure may be retried (backoff); null when not waiting. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }),
+    bundleCid: text('bundle_cid'),
+    txHash: text('tx_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.operator] }),
+    // the operator's "what is left to do" scan after a restart
+    index('operator_jobs_state_idx').on(t.operator, t.state, t.nextAttemptAt),
+  ],
+);
+
+// Row types: `XRow` is what a select returns, `NewXRow` what an insert takes.
+export type RequestRow = typeof requests.$inferSelect;
+export type NewRequestRow = typeof requests.$inferInsert;
+export type AssignmentRow = typeof assignments.$inferSelect;
+export type NewAssignmentRow = typeof assignments.$inferInsert;
+export type RequestEventRow = typeof requestEvents.$inferSelect;
+export type NewRequestEventRow = typeof requestEvents.$inferInsert;
+export type ResponseRow = typeof responses.$inferSelect;
+export type NewResponseRow = typeof responses.$inferInsert;
+export type BundleRow = typeof bundles.$inferSelect;
+export type NewBundleRow = typeof bundles.$inferInsert;
+export type RecordRow = typeof records.$inferSelect;
+export type NewRecordRow = typeof records.$inferInsert;
+export type ReportRow = typeof reports.$inferSelect;
+export type NewReportRow = typeof reports.$inferInsert;
+export type OperatorRow = typeof operators.$inferSelect;
+export type NewOperatorRow = typeof operators.$inferInsert;
+export type EvidenceRow = typeof evidence.$inferSelect;
+export type NewEvidenceRow = typeof evidence.$inferInsert;
+export type ChainCursorRow = typeof chainCursors.$inferSelect;
+export type NewChainCursorRow = typeof chainCursors.$inferInsert;
+export type OperatorJobRow = typeof operatorJobs.$inferSelect;
+export type NewOperatorJobRow = typeof operatorJobs.$inferInsert;
