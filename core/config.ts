@@ -1,0 +1,122 @@
+// Configuration: read once from the environment (plus defaults and CLI overrides), validated with zod at start.
+//
+// Nothing else in the code base reads `process.env`: the CLI calls `loadConfig(process.env)` and hands the typed
+// result down. A bad value fails at start with the variable's name and the reason.
+import path from 'node:path';
+import { z } from 'zod';
+import { VeritasError } from './errors.ts';
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x followed by 64 hex digits');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
+const port = z.coerce.number().int().min(0).max(65535);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+/** Each entry: environment variable → its schema. The variable name is the error's `field`. */
+const variables = {
+  VERITAS_DATA_DIR: z.string().min(1).default('.veritas'),
+  VERITAS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  VERITAS_RPC_URL: z.string().url().optional(),
+  VERITAS_HUB_ADDRESS: address.optional(),
+  VERITAS_REGISTRY_ADDRESS: address.optional(),
+  VERITAS_PRIVATE_KEY: hex32.optional(),
+  VERITAS_TRUST: z.enum(['webpki', 'devnet']).default('webpki'),
+  VERITAS_ACCEPT_DEVNET_PROOFS: bool.default(false),
+  VERITAS_IPFS_NETWORK: z.enum(['none', 'loopback', 'public']).default('loopback'),
+  VERITAS_IPFS_LISTEN: list.optional(),
+  VERITAS_IPFS_PEERS: list.optional(),
+  VERITAS_API_HOST: z.string().default('127.0.0.1'),
+  VERITAS_API_PORT: port.default(8080),
+  VERITAS_API_KEYS: list.optional(),
+  VERITAS_CORS_ORIGINS: list.default([]),
+  VERITAS_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(600),
+  VERITAS_NOTARY_HOST: z.string().default('127.0.0.1'),
+  VERITAS_NOTARY_PORT: port.default(0),
+  VERITAS_TLSN_THREADS: z.coerce.number().int().min(1).max(16).default(2),
+  VERITAS_MAX_SESSIONS: z.coerce.number().int().min(1).max(64).default(2),
+  VERITAS_SECRETS_FILE: z.string().optional(),
+} as const;
+
+const configSchema = z.object(variables);
+export type Env = z.infer<typeof configSchema>;
+
+export type Config = {
+  dataDir: string;
+  logLevel: Env['VERITAS_LOG_LEVEL'];
+  databaseUrl: string | undefined;
+  chain: {
+    rpcUrl: string | undefined;
+    hubAddress: `0x${string}` | undefined;
+    registryAddress: `0x${string}` | undefined;
+    privateKey: `0x${string}` | undefined;
+  };
+  /** `devnet` selects the locally generated trust anchor (patched wasm); never the default. */
+  trust: 'webpki' | 'devnet';
+  /** Whether verifiers accept bundles made under the devnet trust anchor. Production: false. */
+  acceptDevnetProofs: boolean;
+  ipfs: { network: 'none' | 'loopback' | 'public'; listen: string[] | undefined; peers: string[] | undefined };
+  api: { host: string; port: number; apiKeys: string[] | undefined; corsOrigins: string[]; rateLimitPerMin: number };
+  notary: { host: string; port: number };
+  tlsn: { threads: number; maxSessions: number };
+  secretsFile: string | undefined;
+};
+
+/**
+ * Validates `env` (normally `process.env`) and returns the typed configuration.
+ * Throws `VeritasError('CONFIG_INVALID')` naming the first bad variable and why; all problems are in `details`.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most twelve-factor tooling.
+  const present = Object.fromEntries(
+    Object.keys(variables).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ variable: String(i.path[0]), reason: i.message }));
+    const first = problems[0]!;
+    throw new VeritasError('CONFIG_INVALID', `${first.variable}: ${first.reason}`, {
+      field: first.variable,
+      details: { problems },
+    });
+  }
+  const e = parsed.data;
+  return {
+    dataDir: path.resolve(e.VERITAS_DATA_DIR),
+    logLevel: e.VERITAS_LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    chain: {
+      rpcUrl: e.VERITAS_RPC_URL,
+      hubAddress: e.VERITAS_HUB_ADDRESS as `0x${string}` | undefined,
+      registryAddress: e.VERITAS_REGISTRY_ADDRESS as `0x${string}` | undefined,
+      privateKey: e.VERITAS_PRIVATE_KEY as `0x${string}` | undefined,
+    },
+    trust: e.VERITAS_TRUST,
+    acceptDevnetProofs: e.VERITAS_ACCEPT_DEVNET_PROOFS,
+    ipfs: { network: e.VERITAS_IPFS_NETWORK, listen: e.VERITAS_IPFS_LISTEN, peers: e.VERITAS_IPFS_PEERS },
+    api: {
+      host: e.VERITAS_API_HOST,
+      port: e.VERITAS_API_PORT,
+      apiKeys: e.VERITAS_API_KEYS,
+      corsOrigins: e.VERITAS_CORS_ORIGINS,
+      rateLimitPerMin: e.VERITAS_RATE_LIMIT_PER_MIN,
+    },
+    notary: { host: e.VERITAS_NOTARY_HOST, port: e.VERITAS_NOTARY_PORT },
+    tlsn: { threads: e.VERITAS_TLSN_THREADS, maxSessions: e.VERITAS_MAX_SESSIONS },
+    secretsFile: e.VERITAS_SECRETS_FILE,
+  };
+}
+
+/** Requires a setting a command cannot run without, naming the variable that provides it. */
+export function required<T>(value: T | undefined, variable: keyof typeof variables, why: string): T {
+  if (value === undefined)
+    throw new VeritasError('CONFIG_INVALID', `${variable} is required ${why}`, { field: variable });
+  return value;
+}
+
+/** The documented variables, for `veritas config` and the README. */
+export const configVariables = Object.keys(variables) as (keyof typeof variables)[];

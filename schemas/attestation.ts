@@ -1,0 +1,41 @@
+// Attestation: the EIP-712 struct a notary signs over what its own Verifier authenticated (see ARCHITECTURE.md).
+import { z } from 'zod';
+import { Address, Hex32, HexBytes } from './common.ts';
+
+export const Attestation = z
+  .object({
+    requestId: Hex32,
+    prover: Address,
+    notary: Address,
+    /** keccak256 of the UTF-8 server name the Verifier authenticated (SNI + certificate). */
+    serverNameHash: Hex32,
+    /** Unix seconds of the TLS session, as reported by the Verifier's connection info. */
+    tlsTime: z.number().int().min(0).max(2 ** 53 - 1),
+    sentHash: Hex32,
+    recvHash: Hex32,
+    /** keccak256 of the RFC 8785 canonical JSON of the extracted value. */
+    resultHash: Hex32,
+  })
+  .strict();
+export type Attestation = z.infer<typeof Attestation>;
+
+/** An attestation with the notary's 65-byte ECDSA signature over its EIP-712 digest. */
+export const SignedAttestation = z.object({ attestation: Attestation, signature: HexBytes }).strict();
+export type SignedAttestation = z.infer<typeof SignedAttestation>;
+
+/** The EIP-712 type, shared by the notary (signs), the aggregator and `veritas verify` (recover) and OracleHub. */
+export const ATTESTATION_TYPES = {
+  Attestation: [
+    { name: 'requestId', type: 'bytes32' },
+    { name: 'prover', type: 'address' },
+    { name: 'notary', type: 'address' },
+    { name: 'serverNameHash', type: 'bytes32' },
+    { name: 'tlsTime', type: 'uint64' },
+    { name: 'sentHash', type: 'bytes32' },
+    { name: 'recvHash', type: 'bytes32' },
+    { name: 'resultHash', type: 'bytes32' },
+  ],
+} as const;
+
+export const attestationDomain = (chainId: number, verifyingContract: `0x${string}`) =>
+  ({ name: 'Veritas', version: '1', chainId, verifyingContract }) as const;

@@ -1,0 +1,96 @@
+// The revealed transcript and THE encoding of its hash (sentHash / recvHash of the attestation).
+//
+// Encoding, fixed for every party (notary, aggregator, verify CLI, contracts if ever needed):
+//   transcriptHash = keccak256(abi.encode(bytes data, uint64[2][] ranges))
+// where `data` is the whole direction of the transcript with every byte outside `ranges` set to 0x00, and `ranges`
+// are the revealed half-open [start, end) byte ranges, sorted, non-overlapping, non-adjacent (merged), within data.
+// abi.encode was chosen over a home-made framing because Solidity can reproduce it byte for byte.
+// Test vectors: schemas/vectors/transcript-hash.json (checked by test/schemas/transcript.test.ts).
+import { z } from 'zod';
+import { encodeAbiParameters, keccak256, type Hex } from 'viem';
+import { VeritasError } from '../core/errors.ts';
+import { Base64, Range } from './common.ts';
+
+export type { Range };
+
+/** Sorts and merges ranges (touching ranges become one) — the canonical form hashed and stored. */
+export function normalizeRanges(ranges: readonly Range[]): Range[] {
+  const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+  const out: Range[] = [];
+  for (const r of sorted) {
+    const last = out.at(-1);
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ start: r.start, end: r.end });
+  }
+  return out;
+}
+
+/** Checks `ranges` are canonical and within `length`; throws naming `field`. */
+export function assertCanonicalRanges(ranges: readonly Range[], length: number, field: string): void {
+  ranges.forEach((r, i) => {
+    if (!(Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.end > r.start))
+      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] is not a non-empty range`, { field: `${field}[${i}]` });
+    if (r.end > length)
+      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] ends past the transcript (${length} bytes)`, { field: `${field}[${i}]` });
+    const prev = ranges[i - 1];
+    if (prev && r.start <= prev.end)
+      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] overlaps or touches the previous range (not merged)`, { field: `${field}[${i}]` });
+  });
+}
+
+/** A copy of `data` with every byte outside `ranges` zeroed. */
+export function redact(data: Uint8Array, ranges: readonly Range[]): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (const r of ranges) out.set(data.subarray(r.start, Math.min(r.end, data.length)), r.start);
+  return out;
+}
+
+/** True when every byte outside `ranges` is zero (what a redacted transcript must look like). */
+export function isRedacted(data: Uint8Array, ranges: readonly Range[]): boolean {
+  let cursor = 0;
+  for (const r of [...ranges, { start: data.length, end: data.length + 1 }]) {
+    for (let i = cursor; i < Math.min(r.start, data.length); i++) if (data[i] !== 0) return false;
+    cursor = r.end;
+  }
+  return true;
+}
+
+/** THE transcript hash. Redacts first, so a caller cannot hash hidden bytes by mistake. */
+export function transcriptHash(data: Uint8Array, ranges: readonly Range[]): Hex {
+  const canonical = normalizeRanges(ranges);
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: 'bytes' }, { type: 'uint64[2][]' }],
+      [toHex(redact(data, canonical)), canonical.map((r) => [BigInt(r.start), BigInt(r.end)] as const)],
+    ),
+  );
+}
+
+const toHex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
+
+/** Both directions of a revealed transcript as carried in a bundle (bytes base64, unrevealed bytes zeroed). */
+export const RevealedTranscript = z
+  .object({
+    sent: Base64,
+    recv: Base64,
+    sentRanges: z.array(Range).max(4096),
+    recvRanges: z.array(Range).max(4096),
+  })
+  .strict();
+export type RevealedTranscript = z.infer<typeof RevealedTranscript>;
+
+export type TranscriptBytes = { sent: Uint8Array; recv: Uint8Array; sentRanges: Range[]; recvRanges: Range[] };
+
+export const encodeTranscript = (t: TranscriptBytes): RevealedTranscript => ({
+  sent: Buffer.from(redact(t.sent, t.sentRanges)).toString('base64'),
+  recv: Buffer.from(redact(t.recv, t.recvRanges)).toString('base64'),
+  sentRanges: normalizeRanges(t.sentRanges),
+  recvRanges: normalizeRanges(t.recvRanges),
+});
+
+export const decodeTranscript = (t: RevealedTranscript): TranscriptBytes => ({
+  sent: new Uint8Array(Buffer.from(t.sent, 'base64')),
+  recv: new Uint8Array(Buffer.from(t.recv, 'base64')),
+  sentRanges: t.sentRanges,
+  recvRanges: t.recvRanges,
+});

@@ -1,0 +1,108 @@
+// Validation of untrusted JSON: published documents (Ajv2020 against the generated JSON Schema, then zod for the
+// refinements JSON Schema cannot express), consumer-supplied result schemas, and complete request specs.
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { JSONPath } from 'jsonpath-plus';
+import { VeritasError } from '../core/errors.ts';
+import { parseWith } from './common.ts';
+import { jsonSchemaOf, published, type PublishedName } from './json-schemas.ts';
+import { RequestSpec } from './spec.ts';
+import type { z } from 'zod';
+
+// ajv-formats is CommonJS with `exports.default`; under Node's ESM interop the default import is the exports object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+
+const newAjv = (): Ajv2020 => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+  addFormats(ajv);
+  return ajv;
+};
+
+// One compiled validator per published document, built on first use.
+const documentAjv = newAjv();
+const documentValidators = new Map<PublishedName, ValidateFunction>();
+
+/** `/transcript/sent` → `transcript.sent`, `/headers/0/name` → `headers[0].name`. */
+export function ajvField(e: ErrorObject): string {
+  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (e.keyword === 'required') parts.push(String((e.params as { missingProperty: string }).missingProperty));
+  if (e.keyword === 'additionalProperties') parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
+  if (parts.length === 0) return '$';
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function ajvError(code: 'BUNDLE_INVALID' | 'SCHEMA_INVALID' | 'RESULT_SCHEMA_MISMATCH', what: string, errors: ErrorObject[]) {
+  const problems = errors.map((e) => ({ field: ajvField(e), reason: e.message ?? e.keyword }));
+  const first = problems[0]!;
+  return new VeritasError(code, `${what}: ${first.field}: ${first.reason}`, { field: first.field, details: { problems } });
+}
+
+/**
+ * Validates an untrusted published document (e.g. a bundle fetched from IPFS) against its published JSON Schema,
+ * then parses it with zod. Failures are `SCHEMA_INVALID` (or `code`) naming the field.
+ */
+export function validateDocument<N extends PublishedName>(
+  name: N,
+  json: unknown,
+  code: 'BUNDLE_INVALID' | 'SCHEMA_INVALID' = 'SCHEMA_INVALID',
+): z.infer<(typeof published)[N]> {
+  let validate = documentValidators.get(name);
+  if (!validate) {
+    validate = documentAjv.compile(jsonSchemaOf(name));
+    documentValidators.set(name, validate);
+  }
+  if (!validate(json)) throw ajvError(code, name, validate.errors ?? []);
+  return parseWith(published[name], json, name, code === 'BUNDLE_INVALID' ? 'SCHEMA_INVALID' : code) as z.infer<(typeof published)[N]>;
+}
+
+/** A compiled consumer result schema: throws RESULT_SCHEMA_MISMATCH naming the offending part of the value. */
+export type ResultValidator = (value: unknown) => void;
+
+/** Compiles a consumer-supplied JSON Schema (draft 2020-12). A schema that does not compile is SCHEMA_INVALID. */
+export function compileResultSchema(schema: Record<string, unknown>, field = 'resultSchema'): ResultValidator {
+  const ajv = newAjv();
+  let validate: ValidateFunction;
+  try {
+    if (!ajv.validateSchema(schema)) {
+      // Errors are about the schema document itself: name them from the spec's point of view.
+      const e = (ajv.errors ?? [])[0];
+      const inner = e ? ajvField(e) : '$';
+      const at = inner === '$' ? field : `${field}.${inner}`;
+      throw new VeritasError('SCHEMA_INVALID', `${at}: ${e?.message ?? 'invalid JSON Schema'}`, { field: at });
+    }
+    validate = ajv.compile(schema);
+  } catch (e) {
+    if (e instanceof VeritasError) throw e;
+    throw new VeritasError('SCHEMA_INVALID', `${field}: ${(e as Error).message}`, { field, cause: e });
+  }
+  return (value) => {
+    if (!validate(value)) {
+      const err = ajvError('RESULT_SCHEMA_MISMATCH', 'extracted value', validate.errors ?? []);
+      throw new VeritasError('RESULT_SCHEMA_MISMATCH', err.message, { field: err.field, details: err.details });
+    }
+  };
+}
+
+/**
+ * Fully validates a request spec: structure (zod), the result schema compiles (Ajv2020), the regex compiles,
+ * the JSONPath parses. Returns the spec with defaults applied. Errors are INPUT_INVALID / SCHEMA_INVALID with the field.
+ */
+export function validateSpec(input: unknown): RequestSpec {
+  const spec = parseWith(RequestSpec, input, 'spec', 'INPUT_INVALID');
+  compileResultSchema(spec.resultSchema);
+  if ('regex' in spec.extract) {
+    try {
+      new RegExp(spec.extract.regex, spec.extract.flags);
+    } catch (e) {
+      throw new VeritasError('INPUT_INVALID', `spec: extract.regex: ${(e as Error).message}`, { field: 'extract.regex' });
+    }
+  } else {
+    try {
+      JSONPath.toPathArray(spec.extract.jsonPath);
+      JSONPath({ path: spec.extract.jsonPath, json: {}, wrap: true, eval: false });
+    } catch (e) {
+      throw new VeritasError('INPUT_INVALID', `spec: extract.jsonPath: ${(e as Error).message}`, { field: 'extract.jsonPath' });
+    }
+  }
+  return spec;
+}

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { keccak256, encodeAbiParameters, concat, type Hex } from 'viem';
+import { buildRecordTree, verifyRecordProof, type RecordLeaf } from '../../core/merkle.ts';
+import { hashJson } from '../../core/canonical.ts';
+
+const requestId = `0x${'ab'.repeat(32)}` as Hex;
+const leaves: RecordLeaf[] = Array.from({ length: 7 }, (_, index) => ({ requestId, index, recordHash: hashJson({ index }) }));
+
+// OpenZeppelin MerkleProof.verify, re-implemented from its definition: sorted-pair keccak up the tree.
+function processProof(leaf: Hex, proof: Hex[]): Hex {
+  return proof.reduce<Hex>((acc, sib) => (BigInt(acc) < BigInt(sib) ? keccak256(concat([acc, sib])) : keccak256(concat([sib, acc]))), leaf);
+}
+
+test('every record proof verifies against the root; a changed record does not', () => {
+  const tree = buildRecordTree(leaves);
+  for (const leaf of leaves) {
+    const proof = tree.proof(leaf.index);
+    assert.ok(verifyRecordProof(tree.root, leaf, proof));
+    assert.equal(processProof(tree.leafHash(leaf.index), proof), tree.root);
+    assert.ok(!verifyRecordProof(tree.root, { ...leaf, recordHash: hashJson({ index: leaf.index, edited: true }) }, proof));
+    assert.ok(!verifyRecordProof(tree.root, { ...leaf, index: leaf.index + 100 }, proof));
+  }
+});
+
+test('leaf is the double-hashed abi.encode(requestId, index, recordHash)', () => {
+  const tree = buildRecordTree(leaves);
+  const l = leaves[3]!;
+  const inner = keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }], [l.requestId, 3n, l.recordHash]));
+  assert.equal(tree.leafHash(3), keccak256(inner));
+});
+
+test('a single-record tree has the leaf as root and an empty proof', () => {
+  const tree = buildRecordTree([leaves[0]!]);
+  assert.deepEqual(tree.proof(0), []);
+  assert.equal(tree.root, tree.leafHash(0));
+});
