@@ -1,0 +1,107 @@
+// One TLSNotary party (prover or verifier) in its own child process: receives a job over IPC, reports stages, exits.
+//
+// A process per session because wasm memory is never returned (finished workers' stacks leak, 4 GiB cap):
+// exiting is the only reliable way to give it back.
+import type { VeritasError } from '../../core/errors.ts';
+import type { PartyMessage, PartyStats, ProverJob, ProverOutput, Stage, VerifierJob } from './protocol.ts';
+import { socketCloses, workerOptions } from './shim.mjs';
+import { planReveal, toVerifiedTranscript, type VerifiedTranscript, type WasmPartialTranscript } from './transcript.ts';
+import { loadTlsn, type TlsnModule } from './wasm.ts';
+
+const stats: PartyStats = { marks: { start: Date.now() }, peakRssBytes: 0 };
+const send = (m: PartyMessage): Promise<void> =>
+  new Promise((resolve) => (process.send ? process.send(m, undefined, undefined, () => resolve()) : resolve()));
+const stage = (s: Stage) => {
+  stats.marks[s] = Date.now();
+  return send({ type: 'stage', stage: s, at: stats.marks[s] });
+};
+
+async function init(job: ProverJob | VerifierJob): Promise<TlsnModule> {
+  Object.assign(workerOptions, job.tuning.workerResourceLimits ? { resourceLimits: job.tuning.workerResourceLimits } : {});
+  const tlsn = await loadTlsn({ wasmPath: job.wasmPath, threads: job.tuning.threads ?? 2, logLevel: job.tuning.logLevel ?? 'Warn' });
+  await stage('initialized');
+  return tlsn;
+}
+
+const bytes = (s: string): number[] => [...Buffer.from(s, 'utf8')];
+
+async function prove(job: ProverJob): Promise<ProverOutput> {
+  const tlsn = await init(job);
+  const prover = new tlsn.Prover({
+    server_name: job.serverName,
+    max_sent_data: job.limits.maxSentBytes,
+    max_recv_data: job.limits.maxRecvBytes,
+    max_sent_records: undefined,
+    max_recv_data_online: undefined,
+    max_recv_records_online: undefined,
+    defer_decryption_from_start: undefined,
+    network: job.tuning.network ?? 'Bandwidth',
+    client_auth: undefined,
+  });
+  await prover.setup(job.relayUrl);
+  await stage('setup');
+  // The request line is sent as given and the wasm adds no Host: set it, and ask the server to close so the
+  // response ends with the connection.
+  const headers = new Map<string, number[]>();
+  const has = (n: string) => job.request.headers.some((h) => h.name.toLowerCase() === n);
+  if (!has('host')) headers.set('Host', bytes(job.serverName));
+  if (!has('connection')) headers.set('Connection', bytes('close'));
+  for (const h of job.request.headers) headers.set(h.name, bytes(h.value));
+  const response = await prover.send_request(job.proxyUrl, {
+    uri: `https://${job.serverName}${job.request.path}`,
+    method: job.request.method,
+    headers,
+    body: job.request.body as never,
+  });
+  await stage('request-sent');
+  const t = prover.transcript();
+  const sent = Uint8Array.from(t.sent);
+  const recv = Uint8Array.from(t.recv);
+  const secrets = job.request.headers.filter((h) => h.secret);
+  const plan = planReveal(sent, recv, {
+    secretHeaders: secrets.map((h) => h.name),
+    secretValues: secrets.map((h) => Buffer.from(h.value, 'utf8')).filter((v) => v.length >= 4),
+    bodySecret: job.request.bodySecret ?? false,
+  });
+  await prover.reveal({ sent: plan.sent, recv: plan.recv, server_identity: true });
+  await stage('revealed');
+  return { status: response.status, sent, recv, sentRevealed: plan.sent, recvRevealed: plan.recv };
+}
+
+async function verify(job: VerifierJob): Promise<VerifiedTranscript> {
+  const tlsn = await init(job);
+  const verifier = new tlsn.Verifier({
+    max_sent_data: job.limits.maxSentBytes,
+    max_recv_data: job.limits.maxRecvBytes,
+    max_sent_records: undefined,
+    max_recv_records_online: undefined,
+  });
+  await verifier.connect(job.relayUrl);
+  // verify() must be running before the prover's first frames arrive (else the session can hang): start it,
+  // then announce readiness so the prover may begin its setup.
+  const running = verifier.verify();
+  await stage('connected');
+  const output = await running;
+  const transcript = toVerifiedTranscript({ ...output, transcript: output.transcript as WasmPartialTranscript | undefined });
+  await stage('verified');
+  return transcript;
+}
+
+const message = (e: unknown): string =>
+  e instanceof Error ? e.message : typeof e === 'string' ? e : (() => { try { return JSON.stringify(e); } catch { return String(e); } })();
+
+process.once('message', (job: ProverJob | VerifierJob) => {
+  void (async () => {
+    try {
+      const output = job.role === 'prover' ? await prove(job) : await verify(job);
+      stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+      await send({ type: 'result', output, stats });
+    } catch (e) {
+      stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+      const code = (e as VeritasError | undefined)?.code;
+      await send({ type: 'failure', message: message(e), ...(code ? { code } : {}), closes: socketCloses, stats });
+    }
+    // The wasm's worker threads keep the process alive: leaving is the teardown.
+    process.exit(0);
+  })();
+});

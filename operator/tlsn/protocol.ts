@@ -1,0 +1,73 @@
+// The messages between a session (parent) and its party child process, and the shared session types.
+import type { ErrorCode } from '../../core/errors.ts';
+import type { SocketClose } from './shim.mjs';
+import type { Range, VerifiedTranscript } from './transcript.ts';
+import type { WasmLogLevel } from './wasm.ts';
+
+export type ProverStage = 'initialized' | 'setup' | 'request-sent' | 'revealed';
+export type VerifierStage = 'initialized' | 'connected' | 'verified';
+export type Stage = ProverStage | VerifierStage;
+
+export type Limits = { maxSentBytes: number; maxRecvBytes: number };
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type RequestHeader = { name: string; value: string; secret?: boolean };
+export type ProveRequest = {
+  method: HttpMethod;
+  /** Path and query, e.g. "/v1/price?symbol=VRT". */
+  path: string;
+  headers: RequestHeader[];
+  /** A JSON body (the wasm serializes it). */
+  body?: unknown;
+  /** Keep the body out of the revealed ranges. */
+  bodySecret?: boolean;
+};
+
+/** Tuning of one party's wasm runtime. */
+export type PartyTuning = {
+  /** initialize()'s thread_count (default 2: more does not help on 2 cores and costs memory). */
+  threads?: number;
+  network?: 'Bandwidth' | 'Latency';
+  logLevel?: WasmLogLevel;
+  /** resourceLimits of every wasm worker thread (their JS heaps are nearly empty; the wasm memory is shared). */
+  workerResourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number; stackSizeMb?: number };
+  /** Extra Node/V8 flags for the party process. */
+  execArgv?: string[];
+};
+
+export type ProverJob = {
+  role: 'prover';
+  serverName: string;
+  request: ProveRequest;
+  limits: Limits;
+  relayUrl: string;
+  proxyUrl: string;
+  wasmPath?: string | undefined;
+  tuning: PartyTuning;
+};
+
+export type VerifierJob = {
+  role: 'verifier';
+  limits: Limits;
+  relayUrl: string;
+  wasmPath?: string | undefined;
+  tuning: PartyTuning;
+};
+
+export type ProverOutput = {
+  status: number;
+  sent: Uint8Array;
+  recv: Uint8Array;
+  sentRevealed: Range[];
+  recvRevealed: Range[];
+};
+
+export type PartyStats = {
+  /** Epoch ms at which each stage was reached; `start` is when the child began. */
+  marks: Partial<Record<Stage | 'start', number>>;
+  peakRssBytes: number;
+};
+
+export type PartyMessage =
+  | { type: 'stage'; stage: Stage; at: number }
+  | { type: 'result'; output: ProverOutput | VerifiedTranscript; stats: PartyStats }
+  | { type: 'failure'; message: string; code?: ErrorCode; closes: SocketClose[]; stats: PartyStats };

@@ -1,0 +1,190 @@
+// MPC-TLS sessions: prove() and verify() each run one party in a child process, with stage timeouts and teardown.
+//
+// Ordering rule hidden here: the verifier must be connected with verify() running before the prover's setup
+// starts. verify() calls `onReady` at exactly that point; whoever hosts the verifier (the notary service) tells
+// the prover to go only then. The prover's side has no way to check this itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { VeritasError } from '../../core/errors.ts';
+import { componentLogger, type Logger } from '../../core/log.ts';
+import { classifyFailure } from './failure.ts';
+import type {
+  Limits, PartyMessage, PartyStats, PartyTuning, ProveRequest, ProverJob, ProverOutput, ProverStage, Stage, VerifierJob, VerifierStage,
+} from './protocol.ts';
+import { createLimiter, type Limiter } from './limiter.ts';
+import type { Range, VerifiedTranscript } from './transcript.ts';
+
+export type { Limits, PartyStats, PartyTuning, ProveRequest, ProverStage, VerifierStage, Stage } from './protocol.ts';
+
+const PARTY = fileURLToPath(new URL('./party.ts', import.meta.url));
+
+let defaultLimiter: Limiter = createLimiter(2);
+/** Caps concurrent party processes in this process (each can take ~1 GiB and both cores). */
+export function setMaxConcurrentSessions(max: number): void {
+  defaultLimiter = createLimiter(max);
+}
+
+export type ProgressInfo = { at: number; elapsedMs: number };
+
+type Common = {
+  limits: Limits;
+  relayUrl: string;
+  /** The wasm to run; the package's (web PKI roots) unless the devnet trust anchor is configured. */
+  wasmPath?: string | undefined;
+  /** Budget of each stage (queue, init, setup, request, reveal/verify), ms. */
+  timeoutMs: number;
+  tuning?: PartyTuning;
+  limiter?: Limiter;
+  log?: Logger;
+  signal?: AbortSignal;
+  onStats?: (stats: PartyStats) => void;
+};
+
+export type ProveOptions = Common & {
+  serverName: string;
+  request: ProveRequest;
+  /** ws→TCP proxy URL for this server (see proxy.ts `proxyUrl`). */
+  proxyUrl: string;
+  onProgress?: (stage: ProverStage, info: ProgressInfo) => void;
+};
+
+export type ProveTimings = {
+  initMs: number;
+  setupMs: number;
+  requestMs: number;
+  revealMs: number;
+  totalMs: number;
+};
+
+export type ProveResult = {
+  status: number;
+  sent: Uint8Array;
+  recv: Uint8Array;
+  sentRevealed: Range[];
+  recvRevealed: Range[];
+  timings: ProveTimings;
+};
+
+export type VerifyOptions = Common & {
+  /** Called once the verifier is connected and verifying: the prover may start now. */
+  onReady?: () => void;
+  onProgress?: (stage: VerifierStage, info: ProgressInfo) => void;
+};
+
+type PartyRun<T> = { output: T; stats: PartyStats };
+
+/** Runs one party to completion; the child is always gone when this settles. */
+async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: (stage: Stage, at: number) => void): Promise<PartyRun<T>> {
+  const log = opts.log ?? componentLogger('tlsn-session', { role: job.role });
+  const limiter = opts.limiter ?? defaultLimiter;
+  const release = await limiter.acquire({ timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+  let child: ChildProcess | undefined;
+  try {
+    child = spawn(process.execPath, [...(job.tuning.execArgv ?? []), PARTY], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    const c = child;
+    return await new Promise<PartyRun<T>>((resolve, reject) => {
+      let current: Stage | 'start' = 'start';
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => settle(() => reject(new VeritasError('TIMEOUT',
+          `${job.role}: no progress after stage "${current}" within ${opts.timeoutMs} ms`, { details: { role: job.role, stage: current }, transient: true }))), opts.timeoutMs);
+      };
+      const onAbort = () => settle(() => reject(new VeritasError('TIMEOUT', `${job.role}: aborted`, { cause: opts.signal?.reason })));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      arm();
+      const forward = (stream: NodeJS.ReadableStream | null, level: 'debug' | 'warn') =>
+        stream?.on('data', (d: Buffer) => {
+          for (const line of d.toString('utf8').split('\n')) if (line.trim()) log[level]({ role: job.role }, line);
+        });
+      forward(c.stdout, 'debug');
+      forward(c.stderr, 'warn');
+      c.on('message', (m: PartyMessage) => {
+        if (m.type === 'stage') {
+          current = m.stage;
+          arm();
+          onStage(m.stage, m.at);
+        } else if (m.type === 'result') {
+          settle(() => resolve({ output: m.output as T, stats: m.stats }));
+        } else {
+          opts.onStats?.(m.stats);
+          settle(() => reject(classifyFailure(job.role, m.message, m.closes, m.code)));
+        }
+      });
+      c.on('error', (e) => settle(() => reject(new VeritasError('TLSN_FAILED', `${job.role}: cannot start party process: ${e.message}`, { cause: e }))));
+      // 'close' (not 'exit'): by then every IPC message the child sent has been delivered.
+      c.on('close', (code, signal) => settle(() => reject(new VeritasError('TLSN_FAILED',
+        `${job.role}: party process exited (${signal ?? code}) during stage after "${current}"`, { details: { role: job.role, code, signal } }))));
+      c.send(job);
+    });
+  } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const c = child;
+      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill('SIGKILL');
+      await exited;
+    }
+    release();
+  }
+}
+
+const span = (marks: PartyStats['marks'], from: Stage | 'start', to: Stage): number =>
+  (marks[to] ?? 0) && (marks[from] ?? 0) ? (marks[to] as number) - (marks[from] as number) : 0;
+
+/** Proves one HTTPS request under MPC-TLS and reveals all but the secrets. Start it only after the verifier is ready. */
+export async function prove(options: ProveOptions): Promise<ProveResult> {
+  const started = Date.now();
+  const job: ProverJob = {
+    role: 'prover',
+    serverName: options.serverName,
+    request: options.request,
+    limits: options.limits,
+    relayUrl: options.relayUrl,
+    proxyUrl: options.proxyUrl,
+    wasmPath: options.wasmPath,
+    tuning: options.tuning ?? {},
+  };
+  const { output, stats } = await runParty<ProverOutput>(job, options, (stage, at) =>
+    options.onProgress?.(stage as ProverStage, { at, elapsedMs: at - started }));
+  options.onStats?.(stats);
+  const m = stats.marks;
+  return {
+    ...output,
+    timings: {
+      initMs: span(m, 'start', 'initialized'),
+      setupMs: span(m, 'initialized', 'setup'),
+      requestMs: span(m, 'setup', 'request-sent'),
+      revealMs: span(m, 'request-sent', 'revealed'),
+      totalMs: Date.now() - started,
+    },
+  };
+}
+
+/** Runs the verifier side and returns what it authenticated (unrevealed bytes zero). */
+export async function verify(options: VerifyOptions): Promise<VerifiedTranscript> {
+  const started = Date.now();
+  const job: VerifierJob = {
+    role: 'verifier',
+    limits: options.limits,
+    relayUrl: options.relayUrl,
+    wasmPath: options.wasmPath,
+    tuning: options.tuning ?? {},
+  };
+  const { output, stats } = await runParty<VerifiedTranscript>(job, options, (stage, at) => {
+    options.onProgress?.(stage as VerifierStage, { at, elapsedMs: at - started });
+    if (stage === 'connected') options.onReady?.();
+  });
+  options.onStats?.(stats);
+  return output;
+}

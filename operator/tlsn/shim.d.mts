@@ -1,0 +1,9 @@
+// Types of shim.mjs (kept in JavaScript so worker threads skip TypeScript stripping).
+import type { ResourceLimits } from 'node:worker_threads';
+
+export type SocketClose = { url: string; code: number; reason: string };
+/** Close codes/reasons seen on WebSockets in this thread (read by the party to classify wasm errors). */
+export declare const socketCloses: SocketClose[];
+/** Options applied to every worker thread the wasm spawns. */
+export declare const workerOptions: { resourceLimits?: ResourceLimits };
+export declare function installShim(): void;

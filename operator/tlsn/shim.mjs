@@ -1,0 +1,117 @@
+// Browser globals for tlsn-wasm's wasm-bindgen *web* target under Node: `self`, Worker over worker_threads,
+// worker-side message events / postMessage / close, the worker's wasm re-load answered from memory, and a
+// WebSocket that remembers why a peer closed it (the proxy states refusals in its close reason).
+//
+// Installed in the party's main thread AND, through worker-boot.mjs, in every worker thread the wasm spawns.
+// Plain JavaScript on purpose (types in shim.d.mts): ~40 worker threads load it per session, and a .ts file
+// would make each of them load Node's TypeScript stripper (~15 MB per thread). No heavy imports either.
+import { Worker as NodeWorker, isMainThread, parentPort } from 'node:worker_threads';
+
+/** @type {Array<{url: string, code: number, reason: string}>} */
+export const socketCloses = [];
+
+/** Options applied to every worker thread the wasm spawns (set by the party before initialize()). */
+export const workerOptions = /** @type {{resourceLimits?: import('node:worker_threads').ResourceLimits}} */ ({});
+
+const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+
+/** The web Worker API over worker_threads: every thread first runs worker-boot.mjs (this shim), then the target. */
+class WebWorker extends EventTarget {
+  onmessage = null;
+  onerror = null;
+  #w;
+
+  constructor(url, opts = {}) {
+    super();
+    const href = url instanceof URL ? url.href : String(url);
+    this.#w = new NodeWorker(BOOT, {
+      workerData: { url: href, workerOptions },
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(workerOptions.resourceLimits ? { resourceLimits: workerOptions.resourceLimits } : {}),
+    });
+    this.#w.on('message', (data) => {
+      const ev = new MessageEvent('message', { data });
+      this.dispatchEvent(ev);
+      this.onmessage?.(ev);
+    });
+    this.#w.on('error', (err) => {
+      // A crashed wasm worker leaves the session stuck: report loudly; the session's stage timeout ends it.
+      process.stderr.write(`[tlsn worker error] ${opts.name ?? href}: ${String(err?.stack ?? err)}\n`);
+      const ev = Object.assign(new Event('error'), { error: err });
+      this.dispatchEvent(ev);
+      this.onerror?.(ev);
+    });
+  }
+
+  postMessage(data, transfer) {
+    this.#w.postMessage(data, transfer);
+  }
+
+  terminate() {
+    return this.#w.terminate();
+  }
+}
+
+/** Node 22's WebSocket, recording close codes so a refusal by the proxy can be told apart from a crash. */
+const NativeWebSocket = globalThis.WebSocket;
+class ObservedWebSocket extends NativeWebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    const u = String(url);
+    this.addEventListener('close', (e) => socketCloses.push({ url: u, code: e.code, reason: e.reason }));
+  }
+}
+
+let installed = false;
+
+export function installShim() {
+  if (installed) return;
+  installed = true;
+  const g = globalThis;
+  g.Worker = WebWorker;
+  g.WebSocket = ObservedWebSocket;
+  // spawn.js (imported by tlsn_wasm.js at top level, hence also in the main thread) calls
+  // self.addEventListener('message', …) when loaded.
+  g.self = globalThis;
+  if (isMainThread || !parentPort) {
+    if (typeof g.addEventListener !== 'function') {
+      g.addEventListener = () => {};
+      g.removeEventListener = () => {};
+    }
+    return;
+  }
+  const port = parentPort;
+  const listeners = new Set();
+  let attached = false;
+  let receivedModule = null;
+  g.addEventListener = (type, fn) => {
+    if (type !== 'message') return;
+    listeners.add(fn);
+    if (attached) return;
+    attached = true;
+    port.on('message', (data) => {
+      // Keep the compiled module the parent sends: the fetch below hands it back.
+      if (data && typeof data.type === 'string' && data.type.startsWith('web_spawn_start_') && Array.isArray(data.data)
+        && data.data[0] instanceof WebAssembly.Module) receivedModule = data.data[0];
+      const ev = { data };
+      for (const l of [...listeners]) l(ev);
+    });
+  };
+  g.removeEventListener = (_type, fn) => listeners.delete(fn);
+  // spawn.js calls pkg.default({module, memory}), but this wasm-bindgen version only reads `module_or_path`,
+  // so each worker falls back to fetch(new URL('tlsn_wasm_bg.wasm', import.meta.url)), which Node's fetch
+  // refuses for file: URLs. Answering with the Module from the message also guarantees every thread runs the
+  // very same (possibly patched) module, whatever file sits next to tlsn_wasm.js.
+  const realFetch = globalThis.fetch;
+  g.fetch = async (input, init) => {
+    const href = input instanceof URL ? input.href : typeof input === 'string' ? input : '';
+    if (href.startsWith('file:') && href.endsWith('.wasm') && receivedModule) return receivedModule;
+    return realFetch(input, init);
+  };
+  g.postMessage = (data, transfer) => port.postMessage(data, transfer);
+  // spawn.js calls close() when the worker's job returns.
+  g.close = () => {
+    port.close();
+    process.exit(0);
+  };
+}
