@@ -1,0 +1,73 @@
+// Proof-of-sampling assignment, the TypeScript twin of OracleHub.computeAssignment: same inputs, same committee.
+//
+// See the Solidity comment for the algorithm: a partial Fisher–Yates shuffle driven by
+// keccak256(abi.encode(seed, 0, i)) picks the provers, then keccak256(abi.encode(seed, 1, i)) picks, for prover i,
+// one of the n - 1 other operators as its notary.
+import { type Address, encodeAbiParameters, type Hex, hexToBigInt, isAddressEqual, keccak256 } from 'viem';
+import { VeritasError } from '../errors.ts';
+
+export type Assignment = { provers: Address[]; notaries: Address[] };
+
+const draw = (seed: Hex, tag: 0n | 1n, i: number): bigint =>
+  hexToBigInt(
+    keccak256(
+      encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }, { type: 'uint256' }], [seed, tag, BigInt(i)]),
+    ),
+  );
+
+export function computeAssignment(seed: Hex, operators: readonly Address[], quorum: number): Assignment {
+  const n = operators.length;
+  if (!Number.isInteger(quorum) || quorum < 1 || quorum > 255) {
+    throw new VeritasError('INPUT_INVALID', `quorum must be an integer from 1 to 255, got ${quorum}`, { field: 'quorum' });
+  }
+  if (n < 2) {
+    throw new VeritasError('INPUT_INVALID', `assignment needs at least 2 active operators, got ${n}`, {
+      field: 'operators',
+    });
+  }
+  if (quorum > n) {
+    throw new VeritasError('INPUT_INVALID', `quorum ${quorum} exceeds the ${n} active operators`, { field: 'quorum' });
+  }
+  const pool = [...operators];
+  const provers: Address[] = [];
+  for (let i = 0; i < quorum; i++) {
+    const j = i + Number(draw(seed, 0n, i) % BigInt(n - i));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    provers.push(pool[i]!);
+  }
+  const notaries = provers.map((_, i) => {
+    const k = Number(draw(seed, 1n, i) % BigInt(n - 1));
+    return pool[k < i ? k : k + 1]!;
+  });
+  return { provers, notaries };
+}
+
+/** seed = keccak256(abi.encode(prevrandao, requestId)); prevrandao is the request block's `mixHash`. */
+export const assignmentSeed = (prevrandao: Hex | bigint, requestId: Hex): Hex =>
+  keccak256(
+    encodeAbiParameters(
+      [{ type: 'uint256' }, { type: 'bytes32' }],
+      [typeof prevrandao === 'bigint' ? prevrandao : hexToBigInt(prevrandao), requestId],
+    ),
+  );
+
+/** requestId = keccak256(abi.encode(chainId, hub, nonce, consumer, specHash)), as OracleHub.request derives it. */
+export const computeRequestId = (p: {
+  chainId: number | bigint;
+  hub: Address;
+  nonce: bigint;
+  consumer: Address;
+  specHash: Hex;
+}): Hex =>
+  keccak256(
+    encodeAbiParameters(
+      [{ type: 'uint256' }, { type: 'address' }, { type: 'uint256' }, { type: 'address' }, { type: 'bytes32' }],
+      [BigInt(p.chainId), p.hub, p.nonce, p.consumer, p.specHash],
+    ),
+  );
+
+/** The notary assigned to `prover`, or undefined when it is not one of the committee's provers. */
+export function notaryOf(assignment: Assignment, prover: Address): Address | undefined {
+  const i = assignment.provers.findIndex((p) => isAddressEqual(p, prover));
+  return i < 0 ? undefined : assignment.notaries[i];
+}

@@ -1,0 +1,192 @@
+// Shared set-up for the contract tests: an anvil, clients per dev account, a deployed Veritas, registered operators.
+import assert from 'node:assert/strict';
+import { type Address, type Hex, keccak256, parseEther, stringToBytes } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { type Anvil, startAnvil } from '../../core/chain/anvil.ts';
+import {
+  type AttestationDomain,
+  attestationDomain,
+  type ContractAttestation,
+  signAttestation,
+} from '../../core/chain/attestation.ts';
+import {
+  createVeritasPublicClient,
+  createVeritasTestClient,
+  createVeritasWalletClient,
+  type VeritasPublicClient,
+  type VeritasTestClient,
+  type VeritasWalletClient,
+} from '../../core/chain/clients.ts';
+import {
+  deployVeritas,
+  type DeployVeritasOptions,
+  operatorRegistryAbi,
+  oracleHubAbi,
+  revertErrorName,
+  type VeritasDeployment,
+} from '../../core/chain/contracts.ts';
+
+export type Chain = {
+  anvil: Anvil;
+  publicClient: VeritasPublicClient;
+  testClient: VeritasTestClient;
+  /** wallet client per dev account: [0] deployer, [1] aggregator, [2] consumer, [3] reporter, [4…] operators */
+  wallets: VeritasWalletClient[];
+  keyOf: Map<Address, Hex>;
+};
+
+export async function startChain(accounts = 20): Promise<Chain> {
+  const anvil = await startAnvil({ accounts });
+  const publicClient = createVeritasPublicClient(anvil.rpcUrl, anvil.chainId, { pollingIntervalMs: 50 });
+  const testClient = createVeritasTestClient(anvil.rpcUrl, anvil.chainId);
+  const wallets = anvil.accounts.map((k) =>
+    createVeritasWalletClient(anvil.rpcUrl, anvil.chainId, k, { pollingIntervalMs: 50 }),
+  );
+  const keyOf = new Map(anvil.accounts.map((k) => [privateKeyToAccount(k).address, k] as const));
+  return { anvil, publicClient, testClient, wallets, keyOf };
+}
+
+export type Veritas = VeritasDeployment & {
+  chain: Chain;
+  deployer: VeritasWalletClient;
+  aggregator: VeritasWalletClient;
+  consumer: VeritasWalletClient;
+  reporter: VeritasWalletClient;
+  operators: VeritasWalletClient[];
+  domain: AttestationDomain;
+  minBond: bigint;
+};
+
+/** Deploys the contracts and registers `operatorCount` operators with the minimum bond. */
+export async function deployFixture(
+  chain: Chain,
+  options: DeployVeritasOptions & { operatorCount?: number } = {},
+): Promise<Veritas> {
+  const [deployer, aggregator, consumer, reporter, ...rest] = chain.wallets;
+  const minBond = options.minBond ?? parseEther('1');
+  const deployment = await deployVeritas(deployer!, chain.publicClient, {
+    unbondDelay: 3600,
+    ...options,
+    minBond,
+    aggregator: aggregator!.account.address,
+  });
+  const operators = rest.slice(0, options.operatorCount ?? 4);
+  for (const op of operators) {
+    await send(chain, op, {
+      address: deployment.registry,
+      abi: operatorRegistryAbi,
+      functionName: 'register',
+      args: [`ws://127.0.0.1:7047/${op.account.address}`],
+      value: minBond,
+    });
+  }
+  return {
+    ...deployment,
+    chain,
+    deployer: deployer!,
+    aggregator: aggregator!,
+    consumer: consumer!,
+    reporter: reporter!,
+    operators,
+    domain: attestationDomain(chain.anvil.chainId, deployment.hub),
+    minBond,
+  };
+}
+
+/** Sends a contract write and waits for a successful receipt (throws the decoded revert otherwise). */
+export async function send(
+  chain: Chain,
+  wallet: VeritasWalletClient,
+  // viem's parameter types are generic per ABI; the tests pass typed ABIs and let the call site check arguments
+  request: { address: Address; abi: readonly unknown[]; functionName: string; args?: readonly unknown[]; value?: bigint; gas?: bigint },
+) {
+  const hash = await wallet.writeContract(request as Parameters<VeritasWalletClient['writeContract']>[0]);
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success', `${request.functionName} reverted`);
+  return receipt;
+}
+
+/** Asserts the promise rejects with the named custom error. */
+export async function expectRevert(promise: Promise<unknown>, errorName: string): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => {
+    assert.equal(revertErrorName(e), errorName, `expected ${errorName}, got: ${(e as Error).message.split('\n')[0]}`);
+    return true;
+  });
+}
+
+export const specHashOf = (s: string): Hex => keccak256(stringToBytes(s));
+
+/** Sends a request from `wallet` and returns its id, seed and assignment as stored on-chain. */
+export async function makeRequest(
+  v: Veritas,
+  p: { quorum: number; fee?: bigint; ttl?: number; wallet?: VeritasWalletClient; spec?: string },
+) {
+  const wallet = p.wallet ?? v.consumer;
+  const block = await v.chain.publicClient.getBlock();
+  const deadline = block.timestamp + BigInt(p.ttl ?? 600);
+  const receipt = await send(v.chain, wallet, {
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'request',
+    args: [specHashOf(p.spec ?? 'spec'), 'bafyspec', p.quorum, deadline],
+    value: p.fee ?? parseEther('0.3'),
+  });
+  const [event] = await v.chain.publicClient.getContractEvents({
+    address: v.hub,
+    abi: oracleHubAbi,
+    eventName: 'DataRequested',
+    fromBlock: receipt.blockNumber,
+    toBlock: receipt.blockNumber,
+  });
+  assert.ok(event);
+  const requestId = event.args.requestId!;
+  const [provers, notaries] = await v.chain.publicClient.readContract({
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'assignment',
+    args: [requestId],
+  });
+  return { requestId, seed: event.args.seed!, deadline, receipt, provers: [...provers], notaries: [...notaries] };
+}
+
+export const walletOf = (v: Veritas, address: Address): VeritasWalletClient => {
+  const w = v.chain.wallets.find((x) => x.account.address === address);
+  assert.ok(w, `no wallet for ${address}`);
+  return w;
+};
+
+export function attestationFor(requestId: Hex, prover: Address, notary: Address, result = 'result'): ContractAttestation {
+  return {
+    requestId,
+    prover,
+    notary,
+    serverNameHash: keccak256(stringToBytes('api.example.test')),
+    tlsTime: 1_700_000_000n,
+    sentHash: keccak256(stringToBytes('sent')),
+    recvHash: keccak256(stringToBytes(`recv:${result}`)),
+    resultHash: keccak256(stringToBytes(result)),
+  };
+}
+
+export async function signAs(v: Veritas, signer: Address, att: ContractAttestation): Promise<Hex> {
+  const key = v.chain.keyOf.get(signer);
+  assert.ok(key, `no key for ${signer}`);
+  return signAttestation(privateKeyToAccount(key), v.domain, att);
+}
+
+/** The assigned prover i responds with an attestation signed by its notary. */
+export async function respond(v: Veritas, requestId: Hex, prover: Address, notary: Address, result = 'result') {
+  const att = attestationFor(requestId, prover, notary, result);
+  const sig = await signAs(v, notary, att);
+  return send(v.chain, walletOf(v, prover), {
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'respond',
+    args: [requestId, att.resultHash, `bafybundle-${prover}`, att, sig],
+  });
+}
+
+export async function timeTravel(chain: Chain, seconds: number): Promise<void> {
+  await chain.testClient.increaseTime({ seconds });
+  await chain.testClient.mine({ blocks: 1 });
+}
