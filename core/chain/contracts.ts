@@ -8,6 +8,7 @@ import {
   getContract,
   type Hex,
   parseEther,
+  parseEventLogs,
 } from 'viem';
 import {
   exampleConsumerAbi,
@@ -108,6 +109,67 @@ export async function deployVeritas(
 export async function deployExampleConsumer(clients: Clients, hub: Address): Promise<Address> {
   return (await deployAndWait(clients, { abi: exampleConsumerAbi, bytecode: exampleConsumerBytecode, args: [hub] }))
     .address;
+}
+
+export type RequestDataParameters = {
+  specHash: Hex;
+  specCid: string;
+  quorum: number;
+  /** unix seconds; responses are accepted up to and including this time */
+  deadline: bigint;
+  /** wei escrowed as the fee */
+  fee: bigint;
+};
+
+export type RequestDataResult = {
+  requestId: Hex;
+  seed: Hex;
+  provers: Address[];
+  notaries: Address[];
+  blockNumber: bigint;
+  transactionHash: Hex;
+};
+
+/**
+ * Sends OracleHub.request and returns the id and committee from its events. The request's gas depends slightly on
+ * the block's randomness (the sampled committee takes different branches), so an estimate made against one block
+ * can fall a few hundred gas short in the next: send with a 20% margin.
+ */
+export async function requestData(
+  { walletClient, publicClient }: Clients,
+  hub: Address,
+  p: RequestDataParameters,
+): Promise<RequestDataResult> {
+  const call = {
+    address: hub,
+    abi: oracleHubAbi,
+    functionName: 'request',
+    args: [p.specHash, p.specCid, p.quorum, p.deadline],
+    value: p.fee,
+    account: walletClient.account,
+  } as const;
+  const gas = await publicClient.estimateContractGas(call);
+  const transactionHash = await walletClient.writeContract({ ...call, gas: (gas * 12n) / 10n });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  if (receipt.status !== 'success') {
+    throw new VeritasError('CHAIN_ERROR', `request transaction reverted (tx ${transactionHash})`, {
+      details: { transactionHash },
+    });
+  }
+  const events = parseEventLogs({ abi: oracleHubAbi, logs: receipt.logs });
+  const requested = events.find((e) => e.eventName === 'DataRequested');
+  const assigned = events.find((e) => e.eventName === 'Assigned');
+  if (requested?.eventName !== 'DataRequested' || assigned?.eventName !== 'Assigned') {
+    throw new VeritasError('CHAIN_ERROR', `no DataRequested event in tx ${transactionHash}`);
+  }
+  return {
+    requestId: requested.args.requestId,
+    seed: requested.args.seed,
+    provers: [...assigned.args.provers],
+    notaries: [...assigned.args.notaries],
+    blockNumber: receipt.blockNumber,
+    transactionHash,
+  };
 }
 
 type ReadClients = { publicClient: VeritasPublicClient; walletClient?: VeritasWalletClient };

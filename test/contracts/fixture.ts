@@ -22,6 +22,7 @@ import {
   type DeployVeritasOptions,
   operatorRegistryAbi,
   oracleHubAbi,
+  requestData,
   revertErrorName,
   type VeritasDeployment,
 } from '../../core/chain/contracts.ts';
@@ -124,29 +125,23 @@ export async function makeRequest(
   const wallet = p.wallet ?? v.consumer;
   const block = await v.chain.publicClient.getBlock();
   const deadline = block.timestamp + BigInt(p.ttl ?? 600);
-  const receipt = await send(v.chain, wallet, {
-    address: v.hub,
-    abi: oracleHubAbi,
-    functionName: 'request',
-    args: [specHashOf(p.spec ?? 'spec'), 'bafyspec', p.quorum, deadline],
-    value: p.fee ?? parseEther('0.3'),
+  const r = await requestData({ walletClient: wallet, publicClient: v.chain.publicClient }, v.hub, {
+    specHash: specHashOf(p.spec ?? 'spec'),
+    specCid: 'bafyspec',
+    quorum: p.quorum,
+    deadline,
+    fee: p.fee ?? parseEther('0.3'),
   });
-  const [event] = await v.chain.publicClient.getContractEvents({
-    address: v.hub,
-    abi: oracleHubAbi,
-    eventName: 'DataRequested',
-    fromBlock: receipt.blockNumber,
-    toBlock: receipt.blockNumber,
-  });
-  assert.ok(event);
-  const requestId = event.args.requestId!;
+  const receipt = await v.chain.publicClient.getTransactionReceipt({ hash: r.transactionHash });
   const [provers, notaries] = await v.chain.publicClient.readContract({
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'assignment',
-    args: [requestId],
+    args: [r.requestId],
   });
-  return { requestId, seed: event.args.seed!, deadline, receipt, provers: [...provers], notaries: [...notaries] };
+  assert.deepEqual([[...provers], [...notaries]], [r.provers, r.notaries], 'stored assignment = Assigned event');
+  const { requestId, seed } = r;
+  return { requestId, seed, deadline, receipt, provers: [...provers], notaries: [...notaries] };
 }
 
 export const walletOf = (v: Veritas, address: Address): VeritasWalletClient => {
