@@ -21,11 +21,15 @@ export type ErrorCode =
   | 'TLSN_FAILED'
   // protocol
   | 'NOT_ASSIGNED'
+  | 'DEADLINE_PASSED'
   | 'BAD_SIGNATURE'
   | 'EXTRACTION_FAILED'
   | 'RESULT_SCHEMA_MISMATCH'
   | 'BUNDLE_INVALID'
   | 'TRUST_MODE_REFUSED'
+  | 'REQUEST_MISMATCH'
+  | 'TRANSCRIPT_MISMATCH'
+  | 'VALUE_MISMATCH'
   // infrastructure
   | 'CHAIN_ERROR'
   | 'IPFS_ERROR'

@@ -1,0 +1,125 @@
+// One operator: its notary service (Verifier), its fetcher (Prover) with its SSRF-guarded proxy, and its job loop.
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { parseEther, type Hex, type PrivateKeyAccount } from 'viem';
+import type { ChainClients } from '../core/chain/clients.ts';
+import { operatorRegistryAbi } from '../core/chain/contracts.ts';
+import type { Database } from '../core/db/client.ts';
+import { requestEvents } from '../core/db/schema.ts';
+import type { IpfsNode } from '../core/ipfs.ts';
+import type { Logger } from '../core/log.ts';
+import { encodeOperatorMetadata } from '../core/operator-metadata.ts';
+import type { SsrfPolicy } from '../core/ssrf.ts';
+import type { TrustMode } from '../schemas/bundle.ts';
+import type { OperatorContext } from './context.ts';
+import { registryOf } from './context.ts';
+import type { FetchStage } from './fetcher.ts';
+import { startJobs, type JobsOptions } from './jobs.ts';
+import { startNotaryService } from './notary.ts';
+import type { SecretStore } from './secrets.ts';
+import { createFileStore } from './store.ts';
+import { startProxy } from './tlsn/proxy.ts';
+import type { PartyTuning } from './tlsn/session.ts';
+
+export { STAGES, type FetchStage } from './fetcher.ts';
+
+export type OperatorOptions = {
+  account: PrivateKeyAccount;
+  chain: ChainClients & { chainId: number; hub: `0x${string}`; registry: `0x${string}` };
+  db: Database;
+  ipfs: IpfsNode;
+  /** This operator's own directory: attestations it signed, sessions it finished. */
+  dataDir: string;
+  trust: TrustMode;
+  wasmPath: string | undefined;
+  tuning?: PartyTuning;
+  notary: { host: string; port: number; publicUrl?: string };
+  ssrf: SsrfPolicy;
+  secrets: SecretStore;
+  sessionTimeoutMs?: number;
+  jobs?: Partial<JobsOptions>;
+  log: Logger;
+};
+
+export type StageEvent = { requestId: Hex; operator: Hex; stage: FetchStage | 'retrying' | 'failed'; detail?: Record<string, unknown> };
+
+export type Operator = {
+  address: Hex;
+  notaryUrl: string;
+  /** Every stage of every request at this operator, as it happens (also written to request_events). */
+  events: EventEmitter<{ stage: [StageEvent] }>;
+  /** Registers in OperatorRegistry with `bond` unless already active, advertising the notary and IPFS addresses. */
+  register(bond?: bigint, name?: string): Promise<void>;
+  poke(): void;
+  stop(): Promise<void>;
+};
+
+export async function startOperator(o: OperatorOptions): Promise<Operator> {
+  const address = o.account.address.toLowerCase() as Hex;
+  const log = o.log.child({ operator: address });
+  const ctx: OperatorContext = {
+    account: o.account,
+    chainId: o.chain.chainId,
+    hub: o.chain.hub,
+    registry: o.chain.registry,
+    publicClient: o.chain.publicClient,
+    walletClient: o.chain.walletClient,
+    ipfs: o.ipfs,
+    db: o.db,
+    wasmPath: o.wasmPath,
+    trust: o.trust,
+    tuning: o.tuning,
+    log,
+  };
+  const sessionTimeoutMs = o.sessionTimeoutMs ?? 120_000;
+  const events = new EventEmitter<{ stage: [StageEvent] }>();
+  const onStage = async (requestId: Hex, stage: StageEvent['stage'], detail?: Record<string, unknown>) => {
+    await o.db.insert(requestEvents).values({ requestId, source: address, stage, detail: detail ?? null });
+    events.emit('stage', { requestId, operator: address, stage, ...(detail ? { detail } : {}) });
+    log.info({ requestId, stage, ...detail }, `stage ${stage}`);
+  };
+
+  const notary = await startNotaryService(ctx, {
+    ...o.notary,
+    attestations: createFileStore(path.join(o.dataDir, 'attestations')),
+    sessionTimeoutMs,
+  });
+  const proxy = await startProxy({ host: '127.0.0.1', policy: o.ssrf });
+  const jobs = startJobs(
+    ctx,
+    { secrets: o.secrets, sessions: createFileStore(path.join(o.dataDir, 'sessions')), proxyBaseUrl: proxy.url, sessionTimeoutMs, onStage },
+    {
+      fromBlock: o.jobs?.fromBlock ?? 0n,
+      pollIntervalMs: o.jobs?.pollIntervalMs ?? 1_000,
+      concurrency: o.jobs?.concurrency ?? 2,
+      maxAttempts: o.jobs?.maxAttempts ?? 4,
+      backoffBaseMs: o.jobs?.backoffBaseMs ?? 2_000,
+    },
+  );
+  log.info({ notaryUrl: notary.url, proxy: proxy.url }, 'operator started');
+
+  return {
+    address,
+    notaryUrl: notary.url,
+    events,
+    async register(bond = parseEther('1'), name?: string) {
+      if (await registryOf(ctx).read.isActive([o.account.address])) return;
+      const metadataURI = encodeOperatorMetadata({ notaryUrl: notary.url, ipfs: o.ipfs.multiaddrs, ...(name ? { name } : {}) });
+      const hash = await o.chain.walletClient.writeContract({
+        address: o.chain.registry,
+        abi: operatorRegistryAbi,
+        functionName: 'register',
+        args: [metadataURI],
+        value: bond,
+      });
+      await o.chain.publicClient.waitForTransactionReceipt({ hash });
+      log.info({ bond: bond.toString() }, 'registered in OperatorRegistry');
+    },
+    poke: () => jobs.poke(),
+    async stop() {
+      await jobs.stop();
+      await proxy.close();
+      await notary.close();
+    },
+  };
+}

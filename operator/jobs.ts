@@ -1,0 +1,148 @@
+// The operator's work loop: finds requests assigned to it on-chain, keeps them as durable jobs in PostgreSQL, and
+// runs them with bounded concurrency, backoff for transient failures and none for permanent ones.
+//
+// No missed events across restarts: the `Assigned` scan resumes from the last block recorded in chain_cursors,
+// and the job rows and the cursor move in one transaction. No double answers: a job is terminal once responded,
+// and `answerRequest` checks the chain before answering anyway.
+import { and, asc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
+import type { Hex } from 'viem';
+import { oracleHubAbi } from '../core/chain/contracts.ts';
+import { chainCursors, operatorJobs } from '../core/db/schema.ts';
+import { toVeritasError, type ErrorCode } from '../core/errors.ts';
+import { requestLogger } from '../core/log.ts';
+import type { OperatorContext } from './context.ts';
+import { answerRequest, type FetcherDeps } from './fetcher.ts';
+
+export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
+
+/** Failures worth retrying; everything else (bad spec, SSRF, certificate, schema, …) is final. */
+const TRANSIENT: readonly ErrorCode[] = ['CHAIN_ERROR', 'IPFS_ERROR', 'TIMEOUT', 'PEER_DISCONNECTED', 'SERVER_UNREACHABLE', 'INTERNAL', 'DB_ERROR'];
+
+export type JobsOptions = {
+  fromBlock: bigint;
+  pollIntervalMs: number;
+  concurrency: number;
+  maxAttempts: number;
+  /** Backoff after the n-th failed attempt: base·2^(n-1), capped. */
+  backoffBaseMs: number;
+};
+
+export type JobRunner = {
+  /** Scans the chain and starts due jobs now instead of at the next tick. */
+  poke(): void;
+  stop(): Promise<void>;
+};
+
+export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'>, options: JobsOptions): JobRunner {
+  const me = ctx.account.address.toLowerCase() as Hex;
+  const cursorName = `operator:${me}:Assigned`;
+  const log = ctx.log.child({ component: 'operator-jobs' });
+  const running = new Map<string, Promise<void>>();
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
+  let stopped = false;
+
+  async function scan(): Promise<void> {
+    const [cursor] = await ctx.db.select().from(chainCursors).where(eq(chainCursors.name, cursorName));
+    let from = cursor ? BigInt(cursor.lastBlock) + 1n : options.fromBlock;
+    const head = await ctx.publicClient.getBlockNumber();
+    while (from <= head) {
+      const to = from + 4_999n < head ? from + 4_999n : head;
+      const logs = await ctx.publicClient.getContractEvents({ address: ctx.hub, abi: oracleHubAbi, eventName: 'Assigned', fromBlock: from, toBlock: to });
+      const mine = logs.filter((l) => l.args.provers?.some((p) => p.toLowerCase() === me)).map((l) => l.args.requestId as Hex);
+      const inserted = await ctx.db.transaction(async (tx) => {
+        const rows = mine.length
+          ? await tx.insert(operatorJobs).values(mine.map((requestId) => ({ requestId, operator: me, state: 'queued' })))
+              .onConflictDoNothing().returning({ requestId: operatorJobs.requestId })
+          : [];
+        await tx.insert(chainCursors).values({ name: cursorName, lastBlock: Number(to) })
+          .onConflictDoUpdate({ target: chainCursors.name, set: { lastBlock: Number(to), updatedAt: new Date() } });
+        return rows;
+      });
+      for (const r of inserted) await deps.onStage(r.requestId as Hex, 'queued');
+      from = to + 1n;
+    }
+  }
+
+  async function startDue(): Promise<void> {
+    const free = options.concurrency - running.size;
+    if (free <= 0) return;
+    const due = await ctx.db.select().from(operatorJobs)
+      .where(and(
+        eq(operatorJobs.operator, me),
+        notInArray(operatorJobs.state, [...TERMINAL_STATES]),
+        or(isNull(operatorJobs.nextAttemptAt), lte(operatorJobs.nextAttemptAt, new Date())),
+      ))
+      .orderBy(asc(operatorJobs.createdAt))
+      .limit(free + running.size);
+    for (const job of due) {
+      if (running.size >= options.concurrency || running.has(job.requestId)) continue;
+      const p = runJob(job.requestId as Hex).finally(() => {
+        running.delete(job.requestId);
+        if (!stopped) poke();
+      });
+      running.set(job.requestId, p);
+    }
+  }
+
+  async function runJob(requestId: Hex): Promise<void> {
+    const rlog = requestLogger(log, requestId);
+    const where = and(eq(operatorJobs.requestId, requestId), eq(operatorJobs.operator, me));
+    const [job] = await ctx.db.update(operatorJobs)
+      .set({ state: 'running', attempts: sql`${operatorJobs.attempts} + 1`, nextAttemptAt: null, updatedAt: new Date() })
+      .where(where).returning();
+    try {
+      const outcome = await answerRequest(ctx, { ...deps, signal: abort.signal }, requestId);
+      if (outcome.outcome === 'responded') {
+        await ctx.db.update(operatorJobs).set({ state: 'responded', bundleCid: outcome.bundleCid, txHash: outcome.txHash, lastError: null, lastErrorCode: null, updatedAt: new Date() }).where(where);
+        rlog.info({ bundleCid: outcome.bundleCid, txHash: outcome.txHash }, 'request answered');
+      } else {
+        await ctx.db.update(operatorJobs).set({ state: 'skipped', lastError: outcome.reason, updatedAt: new Date() }).where(where);
+        rlog.info({ reason: outcome.reason }, 'request skipped');
+      }
+    } catch (e) {
+      if (stopped) return; // aborted by stop(): the job stays runnable and resumes at the next start
+      const err = toVeritasError(e);
+      const attempts = job?.attempts ?? 1;
+      const retry = (err.transient || TRANSIENT.includes(err.code)) && attempts < options.maxAttempts;
+      const nextAttemptAt = retry ? new Date(Date.now() + Math.min(options.backoffBaseMs * 2 ** (attempts - 1), 60_000)) : null;
+      await ctx.db.update(operatorJobs)
+        .set({ state: retry ? 'retrying' : 'failed', lastErrorCode: err.code, lastError: err.message, nextAttemptAt, updatedAt: new Date() })
+        .where(where);
+      await deps.onStage(requestId, retry ? 'retrying' : 'failed', { code: err.code, message: err.message, attempts, ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}) });
+      rlog[retry ? 'warn' : 'error']({ code: err.code, err: err.message, attempts }, retry ? 'request failed, will retry' : 'request failed');
+    }
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      await scan();
+      await startDue();
+    } catch (e) {
+      // An RPC or database blip: log it and try again at the next tick; never crash the operator.
+      log.warn({ err: toVeritasError(e).message }, 'job scan failed');
+    }
+  }
+
+  function poke(): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    ticking ??= tick().finally(() => {
+      ticking = undefined;
+      if (!stopped) timer = setTimeout(poke, options.pollIntervalMs);
+    });
+  }
+
+  poke();
+  return {
+    poke,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      abort.abort(new Error('operator stopping'));
+      await ticking;
+      await Promise.allSettled([...running.values()]);
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// The notary service: a WebSocket endpoint where assigned provers run MPC-TLS against this operator's Verifier,
+// and get back an EIP-712 attestation computed only from what the Verifier itself authenticated.
+//
+// One HTTP server carries both the control socket (`/session`) and the MPC relay (`/relay`). The relay room is a
+// fresh random id handed out only after the hello checks, so the room id is the capability to join it.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { LocalAccount } from 'viem';
+import { hashJson } from '../core/canonical.ts';
+import { signAttestation, hashServerName } from '../core/chain/attestation.ts';
+import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
+import { transcriptHash } from '../schemas/transcript.ts';
+import { compileResultSchema } from '../schemas/validate.ts';
+import { extractFromResponse } from '../core/extract.ts';
+import { VeritasError, toVeritasError } from '../core/errors.ts';
+import { requestLogger, type Logger } from '../core/log.ts';
+import { parseWith } from '../schemas/common.ts';
+import { checkHello, Hello, type NotaryMessage } from './protocol.ts';
+import { sessionLimits } from './limits.ts';
+import type { FileStore } from './store.ts';
+import type { OperatorContext } from './context.ts';
+import { readRequest } from './context.ts';
+import { createRelay, attachRelay } from './tlsn/relay.ts';
+import { verify } from './tlsn/session.ts';
+import type { VerifiedTranscript } from './tlsn/transcript.ts';
+
+export type NotaryService = { url: string; port: number; close(): Promise<void> };
+
+export type NotaryOptions = {
+  host: string;
+  port: number;
+  /** The URL provers are told to use, when it differs from the bound address (behind a proxy). */
+  publicUrl?: string;
+  /** Signed attestations by `${requestId}-${prover}`: one per pair, ever (equivocation is slashable). */
+  attestations: FileStore;
+  sessionTimeoutMs: number;
+};
+
+const HELLO_MAX_SKEW_SECONDS = 120;
+
+export async function startNotaryService(ctx: OperatorContext, options: NotaryOptions): Promise<NotaryService> {
+  const log = ctx.log.child({ component: 'notary' });
+  const relay = createRelay({ path: '/relay' });
+  const control = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const server = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'));
+  const usedNonces = new Set<string>();
+  const inFlight = new Set<string>();
+
+  server.on('upgrade', (req, socket, head) => {
+    if (relay.handleUpgrade(req, socket, head)) return;
+    if (new URL(req.url ?? '/', 'ws://x').pathname === '/session') {
+      control.handleUpgrade(req, socket, head, (ws) => void serve(ws));
+      return;
+    }
+    socket.destroy();
+  });
+
+  const send = (ws: WebSocket, m: NotaryMessage) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+
+  async function serve(ws: WebSocket): Promise<void> {
+    const hello = await firstMessage(ws, 10_000).catch((e: unknown) => {
+      send(ws, { type: 'error', ...errorBody(e) });
+      ws.close();
+    });
+    if (hello === undefined) return;
+    let rlog: Logger = log;
+    let key: string | undefined;
+    try {
+      const h = parseWith(Hello, hello, 'hello', 'INPUT_INVALID');
+      rlog = requestLogger(log, h.requestId).child({ prover: h.prover });
+      await checkHello(h, {
+        chainId: ctx.chainId,
+        hub: ctx.hub,
+        notary: ctx.account.address,
+        nowSeconds: Math.floor(Date.now() / 1000),
+        maxSkewSeconds: HELLO_MAX_SKEW_SECONDS,
+      });
+      if (usedNonces.has(h.nonce)) throw new VeritasError('INPUT_INVALID', 'hello.nonce: already used', { field: 'hello.nonce' });
+      usedNonces.add(h.nonce);
+
+      // On-chain: is this prover assigned to me for this request, and is the request still open?
+      const requestId = h.requestId as `0x${string}`;
+      const { request, spec, notary } = await readRequest(ctx, requestId, h.prover);
+      if (notary?.toLowerCase() !== ctx.account.address.toLowerCase())
+        throw new VeritasError('NOT_ASSIGNED', `prover ${h.prover} is not assigned to notary ${ctx.account.address} for ${h.requestId}`, { field: 'hello.prover' });
+
+      key = `${h.requestId}-${h.prover}`;
+      // One attestation per (request, prover), ever: a second one with other hashes would be slashable equivocation.
+      if ((await options.attestations.get(key)) !== undefined || inFlight.has(key))
+        throw new VeritasError('INPUT_INVALID', `an attestation for prover ${h.prover} on ${h.requestId} was already issued or is in progress`, { field: 'hello.requestId' });
+      inFlight.add(key);
+
+      const room = randomBytes(16).toString('hex');
+      rlog.info({ room }, 'notary session accepted');
+      const verified = await verify({
+        limits: sessionLimits(spec),
+        relayUrl: `ws://127.0.0.1:${port}/relay?room=${room}&role=verifier`,
+        wasmPath: ctx.wasmPath,
+        timeoutMs: options.sessionTimeoutMs,
+        tuning: ctx.tuning,
+        log: rlog,
+        onReady: () => send(ws, { type: 'ready', room }),
+      });
+
+      const attestation = attest(verified, spec, { requestId, prover: h.prover, notary: ctx.account.address });
+      const signature = await signAttestation(ctx.account as LocalAccount, attestationDomain(ctx.chainId, ctx.hub), attestation);
+      await options.attestations.put(key, { attestation, signature, request: { deadline: Number(request.deadline) } });
+      send(ws, { type: 'attestation', attestation, signature });
+      rlog.info({ resultHash: attestation.resultHash, serverName: verified.serverName }, 'attestation signed');
+    } catch (e) {
+      const err = toVeritasError(e);
+      rlog.warn({ code: err.code, err: err.message }, 'notary session refused or failed');
+      send(ws, { type: 'error', ...errorBody(err) });
+    } finally {
+      if (key) inFlight.delete(key);
+      ws.close();
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  const port = (server.address() as { port: number }).port;
+  const url = options.publicUrl ?? `ws://${options.host}:${port}`;
+  log.info({ url }, 'notary service listening');
+  return {
+    url,
+    port,
+    async close() {
+      for (const ws of control.clients) ws.terminate();
+      await relay.close();
+      await new Promise<void>((resolve) => control.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The attestation, computed from the Verifier's output alone: the prover must have sent exactly the spec's
+ * request line to the spec's host, and the value is the spec's extraction replayed on the authenticated response.
+ */
+export function attest(
+  v: VerifiedTranscript,
+  spec: import('../schemas/spec.ts').RequestSpec,
+  who: { requestId: `0x${string}`; prover: `0x${string}`; notary: `0x${string}` },
+): Attestation {
+  const url = new URL(spec.url);
+  if (v.serverName !== url.hostname)
+    throw new VeritasError('INPUT_INVALID', `the session was with ${v.serverName}, the spec asks for ${url.hostname}`, { field: 'serverName' });
+  const requestLine = `${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  const sentHead = Buffer.from(v.sent.subarray(0, requestLine.length)).toString('latin1');
+  if (sentHead !== requestLine || !v.sentRanges.some((r) => r.start === 0 && r.end >= requestLine.length))
+    throw new VeritasError('INPUT_INVALID', `the revealed request line is not "${requestLine.trim()}"`, { field: 'transcript.sent' });
+  const recvWhole = v.recvRanges.length === 1 && v.recvRanges[0]!.start === 0 && v.recvRanges[0]!.end === v.recv.length;
+  if (!recvWhole) throw new VeritasError('INPUT_INVALID', 'the response must be revealed whole', { field: 'transcript.recv' });
+
+  const { value } = extractFromResponse(spec.extract, v.recv);
+  compileResultSchema(spec.resultSchema)(value);
+  return {
+    requestId: who.requestId,
+    prover: who.prover.toLowerCase() as `0x${string}`,
+    notary: who.notary.toLowerCase() as `0x${string}`,
+    serverNameHash: hashServerName(v.serverName),
+    tlsTime: v.tlsTime,
+    sentHash: transcriptHash(v.sent, v.sentRanges),
+    recvHash: transcriptHash(v.recv, v.recvRanges),
+    resultHash: hashJson(value),
+  };
+}
+
+function firstMessage(ws: WebSocket, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new VeritasError('TIMEOUT', 'no hello within 10 s')), timeoutMs);
+    ws.once('message', (data) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(data.toString()));
+      } catch {
+        reject(new VeritasError('INPUT_INVALID', 'hello: not JSON', { field: 'hello' }));
+      }
+    });
+    ws.once('close', () => {
+      clearTimeout(timer);
+      reject(new VeritasError('PEER_DISCONNECTED', 'closed before hello'));
+    });
+  });
+}
+
+const errorBody = (e: unknown) => {
+  const err = toVeritasError(e);
+  return { code: err.code, message: err.message };
+};
