@@ -22,6 +22,7 @@ import { assertSecretFits, sessionLimits } from './limits.ts';
 import type { SecretStore } from './secrets.ts';
 import type { FileStore } from './store.ts';
 import { prove, type ProveRequest } from './tlsn/session.ts';
+import { checkTarget, type SsrfPolicy } from '../core/ssrf.ts';
 import { proxyUrl } from './tlsn/proxy.ts';
 
 export const TLSN_VERSION = '0.1.0-alpha.12';
@@ -37,6 +38,8 @@ export type FetcherDeps = {
   sessions: FileStore;
   /** Base URL of this operator's ws→TCP proxy (the SSRF choke point). */
   proxyBaseUrl: string;
+  /** The proxy's policy, also checked before a session so a refused URL costs no MPC work. */
+  ssrf: SsrfPolicy;
   sessionTimeoutMs: number;
   onStage: (requestId: Hex, stage: FetchStage | 'retrying' | 'failed', detail?: Record<string, unknown>) => Promise<void> | void;
   /** Aborts a running MPC session (operator shutdown). */
@@ -123,6 +126,8 @@ async function runSession(
   const { requestId, spec, notary, me } = job;
   const url = new URL(spec.url);
   const request = buildHttpRequest(spec, deps.secrets);
+  // The proxy enforces this at connect time; checking first spares the notary a session that cannot succeed.
+  await checkTarget(url.hostname, url.port === '' ? 443 : Number(url.port), deps.ssrf);
   const info = await registryOf(ctx).read.operatorInfo([notary]);
   const { notaryUrl } = decodeOperatorMetadata(info.metadataURI);
 

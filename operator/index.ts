@@ -87,7 +87,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const proxy = await startProxy({ host: '127.0.0.1', policy: o.ssrf });
   const jobs = startJobs(
     ctx,
-    { secrets: o.secrets, sessions: createFileStore(path.join(o.dataDir, 'sessions')), proxyBaseUrl: proxy.url, sessionTimeoutMs, onStage },
+    { secrets: o.secrets, sessions: createFileStore(path.join(o.dataDir, 'sessions')), proxyBaseUrl: proxy.url, ssrf: o.ssrf, sessionTimeoutMs, onStage },
     {
       fromBlock: o.jobs?.fromBlock ?? 0n,
       pollIntervalMs: o.jobs?.pollIntervalMs ?? 1_000,
