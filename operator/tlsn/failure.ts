@@ -9,13 +9,15 @@ type Rule = { test: RegExp; code: ErrorCode; hint: string; transient?: boolean }
 const RULES: readonly Rule[] = [
   { test: /invalid peer certificate|invalid server certificate|UnknownIssuer|BadSignature|NotValidForName|CertExpired|certificate/i,
     code: 'CERTIFICATE_REJECTED', hint: 'the server certificate does not chain to a trusted root for this server name (devnet: both parties need the devnet wasm)' },
-  { test: /max_recv_data|max recv|received data exceeds|recv.*(exceed|limit)|(exceed|limit).*recv/i,
+  // e.g. "record layer error: attempted to receive more data than was configured, increase `max_recv` …"
+  { test: /receive more data than was configured|max_recv|recv.*(exceed|limit)|(exceed|limit).*recv/i,
     code: 'RESPONSE_TOO_LARGE', hint: 'raise limits.maxRecvBytes or fetch a smaller resource' },
-  { test: /max_sent_data|max sent|sent data exceeds|sent.*(exceed|limit)|(exceed|limit).*sent/i,
+  { test: /send more data than was configured|max_sent|sent.*(exceed|limit)|(exceed|limit).*sent/i,
     code: 'INPUT_INVALID', hint: 'the request is larger than limits.maxSentBytes' },
   { test: /dns error|connection refused|failed to lookup|unreachable/i,
     code: 'SERVER_UNREACHABLE', hint: 'check the source host and port', transient: true },
-  { test: /connection (closed|reset)|websocket|unexpected eof|broken pipe|peer|closed/i,
+  // The verifier's view of a prover that gave up: "mpc error caused by: I/O error: unexpected end of file".
+  { test: /connection (closed|reset)|websocket|unexpected (eof|end of file)|broken pipe|peer|closed/i,
     code: 'PEER_DISCONNECTED', hint: 'the other party or the relay went away', transient: true },
 ];
 

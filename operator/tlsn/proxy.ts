@@ -69,7 +69,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
     const fail = (e: unknown) => {
       const err = e instanceof VeritasError ? e : new VeritasError('SERVER_UNREACHABLE', (e as Error).message, { cause: e });
       stats.refused = { code: err.code, message: err.message };
-      log.info({ target, code: err.code, msg: err.message }, 'proxy connection refused');
+      log.info({ target, code: err.code, reason: err.message }, 'proxy connection refused');
       finish(closeCodeOf(err.code), closeReason(err.code, err.message));
     };
     // Frames the prover sends while the target is checked are held, never forwarded anywhere.

@@ -75,7 +75,7 @@ type PartyRun<T> = { output: T; stats: PartyStats };
 
 /** Runs one party to completion; the child is always gone when this settles. */
 async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: (stage: Stage, at: number) => void): Promise<PartyRun<T>> {
-  const log = opts.log ?? componentLogger('tlsn-session', { role: job.role });
+  const log = (opts.log ?? componentLogger('tlsn-session')).child({ role: job.role });
   const limiter = opts.limiter ?? defaultLimiter;
   const release = await limiter.acquire({ timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   let child: ChildProcess | undefined;
@@ -104,12 +104,15 @@ async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: 
       const onAbort = () => settle(() => reject(new VeritasError('TIMEOUT', `${job.role}: aborted`, { cause: opts.signal?.reason })));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       arm();
-      const forward = (stream: NodeJS.ReadableStream | null, level: 'debug' | 'warn') =>
+      // The wasm's own log lines: detail for debugging; the failure itself comes back as a typed error.
+      const forward = (stream: NodeJS.ReadableStream | null) =>
         stream?.on('data', (d: Buffer) => {
-          for (const line of d.toString('utf8').split('\n')) if (line.trim()) log[level]({ role: job.role }, line);
+          for (const line of d.toString('utf8').split('\n')) {
+            if (line.trim()) log[line.startsWith('[tlsn worker error]') ? 'warn' : 'debug'](line.trim());
+          }
         });
-      forward(c.stdout, 'debug');
-      forward(c.stderr, 'warn');
+      forward(c.stdout);
+      forward(c.stderr);
       c.on('message', (m: PartyMessage) => {
         if (m.type === 'stage') {
           current = m.stage;
