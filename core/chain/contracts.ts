@@ -5,6 +5,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
+  getAddress,
   getContract,
   type Hex,
   parseEther,
@@ -59,7 +60,7 @@ export async function deployAndWait(
   if (receipt.status !== 'success' || !receipt.contractAddress) {
     throw new VeritasError('CHAIN_ERROR', `contract deployment reverted (tx ${hash})`, { details: { hash } });
   }
-  return { address: receipt.contractAddress, blockNumber: receipt.blockNumber };
+  return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber };
 }
 
 /** Deploys OperatorRegistry and OracleHub and wires the registry to the hub (the only slasher). */

@@ -1,6 +1,6 @@
 // Shared set-up for the contract tests: an anvil, clients per dev account, a deployed Veritas, registered operators.
 import assert from 'node:assert/strict';
-import { type Address, type Hex, keccak256, parseEther, stringToBytes } from 'viem';
+import { type Address, type Hex, keccak256, type Log, parseEther, parseEventLogs, stringToBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type Anvil, startAnvil } from '../../core/chain/anvil.ts';
 import {
@@ -185,3 +185,34 @@ export async function timeTravel(chain: Chain, seconds: number): Promise<void> {
   await chain.testClient.increaseTime({ seconds });
   await chain.testClient.mine({ blocks: 1 });
 }
+
+/** The request id and committee from a receipt that contains DataRequested (a request sent through a contract). */
+export async function requestFromReceipt(v: Veritas, receipt: { logs: Log[] }) {
+  const events = parseEventLogs({ abi: oracleHubAbi, logs: receipt.logs, eventName: 'DataRequested' });
+  assert.equal(events.length, 1);
+  const requestId = events[0]!.args.requestId;
+  const [provers, notaries] = await v.chain.publicClient.readContract({
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'assignment',
+    args: [requestId],
+  });
+  return { requestId, deadline: events[0]!.args.deadline, provers: [...provers], notaries: [...notaries] };
+}
+
+/** All assigned provers respond with the same result. */
+export async function respondAll(v: Veritas, r: { requestId: Hex; provers: Address[]; notaries: Address[] }) {
+  for (let i = 0; i < r.provers.length; i++) await respond(v, r.requestId, r.provers[i]!, r.notaries[i]!);
+}
+
+export const fulfill = (v: Veritas, requestId: Hex, included: Address[], from?: VeritasWalletClient, gas?: bigint) =>
+  send(v.chain, from ?? v.aggregator, {
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'fulfill',
+    args: [requestId, keccak256(stringToBytes(`root:${requestId}`)), 'bafyreport', included],
+    ...(gas === undefined ? {} : { gas }),
+  });
+
+export const balanceIn = (v: Veritas, account: Address) =>
+  v.chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'balanceOf', args: [account] });

@@ -1,0 +1,281 @@
+// OracleHub: the request → respond → fulfil happy path with fee split and callback, and every revert on the way.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Address, type Hex, hexToBigInt, keccak256, numberToHex, parseEther, parseEventLogs, slice, stringToBytes } from 'viem';
+import {
+  attestationDigest,
+  isSignedByNotary,
+  recoverAttestationSigner,
+} from '../../core/chain/attestation.ts';
+import { deployExampleConsumer, exampleConsumerAbi, oracleHubAbi } from '../../core/chain/contracts.ts';
+import {
+  attestationFor,
+  balanceIn,
+  type Chain,
+  deployFixture,
+  expectRevert,
+  fulfill,
+  makeRequest,
+  requestFromReceipt,
+  respond,
+  respondAll,
+  send,
+  signAs,
+  specHashOf,
+  startChain,
+  timeTravel,
+  type Veritas,
+  walletOf,
+} from './fixture.ts';
+
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+describe('OracleHub', () => {
+  let chain: Chain;
+  let v: Veritas;
+  before(async () => {
+    chain = await startChain();
+    v = await deployFixture(chain, { operatorCount: 5 });
+  });
+  after(() => chain.anvil.stop());
+
+  const respondWith = (prover: Address, requestId: Hex, att: ReturnType<typeof attestationFor>, sig: Hex, resultHash?: Hex) =>
+    send(chain, walletOf(v, prover), {
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'respond',
+      args: [requestId, resultHash ?? att.resultHash, 'bafybundle', att, sig],
+    });
+
+  it('happy path: consumer contract requests, 3 provers respond, aggregator fulfils, fee split, callback stores root', async () => {
+    const consumerContract = await deployExampleConsumer({ walletClient: v.consumer, publicClient: chain.publicClient }, v.hub);
+    const now = (await chain.publicClient.getBlock()).timestamp;
+    const fee = parseEther('1');
+    const receipt = await send(chain, v.consumer, {
+      address: consumerContract,
+      abi: exampleConsumerAbi,
+      functionName: 'requestData',
+      args: [specHashOf('btc-usd'), 'bafyspec', 3, now + 600n],
+      value: fee,
+      gas: 1_000_000n, // the committee depends on the block's randomness: no exact estimate
+    });
+    const r = await requestFromReceipt(v, receipt);
+    const request = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+    assert.equal(request.consumer, consumerContract);
+    assert.equal(request.fee, fee);
+    assert.equal(request.quorum, 3);
+    assert.equal(request.status, 1); // Pending
+    assert.equal(request.specCid, 'bafyspec');
+
+    for (let i = 0; i < 3; i++) {
+      const rec = await respond(v, r.requestId, r.provers[i]!, r.notaries[i]!);
+      const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'ResponseSubmitted' });
+      assert.equal(ev!.args.prover, r.provers[i]);
+      assert.equal(ev!.args.notary, r.notaries[i]);
+      assert.equal(ev!.args.bundleCid, `bafybundle-${r.provers[i]}`);
+    }
+    const stored = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'responses', args: [r.requestId] });
+    assert.deepEqual(stored.map((s) => s.prover), r.provers);
+    const one = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getResponse', args: [r.requestId, r.provers[1]!] });
+    assert.equal(one.notary, r.notaries[1]);
+    assert.equal(one.resultHash, keccak256(stringToBytes('result')));
+
+    const before = new Map<Address, bigint>();
+    for (const a of [...r.provers, ...r.notaries]) before.set(a, await balanceIn(v, a));
+    const rec = await fulfill(v, r.requestId, r.provers);
+    const events = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs });
+    const fulfilled = events.find((e) => e.eventName === 'RequestFulfilled');
+    assert.ok(fulfilled && fulfilled.eventName === 'RequestFulfilled');
+    assert.deepEqual([...fulfilled.args.included], r.provers);
+    assert.equal(events.some((e) => e.eventName === 'CallbackFailed'), false);
+    const root = keccak256(stringToBytes(`root:${r.requestId}`));
+    assert.equal(await chain.publicClient.readContract({ address: consumerContract, abi: exampleConsumerAbi, functionName: 'rootOf', args: [r.requestId] }), root);
+    assert.equal(await chain.publicClient.readContract({ address: consumerContract, abi: exampleConsumerAbi, functionName: 'reportCidOf', args: [r.requestId] }), 'bafyreport');
+
+    // fee split: 70% shared by provers, 30% by notaries, remainder to the first prover
+    const proverEach = (fee * 7000n) / 10000n / 3n;
+    const notaryEach = (fee - (fee * 7000n) / 10000n) / 3n;
+    const remainder = fee - (proverEach + notaryEach) * 3n;
+    const expected = new Map<Address, bigint>();
+    for (const p of r.provers) expected.set(p, (expected.get(p) ?? before.get(p)!) + proverEach);
+    for (const n of r.notaries) expected.set(n, (expected.get(n) ?? before.get(n)!) + notaryEach);
+    expected.set(r.provers[0]!, expected.get(r.provers[0]!)! + remainder);
+    for (const [a, amount] of expected) assert.equal(await balanceIn(v, a), amount, `credit of ${a}`);
+
+    const got = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+    assert.equal(got.status, 2); // Fulfilled
+    assert.equal(got.merkleRoot, root);
+    assert.equal(got.reportCid, 'bafyreport');
+
+    // pull payment
+    const prover = walletOf(v, r.provers[1]!);
+    const owed = await balanceIn(v, prover.account.address);
+    const ethBefore = await chain.publicClient.getBalance({ address: prover.account.address });
+    const wrec = await send(chain, prover, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' });
+    const ethAfter = await chain.publicClient.getBalance({ address: prover.account.address });
+    assert.equal(ethAfter - ethBefore + wrec.gasUsed * wrec.effectiveGasPrice, owed);
+    assert.equal(await balanceIn(v, prover.account.address), 0n);
+    await expectRevert(send(chain, prover, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' }), 'NothingToWithdraw');
+  });
+
+  it('the TypeScript digest and recovery match the contract', async () => {
+    const r = await makeRequest(v, { quorum: 1 });
+    const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
+    const sig = await signAs(v, r.notaries[0]!, att);
+    const onChain = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'attestationDigest', args: [att] });
+    assert.equal(onChain, attestationDigest(v.domain, att));
+    assert.equal(await recoverAttestationSigner(v.domain, att, sig), r.notaries[0]);
+    assert.equal(await isSignedByNotary(v.domain, att, sig), true);
+    assert.equal(await isSignedByNotary(v.domain, { ...att, recvHash: keccak256('0x01') }, sig), false);
+  });
+
+  describe('respond reverts', () => {
+    let r: Awaited<ReturnType<typeof makeRequest>>;
+    let outsider: Address; // a registered operator that is no prover of this request
+    before(async () => {
+      r = await makeRequest(v, { quorum: 3 });
+      outsider = v.operators.map((o) => o.account.address).find((a) => !r.provers.includes(a))!;
+    });
+
+    it('an unregistered responder: NotAssigned', async () => {
+      const stranger = v.reporter.account.address;
+      const att = attestationFor(r.requestId, stranger, r.notaries[0]!);
+      await expectRevert(respondWith(stranger, r.requestId, att, await signAs(v, r.notaries[0]!, att)), 'NotAssigned');
+    });
+
+    it('a registered but unassigned operator: NotAssigned', async () => {
+      const att = attestationFor(r.requestId, outsider, r.notaries[0]!);
+      await expectRevert(respondWith(outsider, r.requestId, att, await signAs(v, r.notaries[0]!, att)), 'NotAssigned');
+    });
+
+    it('a notary signature from the wrong key: BadNotarySignature', async () => {
+      const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
+      // signed by the prover itself, and by an operator that is not this prover's notary
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, r.provers[0]!, att)), 'BadNotarySignature');
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, outsider === r.notaries[0] ? r.provers[1]! : outsider, att)), 'BadNotarySignature');
+    });
+
+    it('a notary signature over other data: BadNotarySignature', async () => {
+      const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
+      const other = { ...att, recvHash: keccak256(stringToBytes('a different response')) };
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, r.notaries[0]!, other)), 'BadNotarySignature');
+      // the right data under another domain (another hub) does not count either
+      const otherDomain = { ...v.domain, verifyingContract: v.registry };
+      const { signAttestation } = await import('../../core/chain/attestation.ts');
+      const { privateKeyToAccount } = await import('viem/accounts');
+      const sig = await signAttestation(privateKeyToAccount(chain.keyOf.get(r.notaries[0]!)!), otherDomain, att);
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, sig), 'BadNotarySignature');
+    });
+
+    it('a malleable (high-s) twin of a valid signature: BadNotarySignature, and TS refuses it too', async () => {
+      const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
+      const sig = await signAs(v, r.notaries[0]!, att);
+      const s = hexToBigInt(slice(sig, 32, 64));
+      const vByte = Number(hexToBigInt(slice(sig, 64, 65)));
+      const twin = `${slice(sig, 0, 32)}${numberToHex(N - s, { size: 32 }).slice(2)}${numberToHex(vByte === 27 ? 28 : 27, { size: 1 }).slice(2)}` as Hex;
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, twin), 'BadNotarySignature');
+      await assert.rejects(recoverAttestationSigner(v.domain, att, twin), { code: 'BAD_SIGNATURE' });
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, slice(sig, 0, 64)), 'BadNotarySignature');
+    });
+
+    it('an attestation naming another notary, even validly signed by it: WrongNotary', async () => {
+      const other = v.operators.map((o) => o.account.address).find((a) => a !== r.notaries[0] && a !== r.provers[0])!;
+      const att = attestationFor(r.requestId, r.provers[0]!, other);
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, other, att)), 'WrongNotary');
+    });
+
+    it('an attestation for another request, prover or result: AttestationMismatch', async () => {
+      const good = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
+      const otherRequest = { ...good, requestId: keccak256('0x1234') };
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, otherRequest, await signAs(v, r.notaries[0]!, otherRequest)), 'AttestationMismatch');
+      const otherProver = { ...good, prover: r.provers[1]! };
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, otherProver, await signAs(v, r.notaries[0]!, otherProver)), 'AttestationMismatch');
+      await expectRevert(respondWith(r.provers[0]!, r.requestId, good, await signAs(v, r.notaries[0]!, good), keccak256('0x99')), 'AttestationMismatch');
+    });
+
+    it('an unknown request: UnknownRequest', async () => {
+      const id = keccak256('0xdead');
+      const att = attestationFor(id, r.provers[0]!, r.notaries[0]!);
+      await expectRevert(respondWith(r.provers[0]!, id, att, await signAs(v, r.notaries[0]!, att)), 'UnknownRequest');
+    });
+
+    it('a double response: AlreadyResponded', async () => {
+      await respond(v, r.requestId, r.provers[0]!, r.notaries[0]!);
+      await expectRevert(respond(v, r.requestId, r.provers[0]!, r.notaries[0]!, 'changed my mind'), 'AlreadyResponded');
+    });
+
+    it('fulfil before quorum: QuorumNotMet; listing a non-responder: NotResponded; twice: DuplicateIncluded', async () => {
+      await respond(v, r.requestId, r.provers[1]!, r.notaries[1]!);
+      await expectRevert(fulfill(v, r.requestId, r.provers.slice(0, 2)), 'QuorumNotMet');
+      await expectRevert(fulfill(v, r.requestId, r.provers), 'NotResponded');
+      await expectRevert(fulfill(v, r.requestId, [r.provers[0]!, r.provers[1]!, r.provers[0]!]), 'DuplicateIncluded');
+    });
+
+    it('a late response (time travel past the deadline): DeadlinePassed', async () => {
+      const now = (await chain.publicClient.getBlock()).timestamp;
+      await timeTravel(chain, Number(r.deadline - now) + 1);
+      await expectRevert(respond(v, r.requestId, r.provers[2]!, r.notaries[2]!), 'DeadlinePassed');
+    });
+  });
+
+  it('fulfil by a non-aggregator: NotAggregator; twice: AlreadyFulfilled; respond afterwards: AlreadyFulfilled', async () => {
+    const r = await makeRequest(v, { quorum: 2 });
+    await respond(v, r.requestId, r.provers[0]!, r.notaries[0]!);
+    await respond(v, r.requestId, r.provers[1]!, r.notaries[1]!);
+    await expectRevert(fulfill(v, r.requestId, r.provers, v.consumer), 'NotAggregator');
+    await expectRevert(fulfill(v, r.requestId, r.provers, walletOf(v, r.provers[0]!)), 'NotAggregator');
+    await fulfill(v, r.requestId, r.provers);
+    await expectRevert(fulfill(v, r.requestId, r.provers), 'AlreadyFulfilled');
+    await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] }), 'AlreadyFulfilled');
+  });
+
+  it('refund only after the deadline and only once', async () => {
+    const fee = parseEther('0.5');
+    const r = await makeRequest(v, { quorum: 2, fee, ttl: 300 });
+    const expire = () => send(chain, v.reporter, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] });
+    await expectRevert(expire(), 'NotExpired');
+    const now = (await chain.publicClient.getBlock()).timestamp;
+    await timeTravel(chain, Number(r.deadline - now)); // exactly at the deadline: still answerable, not expired
+    await expectRevert(expire(), 'NotExpired');
+    await timeTravel(chain, 1);
+    const owedBefore = await balanceIn(v, v.consumer.account.address);
+    const rec = await expire(); // anyone may expire; the refund goes to the consumer
+    const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'RequestExpired' });
+    assert.equal(ev!.args.refund, fee);
+    assert.equal(ev!.args.consumer, v.consumer.account.address);
+    assert.equal(await balanceIn(v, v.consumer.account.address), owedBefore + fee);
+    await expectRevert(expire(), 'AlreadyExpired');
+    await expectRevert(fulfill(v, r.requestId, r.provers), 'AlreadyExpired');
+    await send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' });
+    assert.equal(await balanceIn(v, v.consumer.account.address), 0n);
+    await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' }), 'NothingToWithdraw');
+    await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [keccak256('0x01')] }), 'UnknownRequest');
+  });
+
+  it('a deadline in the past: DeadlineInPast; stray ETH: UnexpectedPayment; admin: NotOwner', async () => {
+    const now = (await chain.publicClient.getBlock()).timestamp;
+    await expectRevert(
+      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'request', args: [specHashOf('x'), 'cid', 1, now - 1n] }),
+      'DeadlineInPast',
+    );
+    await assert.rejects(v.consumer.sendTransaction({ to: v.hub, value: 1n }));
+    await expectRevert(
+      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.consumer.account.address] }),
+      'NotOwner',
+    );
+  });
+
+  it('an EOA consumer gets no callback; the aggregator can be rotated by the owner', async () => {
+    const r = await makeRequest(v, { quorum: 1 });
+    await respondAll(v, r);
+    const rec = await fulfill(v, r.requestId, r.provers);
+    assert.equal(parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'CallbackFailed' }).length, 0);
+
+    await send(chain, v.deployer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.reporter.account.address] });
+    const r2 = await makeRequest(v, { quorum: 1 });
+    await respondAll(v, r2);
+    await expectRevert(fulfill(v, r2.requestId, r2.provers), 'NotAggregator');
+    await fulfill(v, r2.requestId, r2.provers, v.reporter);
+    await send(chain, v.deployer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.aggregator.account.address] });
+  });
+});
