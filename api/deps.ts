@@ -1,0 +1,35 @@
+// What the API needs from the rest of the node, handed in by the composition root (cli/) or a test.
+import type { Address } from 'viem';
+import type { VeritasPublicClient, VeritasWalletClient } from '../core/chain/clients.ts';
+import type { Config } from '../core/config.ts';
+import type { Database } from '../core/db/client.ts';
+import type { IpfsNode } from '../core/ipfs.ts';
+import type { Logger } from '../core/log.ts';
+
+export type ApiChain = {
+  publicClient: VeritasPublicClient;
+  /** The node's signer: with it `POST /v1/requests` sends the transaction itself (devnet); without, it returns it unsigned. */
+  walletClient?: VeritasWalletClient | undefined;
+  hubAddress: Address;
+  chainId: number;
+};
+
+export type ApiOptions = {
+  /** Largest accepted request body in bytes (default 64 KiB). */
+  bodyLimitBytes?: number;
+  /** How often an SSE stream polls the timeline (default 250 ms) and sends a heartbeat comment (default 15 s). */
+  ssePollMs?: number;
+  sseHeartbeatMs?: number;
+  /** Fulfilled records kept serialized in memory (default 10,000). */
+  recordCacheSize?: number;
+};
+
+export type ApiDeps = {
+  db: Database;
+  ipfs: IpfsNode;
+  chain: ApiChain;
+  /** Only `config.api` is read. */
+  config: Pick<Config, 'api'>;
+  log: Logger;
+  options?: ApiOptions;
+};

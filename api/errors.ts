@@ -1,0 +1,57 @@
+// The API's error body `{code, message, field?}` and the HTTP status of every error code, in one place.
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ErrorCode, VeritasError, toVeritasError } from '../core/errors.ts';
+
+/** Codes only the HTTP layer produces (no component below it can cause them). */
+export type HttpErrorCode = 'UNAUTHORIZED' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED' | 'METHOD_NOT_ALLOWED';
+export type ApiErrorCode = ErrorCode | HttpErrorCode;
+
+export type ApiErrorBody = { code: ApiErrorCode; message: string; field?: string };
+
+/** An error raised by the HTTP layer itself (auth, limits). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: HttpErrorCode;
+  readonly status: ContentfulStatusCode;
+  readonly headers: Record<string, string>;
+  constructor(status: ContentfulStatusCode, code: HttpErrorCode, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  INPUT_INVALID: 400,
+  SCHEMA_INVALID: 400,
+  SPEC_HASH_MISMATCH: 400,
+  RESULT_SCHEMA_MISMATCH: 400,
+  NOT_FOUND: 404,
+  TIMEOUT: 504,
+  CHAIN_ERROR: 502,
+  IPFS_ERROR: 502,
+  DB_ERROR: 503,
+};
+
+export const statusOf = (code: ErrorCode): ContentfulStatusCode => STATUS[code] ?? 500;
+
+/** Maps anything thrown in a handler to its status and body. Internal details never leak into a 500's message. */
+export function errorResponse(e: unknown): { status: ContentfulStatusCode; body: ApiErrorBody; headers: Record<string, string> } {
+  if (e instanceof ApiError) return { status: e.status, body: { code: e.code, message: e.message }, headers: e.headers };
+  if (e instanceof HTTPException) {
+    const status = e.status as ContentfulStatusCode;
+    const code: ApiErrorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : status < 500 ? 'INPUT_INVALID' : 'INTERNAL';
+    // hono's validators raise a 400 HTTPException for a body that is not JSON at all
+    const field = status === 400 ? { field: 'body' } : {};
+    return { status, body: { code, message: e.message || 'request refused', ...field }, headers: {} };
+  }
+  const err = toVeritasError(e);
+  const status = statusOf(err.code);
+  const message = status === 500 ? 'internal error (see the server log for the request id)' : err.message;
+  return { status, body: { code: err.code, message, ...(err.field === undefined ? {} : { field: err.field }) }, headers: {} };
+}
+
+export const notFound = (what: string, id: string, field = 'id'): VeritasError =>
+  new VeritasError('NOT_FOUND', `${what} ${id} not found`, { field });

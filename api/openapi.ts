@@ -1,0 +1,204 @@
+// The API's wire shapes as zod schemas: validation at the edge and the source of the OpenAPI 3.1 document.
+import { z } from '@hono/zod-openapi';
+import { REQUEST_STATUSES } from '../core/db/schema.ts';
+import { RequestSpec } from '../schemas/spec.ts';
+import { validateSpec } from '../schemas/validate.ts';
+import { VeritasError } from '../core/errors.ts';
+
+export const ErrorBody = z
+  .object({
+    code: z.string().openapi({ example: 'INPUT_INVALID' }),
+    message: z.string().openapi({ example: 'spec: url: must be an https:// URL (MPC-TLS proves TLS sessions)' }),
+    field: z.string().optional().openapi({ example: 'spec.url' }),
+  })
+  .openapi('Error');
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x followed by 64 hex digits');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
+
+export const RequestIdParam = z.object({
+  id: hex32.openapi({ param: { name: 'id', in: 'path' }, example: `0x${'ab'.repeat(32)}` }),
+});
+export const RecordIdParam = z.object({
+  id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, description: 'record id (as listed by the request)' }),
+});
+export const CidParam = z.object({
+  cid: z.string().min(1).max(200).openapi({ param: { name: 'cid', in: 'path' } }),
+});
+export const AddressParam = z.object({ address: address.openapi({ param: { name: 'address', in: 'path' } }) });
+
+export const CreateRequestBody = z
+  .object({
+    spec: RequestSpec,
+    /** Wei, as a decimal string: escrowed by the hub and shared among included provers and notaries. */
+    fee: z.string().regex(/^\d{1,78}$/, 'must be a decimal amount of wei').default('0'),
+  })
+  .strict()
+  // What zod cannot express (the result schema compiles under Ajv2020, the regex and JSONPath parse) is checked by
+  // validateSpec, here at the edge, so its failures are 400s naming the field like any other.
+  .superRefine((body, ctx) => {
+    try {
+      validateSpec(body.spec);
+    } catch (e) {
+      if (!(e instanceof VeritasError)) throw e;
+      ctx.addIssue({ code: 'custom', path: ['spec', ...(e.field ?? '$').split('.')], message: e.message });
+    }
+  })
+  .openapi('CreateRequest');
+
+export const CreateRequestQuery = z.object({
+  unsigned: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1')
+    .openapi({ param: { name: 'unsigned', in: 'query' }, description: 'return the unsigned transaction even when the node has a key' }),
+});
+
+const Links = z.record(z.string(), z.string()).openapi('Links');
+
+export const UnsignedTransaction = z
+  .object({ to: address, data: z.string(), value: z.string(), chainId: z.number().int() })
+  .openapi('UnsignedTransaction');
+
+export const CreateRequestResult = z
+  .object({
+    requestId: hex32.nullable().openapi({ description: 'null when the transaction is returned unsigned (the id depends on the sender and nonce)' }),
+    specHash: hex32,
+    specCid: z.string(),
+    txHash: hex32.nullable(),
+    transaction: UnsignedTransaction.nullable(),
+    links: Links,
+  })
+  .openapi('CreateRequestResult');
+
+export const RequestSummary = z
+  .object({
+    id: hex32,
+    status: z.enum(REQUEST_STATUSES),
+    consumer: z.string(),
+    url: z.string().nullable(),
+    specHash: hex32,
+    specCid: z.string(),
+    quorum: z.number().int(),
+    deadline: z.number().int(),
+    fee: z.string(),
+    txHash: z.string().nullable(),
+    blockNumber: z.number().int().nullable(),
+    merkleRoot: z.string().nullable(),
+    reportCid: z.string().nullable(),
+    createdAt: z.string(),
+    fulfilledAt: z.string().nullable(),
+    links: Links,
+  })
+  .openapi('RequestSummary');
+
+export const TimelineStage = z
+  .object({
+    stage: z.string().openapi({ example: 'assigned' }),
+    status: z.enum(['done', 'pending', 'failed']),
+    at: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TimelineStage');
+
+export const RequestEvent = z
+  .object({ id: z.number().int(), at: z.string(), source: z.string(), stage: z.string(), detail: z.record(z.string(), z.unknown()).nullable() })
+  .openapi('RequestEvent');
+
+export const OperatorWork = z
+  .object({
+    position: z.number().int(),
+    prover: z.string(),
+    notary: z.string(),
+    state: z.string(),
+    response: z
+      .object({
+        resultHash: z.string(),
+        bundleCid: z.string(),
+        txHash: z.string().nullable(),
+        verification: z.string(),
+        invalidCode: z.string().nullable(),
+        invalidMessage: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .openapi('OperatorWork');
+
+export const RequestDetail = RequestSummary.extend({
+  spec: z.record(z.string(), z.unknown()).nullable(),
+  timeline: z.array(TimelineStage),
+  operators: z.array(OperatorWork),
+  events: z.array(RequestEvent),
+  report: z
+    .object({
+      reportCid: z.string(),
+      merkleRoot: z.string(),
+      recordCount: z.number().int(),
+      fulfillTxHash: z.string().nullable(),
+      policyOutcome: z.unknown(),
+    })
+    .nullable(),
+  records: z.array(z.object({ id: z.string(), index: z.number().int(), href: z.string() })),
+}).openapi('RequestDetail');
+
+export const ListRequestsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z.string().max(500).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
+  status: z.enum(REQUEST_STATUSES).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  consumer: address.optional().openapi({ param: { name: 'consumer', in: 'query' } }),
+});
+
+export const RequestList = z
+  .object({ items: z.array(RequestSummary), nextCursor: z.string().nullable() })
+  .openapi('RequestList');
+
+// Documented loosely: ProvedRecord holds z.json() values, which are recursive and which the OpenAPI generator cannot
+// walk; the exact shape is the published JSON Schema, and the route builds its body with the zod ProvedRecord type.
+export const ProvedRecordBody = z
+  .object({ record: z.record(z.string(), z.unknown()), recordHash: hex32, merkleRoot: hex32, proof: z.array(hex32) })
+  .openapi('ProvedRecord', { description: 'A DatasetRecord with its Merkle proof; exact schema: schemas/json/proved-record.schema.json' });
+
+export const Operator = z
+  .object({
+    address: z.string(),
+    status: z.string(),
+    bond: z.string(),
+    notaryUrl: z.string().nullable(),
+    metadataUri: z.string().nullable(),
+    answered: z.number().int(),
+    agreed: z.number().int(),
+    invalid: z.number().int(),
+    slashed: z.number().int(),
+    links: Links,
+  })
+  .openapi('Operator');
+
+export const OperatorList = z.object({ items: z.array(Operator) }).openapi('OperatorList');
+
+export const OperatorDetail = Operator.extend({
+  responses: z.array(
+    z.object({
+      requestId: z.string(),
+      role: z.enum(['prover', 'notary']),
+      prover: z.string(),
+      notary: z.string(),
+      bundleCid: z.string(),
+      verification: z.string(),
+      invalidCode: z.string().nullable(),
+    }),
+  ),
+}).openapi('OperatorDetail');
+
+export const Bundle = z.record(z.string(), z.unknown()).openapi('ProvenanceBundle', {
+  description: 'The provenance bundle exactly as pinned (see schemas/json/provenance-bundle.schema.json)',
+});
+
+export const CroissantDoc = z.record(z.string(), z.unknown()).openapi('Croissant', {
+  description: 'MLCommons Croissant 1.0 JSON-LD',
+});
+
+export const errorResponses = {
+  400: { description: 'malformed input; `field` names it', content: { 'application/json': { schema: ErrorBody } } },
+  404: { description: 'unknown id', content: { 'application/json': { schema: ErrorBody } } },
+  429: { description: 'rate limit exceeded', content: { 'application/json': { schema: ErrorBody } } },
+} as const;
