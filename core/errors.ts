@@ -30,6 +30,9 @@ export type ErrorCode =
   | 'REQUEST_MISMATCH'
   | 'TRANSCRIPT_MISMATCH'
   | 'VALUE_MISMATCH'
+  | 'REQUEST_MISMATCH'
+  | 'TRANSCRIPT_MISMATCH'
+  | 'VALUE_MISMATCH'
   // infrastructure
   | 'CHAIN_ERROR'
   | 'IPFS_ERROR'

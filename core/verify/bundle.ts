@@ -1,0 +1,225 @@
+// THE independent re-verification of a provenance bundle, shared by the aggregator, the API's verify panel and
+// `veritas verify`: every claim in the bundle is recomputed from its own bytes and checked against the chain.
+//
+// The result is a list of named checks, each pass / fail / skip with a stable code and a message, so a UI can show
+// all of them and a caller can say exactly which one failed. Nothing in the bundle is trusted: what it is compared
+// with (request, committee, on-chain response, registration, spec) comes from `ctx`, which callers build from the
+// chain and the spec whose hash is on-chain (see core/verify/chain.ts).
+import type { Address, Hex } from 'viem';
+import { bundleDigest } from '../bundle.ts';
+import { hashJson, keccakUtf8 } from '../canonical.ts';
+import { attestationDomain } from '../chain/attestation.ts';
+import { isVeritasError, type ErrorCode } from '../errors.ts';
+import { extractFromResponse } from '../extract.ts';
+import type { ProvenanceBundle } from '../../schemas/bundle.ts';
+import type { RequestSpec } from '../../schemas/spec.ts';
+import { assertCanonicalRanges, decodeTranscript, isRedacted, transcriptHash } from '../../schemas/transcript.ts';
+import { compileResultSchema, validateDocument, type ResultValidator } from '../../schemas/validate.ts';
+import { recoverAttestationSignerFast, recoverRawMessageSigner } from './recover.ts';
+
+export const BUNDLE_CHECKS = [
+  'schema',
+  'chain',
+  'request',
+  'trust',
+  'prover-signature',
+  'notary-signature',
+  'assignment',
+  'transcript-ranges',
+  'transcript-hashes',
+  'session',
+  'extraction',
+  'result-schema',
+] as const;
+export type BundleCheckName = (typeof BUNDLE_CHECKS)[number];
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+export type VerificationCheck<N extends string = string> = {
+  name: N;
+  status: CheckStatus;
+  /** Stable error code of a failed check. */
+  code?: ErrorCode;
+  message: string;
+};
+
+export type BundleVerification = {
+  ok: boolean;
+  checks: VerificationCheck<BundleCheckName>[];
+  /** The first failed check: its code is the reason the bundle is rejected. */
+  failed?: VerificationCheck<BundleCheckName>;
+  /** The parsed bundle, when it passed the schema check. */
+  bundle?: ProvenanceBundle;
+};
+
+/** A response as OracleHub stores it (`getResponse` / `ResponseSubmitted`). */
+export type OnChainResponse = { prover: Address; notary: Address; resultHash: Hex; bundleCid: string };
+
+export type BundleVerificationContext = {
+  chainId: number;
+  hub: Address;
+  /** The request the bundle is presented for: the on-chain request (or response) it was fetched for. */
+  requestId: Hex;
+  /** The spec whose hash is on-chain for this request. */
+  spec: RequestSpec;
+  /** From the on-chain request; checked against the bundle's claims when given. */
+  specCid?: string;
+  specHash?: Hex;
+  /** The committee the contract drew for the request. */
+  assignment: { provers: readonly Address[]; notaries: readonly Address[] };
+  /** The on-chain response the bundle was submitted with (its CID, result hash, prover and notary). */
+  response?: OnChainResponse;
+  /** Whether an operator is registered in OperatorRegistry (prefetched by the caller: verification is synchronous). */
+  isRegistered: (operator: Address) => boolean;
+  /** Production: false — bundles made under the devnet trust anchor are refused. */
+  acceptDevnetProofs: boolean;
+  /** The compiled spec.resultSchema; pass it when verifying many bundles of one request. */
+  resultValidator?: ResultValidator;
+};
+
+const lower = (a: string): string => a.toLowerCase();
+
+/** Re-verifies `input` (untrusted JSON, e.g. fetched from IPFS) against `ctx`. Never throws for a bad bundle. */
+export async function verifyBundle(input: unknown, ctx: BundleVerificationContext): Promise<BundleVerification> {
+  return verifyBundleSync(input, ctx);
+}
+
+/** Synchronous core of verifyBundle (all of it is CPU work: hashing, ECDSA recovery, parsing). */
+export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext): BundleVerification {
+  const checks: VerificationCheck<BundleCheckName>[] = [];
+  const run = (name: BundleCheckName, code: ErrorCode, body: () => string | undefined): void => {
+    try {
+      const failure = body();
+      checks.push(failure === undefined ? { name, status: 'pass', message: PASS[name] } : { name, status: 'fail', code, message: failure });
+    } catch (e) {
+      // A check's own helpers throw VeritasErrors with sharper codes (e.g. EXTRACTION_FAILED): keep them.
+      const err = isVeritasError(e) ? e : undefined;
+      checks.push({ name, status: 'fail', code: err?.code === 'INTERNAL' || !err ? code : preferCode(code, err.code), message: (e as Error).message });
+    }
+  };
+
+  let bundle: ProvenanceBundle | undefined;
+  run('schema', 'BUNDLE_INVALID', () => {
+    bundle = validateDocument('provenance-bundle', input, 'BUNDLE_INVALID');
+    return undefined;
+  });
+  if (!bundle) {
+    for (const name of BUNDLE_CHECKS.slice(1)) checks.push({ name, status: 'skip', message: 'not checked: the bundle is not well-formed' });
+    return finish(checks, undefined);
+  }
+  const b = bundle;
+  const att = b.attestation;
+
+  run('chain', 'REQUEST_MISMATCH', () => {
+    if (b.chainId !== ctx.chainId) return `bundle.chainId ${b.chainId} is not this chain (${ctx.chainId})`;
+    if (lower(b.hub) !== lower(ctx.hub)) return `bundle.hub ${b.hub} is not the OracleHub ${lower(ctx.hub)}`;
+    return undefined;
+  });
+
+  run('request', 'REQUEST_MISMATCH', () => {
+    const id = lower(ctx.requestId);
+    if (b.requestId !== id) return `bundle.requestId ${b.requestId} is not the request ${id} (a bundle made for another request)`;
+    if (att.requestId !== id) return `attestation.requestId ${att.requestId} is not the request ${id}`;
+    if (att.prover !== b.prover) return `attestation.prover ${att.prover} is not bundle.prover ${b.prover}`;
+    if (att.notary !== b.notary) return `attestation.notary ${att.notary} is not bundle.notary ${b.notary}`;
+    if (ctx.specCid !== undefined && b.specCid !== ctx.specCid) return `bundle.specCid ${b.specCid} is not the request's spec ${ctx.specCid}`;
+    if (ctx.specHash !== undefined && b.specHash !== lower(ctx.specHash)) return `bundle.specHash ${b.specHash} is not the request's ${lower(ctx.specHash)}`;
+    const r = ctx.response;
+    if (r) {
+      if (lower(r.prover) !== b.prover) return `the on-chain response is by ${lower(r.prover)}, the bundle by ${b.prover}`;
+      if (lower(r.notary) !== b.notary) return `the on-chain response names notary ${lower(r.notary)}, the bundle ${b.notary}`;
+      if (lower(r.resultHash) !== att.resultHash) return `the on-chain resultHash ${lower(r.resultHash)} is not the attestation's ${att.resultHash}`;
+    }
+    return undefined;
+  });
+
+  run('trust', 'TRUST_MODE_REFUSED', () =>
+    b.trust === 'devnet' && !ctx.acceptDevnetProofs
+      ? 'the bundle was proved under the devnet trust anchor, which this verifier does not accept (production policy)'
+      : undefined,
+  );
+
+  run('prover-signature', 'BAD_SIGNATURE', () => {
+    const signer = recoverRawMessageSigner(bundleDigest(b), b.proverSignature as Hex);
+    return signer === b.prover ? undefined : `proverSignature recovers to ${signer}, not bundle.prover ${b.prover}`;
+  });
+
+  run('notary-signature', 'BAD_SIGNATURE', () => {
+    const signer = recoverAttestationSignerFast(attestationDomain(ctx.chainId, lower(ctx.hub) as Address), att, b.notarySignature as Hex);
+    return signer === att.notary ? undefined : `notarySignature recovers to ${signer}, not attestation.notary ${att.notary}`;
+  });
+
+  run('assignment', 'NOT_ASSIGNED', () => {
+    const i = ctx.assignment.provers.findIndex((p) => lower(p) === b.prover);
+    if (i < 0) return `prover ${b.prover} is not in the committee the contract drew for this request`;
+    const notary = lower(ctx.assignment.notaries[i] ?? '');
+    if (notary !== att.notary) return `the contract assigned notary ${notary} to prover ${b.prover}, not ${att.notary}`;
+    if (!ctx.isRegistered(b.prover as Address)) return `prover ${b.prover} is not a registered operator`;
+    if (!ctx.isRegistered(att.notary as Address)) return `notary ${att.notary} is not a registered operator`;
+    return undefined;
+  });
+
+  const transcript = decodeTranscript(b.transcript);
+  run('transcript-ranges', 'BUNDLE_INVALID', () => {
+    assertCanonicalRanges(transcript.sentRanges, transcript.sent.length, 'transcript.sentRanges');
+    assertCanonicalRanges(transcript.recvRanges, transcript.recv.length, 'transcript.recvRanges');
+    if (!isRedacted(transcript.sent, transcript.sentRanges)) return 'transcript.sent has non-zero bytes outside its revealed ranges';
+    if (!isRedacted(transcript.recv, transcript.recvRanges)) return 'transcript.recv has non-zero bytes outside its revealed ranges';
+    return undefined;
+  });
+
+  run('transcript-hashes', 'TRANSCRIPT_MISMATCH', () => {
+    const sent = transcriptHash(transcript.sent, transcript.sentRanges);
+    if (sent !== att.sentHash) return `the sent transcript hashes to ${sent}, the notary attested ${att.sentHash}`;
+    const recv = transcriptHash(transcript.recv, transcript.recvRanges);
+    if (recv !== att.recvHash) return `the received transcript hashes to ${recv}, the notary attested ${att.recvHash}`;
+    return undefined;
+  });
+
+  run('session', 'TRANSCRIPT_MISMATCH', () => {
+    const nameHash = keccakUtf8(b.serverName);
+    if (nameHash !== att.serverNameHash) return `keccak256(serverName "${b.serverName}") is not the attested serverNameHash`;
+    if (b.tlsTime !== att.tlsTime) return `bundle.tlsTime ${b.tlsTime} is not the attested ${att.tlsTime}`;
+    return undefined;
+  });
+
+  let replayed: unknown;
+  run('extraction', 'VALUE_MISMATCH', () => {
+    replayed = extractFromResponse(ctx.spec.extract, transcript.recv).value;
+    const replayedHash = hashJson(replayed);
+    if (replayedHash !== att.resultHash)
+      return `the value extracted from the revealed response hashes to ${replayedHash}, the attested resultHash is ${att.resultHash}`;
+    if (hashJson(b.value) !== replayedHash) return 'bundle.value is not the value extracted from its own transcript';
+    return undefined;
+  });
+
+  run('result-schema', 'RESULT_SCHEMA_MISMATCH', () => {
+    (ctx.resultValidator ?? compileResultSchema(ctx.spec.resultSchema))(b.value);
+    return undefined;
+  });
+
+  return finish(checks, b);
+}
+
+// Extraction failures keep EXTRACTION_FAILED; other helper codes map onto the check's own code.
+const preferCode = (checkCode: ErrorCode, thrown: ErrorCode): ErrorCode =>
+  thrown === 'EXTRACTION_FAILED' || thrown === 'RESULT_SCHEMA_MISMATCH' || thrown === 'BAD_SIGNATURE' ? thrown : checkCode;
+
+function finish(checks: VerificationCheck<BundleCheckName>[], bundle: ProvenanceBundle | undefined): BundleVerification {
+  const failed = checks.find((c) => c.status === 'fail');
+  return { ok: failed === undefined, checks, ...(failed ? { failed } : {}), ...(bundle ? { bundle } : {}) };
+}
+
+const PASS: Record<BundleCheckName, string> = {
+  schema: 'the bundle matches the published JSON Schema',
+  chain: 'made for this chain and OracleHub',
+  request: 'bound to this request (bundle, attestation and on-chain response agree)',
+  trust: 'trust mode accepted by this verifier',
+  'prover-signature': 'the prover signed the bundle',
+  'notary-signature': 'the notary signed the attestation (EIP-712)',
+  assignment: 'prover and notary are the pair the contract assigned, both registered',
+  'transcript-ranges': 'revealed ranges are canonical and hidden bytes are zero',
+  'transcript-hashes': 'sentHash and recvHash recomputed from the transcript match the attestation',
+  session: 'server name and TLS time match the attestation',
+  extraction: 'the spec’s extraction replayed on the revealed response gives the attested value',
+  'result-schema': 'the value satisfies the spec’s result schema',
+};

@@ -1,0 +1,98 @@
+// Reads from the chain everything bundle verification compares against: the request, its committee, its responses
+// and whether each committee member is a registered operator. Only the RPC is trusted here.
+import type { Address, Hex } from 'viem';
+import { getOperatorRegistry, getOracleHub } from '../chain/contracts.ts';
+import type { VeritasPublicClient } from '../chain/clients.ts';
+import { VeritasError } from '../errors.ts';
+import type { RequestSpec } from '../../schemas/spec.ts';
+import { compileResultSchema } from '../../schemas/validate.ts';
+import type { BundleVerificationContext, OnChainResponse } from './bundle.ts';
+
+export const REQUEST_STATUS = ['none', 'pending', 'fulfilled', 'expired'] as const;
+export type OnChainRequestStatus = (typeof REQUEST_STATUS)[number];
+
+export type OnChainRequest = {
+  chainId: number;
+  hub: Address;
+  requestId: Hex;
+  consumer: Address;
+  status: OnChainRequestStatus;
+  quorum: number;
+  deadline: number;
+  fee: bigint;
+  specHash: Hex;
+  specCid: string;
+  merkleRoot: Hex;
+  reportCid: string;
+  assignment: { provers: Address[]; notaries: Address[] };
+  responses: (OnChainResponse & { included: boolean })[];
+  /** Committee members registered in OperatorRegistry (status ≠ None), lowercase. */
+  registered: Set<string>;
+};
+
+/** One consistent read of a request from OracleHub (and its operators from the registry). */
+export async function readOnChainRequest(publicClient: VeritasPublicClient, hubAddress: Address, requestId: Hex): Promise<OnChainRequest> {
+  const hub = getOracleHub(hubAddress, { publicClient });
+  try {
+    const [r, [provers, notaries], responses, registryAddress] = await Promise.all([
+      hub.read.getRequest([requestId]),
+      hub.read.assignment([requestId]),
+      hub.read.responses([requestId]),
+      hub.read.registry(),
+    ]);
+    if (r.status === 0) throw new VeritasError('NOT_FOUND', `request ${requestId} does not exist on OracleHub ${hubAddress}`, { field: 'requestId' });
+    const registry = getOperatorRegistry(registryAddress, { publicClient });
+    const members = [...new Set([...provers, ...notaries].map((a) => a.toLowerCase() as Address))];
+    const infos = await Promise.all(members.map((a) => registry.read.operatorInfo([a])));
+    return {
+      chainId: publicClient.chain.id,
+      hub: hubAddress.toLowerCase() as Address,
+      requestId: requestId.toLowerCase() as Hex,
+      consumer: r.consumer.toLowerCase() as Address,
+      status: REQUEST_STATUS[r.status] ?? 'none',
+      quorum: r.quorum,
+      deadline: Number(r.deadline),
+      fee: r.fee,
+      specHash: r.specHash,
+      specCid: r.specCid,
+      merkleRoot: r.merkleRoot,
+      reportCid: r.reportCid,
+      assignment: {
+        provers: provers.map((a) => a.toLowerCase() as Address),
+        notaries: notaries.map((a) => a.toLowerCase() as Address),
+      },
+      responses: responses.map((x) => ({
+        prover: x.prover.toLowerCase() as Address,
+        notary: x.notary.toLowerCase() as Address,
+        resultHash: x.resultHash,
+        bundleCid: x.bundleCid,
+        included: x.included,
+      })),
+      registered: new Set(members.filter((_, i) => infos[i]!.status !== 0)),
+    };
+  } catch (e) {
+    if (e instanceof VeritasError) throw e;
+    throw new VeritasError('CHAIN_ERROR', `reading request ${requestId} from OracleHub failed: ${(e as Error).message}`, { cause: e, transient: true });
+  }
+}
+
+/** The verification context of one response of `request` (pass `response` undefined to check a bare bundle). */
+export function bundleContext(
+  request: OnChainRequest,
+  spec: RequestSpec,
+  options: { acceptDevnetProofs: boolean; response?: OnChainResponse | undefined },
+): BundleVerificationContext {
+  return {
+    chainId: request.chainId,
+    hub: request.hub,
+    requestId: request.requestId,
+    spec,
+    specCid: request.specCid,
+    specHash: request.specHash,
+    assignment: request.assignment,
+    ...(options.response ? { response: options.response } : {}),
+    isRegistered: (a) => request.registered.has(a.toLowerCase()),
+    acceptDevnetProofs: options.acceptDevnetProofs,
+    resultValidator: compileResultSchema(spec.resultSchema),
+  };
+}
