@@ -3,6 +3,12 @@
 // Modelled on viem's BaseError: `code` is stable and machine-readable, `message` says what failed and why,
 // `field` names the offending input where there is one, `details` carries structured context for logs.
 
+export const ERROR_CODES = [
+  'CONFIG_INVALID', 'INPUT_INVALID', 'SCHEMA_INVALID', 'SPEC_HASH_MISMATCH', 'NOT_FOUND',
+  'SSRF_REFUSED', 'SERVER_UNREACHABLE', 'PEER_DISCONNECTED', 'TIMEOUT',
+  'CERTIFICATE_REJECTED', 'RESPONSE_TOO_LARGE', 'TLSN_FAILED',
+] as const;
+
 export type ErrorCode =
   // configuration and input
   | 'CONFIG_INVALID'
@@ -27,9 +33,6 @@ export type ErrorCode =
   | 'RESULT_SCHEMA_MISMATCH'
   | 'BUNDLE_INVALID'
   | 'TRUST_MODE_REFUSED'
-  | 'REQUEST_MISMATCH'
-  | 'TRANSCRIPT_MISMATCH'
-  | 'VALUE_MISMATCH'
   | 'REQUEST_MISMATCH'
   | 'TRANSCRIPT_MISMATCH'
   | 'VALUE_MISMATCH'
