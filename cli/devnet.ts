@@ -1,21 +1,39 @@
 // The local network in one process: anvil with the contracts, embedded PostgreSQL, Helia nodes, the fixture source
 // site under the devnet trust anchor, three operators, the aggregator and the API. `veritas devnet` and the
 // end-to-end tests start it through `startDevnet`.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseEther, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { startAnvil } from '../core/chain/anvil.ts';
 import { connectChain, type ChainClients } from '../core/chain/clients.ts';
 import { deployVeritas, type VeritasDeployment } from '../core/chain/contracts.ts';
 import { openDatabase, type DatabaseHandle } from '../core/db/client.ts';
+import { createIpfs, type IpfsNode } from '../core/ipfs.ts';
 import type { Logger } from '../core/log.ts';
+import type { SsrfPolicy } from '../core/ssrf.ts';
+import { startOperator, type Operator, type OperatorOptions } from '../operator/index.ts';
+import { secretStoreFrom } from '../operator/secrets.ts';
+import { createDevTrust, type DevTrust } from '../operator/tlsn/dev-trust.ts';
+import type { PartyTuning } from '../operator/tlsn/session.ts';
+import { startFixtureSite, type FixtureSite } from '../test/fixture/site.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';
+
+/** The fixture site's host name: resolved by the operators' proxies through an explicit allow-list entry. */
+export const FIXTURE_HOST = 'api.veritas.test';
+/** The secret reference the fixture site's private endpoint needs (`{"name":"Authorization","secret":true,"ref":…}`). */
+export const FIXTURE_SECRET_REF = 'fixture-token';
 
 export type DevnetOptions = {
   dataDir: string;
   log: Logger;
   /** External PostgreSQL instead of the embedded one. */
   databaseUrl?: string | undefined;
+  /** How many operators (default 3; at least 2, as nobody may notarise their own fetch). */
+  operators?: number;
+  tuning?: PartyTuning;
+  sessionTimeoutMs?: number;
   /** Called as each stage starts, for progress display. */
   onStage?: (stage: string) => void;
 };
@@ -24,10 +42,20 @@ export type Devnet = {
   rpcUrl: string;
   chainId: number;
   deployment: VeritasDeployment;
-  /** Dev keys: [0] deployer + aggregator, [1..3] operators, [4] the consumer used by the API. */
+  /** Dev keys: [0] deployer + aggregator, [1..n] operators, [n+1] the consumer used by the API. */
   keys: Hex[];
   deployer: ChainClients;
   database: DatabaseHandle;
+  /** The node the API and the aggregator use (specs are pinned here; bundles are fetched through it). */
+  ipfs: IpfsNode;
+  operators: Operator[];
+  /** Stops operator `index` (0-based) and starts it again on the same key, data and notary port. */
+  restartOperator(index: number): Promise<Operator>;
+  trust: DevTrust;
+  site: FixtureSite;
+  /** The token the fixture site's private endpoint wants; only the operators' secret stores hold it. */
+  fixtureToken: string;
+  ssrf: SsrfPolicy;
   dataDir: string;
   lifecycle: Lifecycle;
   stop(): Promise<void>;
@@ -36,28 +64,81 @@ export type Devnet = {
 export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const { log } = options;
   const stage = options.onStage ?? (() => {});
+  const operatorCount = options.operators ?? 3;
   const lifecycle = createLifecycle((name, e) => log.error({ err: e, resource: name }, 'stopping failed'));
+  const dir = (...p: string[]) => path.join(options.dataDir, ...p);
   try {
     // A devnet chain starts empty every time, so state derived from an older chain must not survive it.
     stage('data directory');
     await rm(options.dataDir, { recursive: true, force: true });
     await mkdir(options.dataDir, { recursive: true });
 
+    stage('devnet trust anchor (fresh CA, patched tlsn wasm)');
+    const trust = await createDevTrust({ dataDir: dir('trust') });
+    const fixtureToken = randomBytes(16).toString('hex');
+    const site = await startFixtureSite({ cert: trust.leafCertPem, key: trust.leafKeyPem, token: fixtureToken });
+    lifecycle.defer('fixture site', () => site.close());
+    const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `127.0.0.1:${site.port}` } };
+
     stage('chain (anvil)');
-    const anvil = await startAnvil({ accounts: 10 });
+    const anvil = await startAnvil({ accounts: operatorCount + 2 });
     lifecycle.defer('anvil', () => anvil.stop());
     const keys = anvil.accounts;
     const deployer = await connectChain(anvil.rpcUrl, keys[0]!, { chainId: anvil.chainId });
 
     stage('contracts');
-    const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, {
-      minBond: parseEther('1'),
-      unbondDelay: 3_600,
-    });
+    const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, { minBond: parseEther('1'), unbondDelay: 3_600 });
 
     stage('database');
-    const database = await openDatabase({ url: options.databaseUrl, dataDir: options.dataDir, log });
+    const database = await openDatabase({ url: options.databaseUrl, dataDir: dir('db'), log });
     lifecycle.defer('database', () => database.close());
+
+    stage('IPFS nodes (loopback only)');
+    const ipfs = await createIpfs({ dir: dir('ipfs', 'gateway'), network: 'loopback', log });
+    lifecycle.defer('ipfs gateway', () => ipfs.stop());
+
+    const operators: Operator[] = [];
+    const operatorOptions: OperatorOptions[] = [];
+    for (let i = 1; i <= operatorCount; i++) {
+      stage(`operator ${i} of ${operatorCount}`);
+      const node = await createIpfs({ dir: dir('ipfs', `operator-${i}`), network: 'loopback', log });
+      lifecycle.defer(`ipfs operator ${i}`, () => node.stop());
+      // Every node knows every other: specs travel gateway → operators, bundles operators → gateway.
+      for (const peer of [ipfs, ...operators.map((o) => o.ipfs)]) await node.dial(peer.multiaddrs[0]!);
+      const chain = await connectChain(anvil.rpcUrl, keys[i]!, { chainId: anvil.chainId });
+      const opts: OperatorOptions = {
+        account: privateKeyToAccount(keys[i]!),
+        chain: { ...chain, chainId: anvil.chainId, hub: deployment.hub, registry: deployment.registry },
+        db: database.db,
+        ipfs: node,
+        dataDir: dir('operators', String(i)),
+        trust: 'devnet',
+        wasmPath: trust.wasmPath,
+        ...(options.tuning ? { tuning: options.tuning } : {}),
+        notary: { host: '127.0.0.1', port: 0 },
+        ssrf,
+        secrets: secretStoreFrom({ [FIXTURE_SECRET_REF]: `Bearer ${fixtureToken}` }),
+        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+        jobs: { fromBlock: deployment.deployBlock, pollIntervalMs: 500 },
+        log,
+      };
+      const operator = await startOperator(opts);
+      // Stops whichever instance is current: restartOperator may have replaced it.
+      lifecycle.defer(`operator ${i}`, () => operators[i - 1]!.stop());
+      await operator.register(parseEther('1'), `devnet-operator-${i}`);
+      operators.push(operator);
+      operatorOptions.push(opts);
+    }
+    const restartOperator = async (index: number): Promise<Operator> => {
+      const opts = operatorOptions[index];
+      if (!opts) throw new RangeError(`no operator ${index}`);
+      await operators[index]!.stop();
+      // The notary keeps its advertised URL: rebind the port the registry metadata names.
+      const port = Number(new URL(operators[index]!.notaryUrl).port);
+      operators[index] = await startOperator({ ...opts, notary: { ...opts.notary, port } });
+      return operators[index]!;
+    };
+    await writeFile(dir('secrets.example.json'), `${JSON.stringify({ [FIXTURE_SECRET_REF]: 'Bearer <token>' }, null, 2)}\n`);
 
     return {
       rpcUrl: anvil.rpcUrl,
@@ -66,6 +147,13 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       keys,
       deployer,
       database,
+      ipfs,
+      operators,
+      restartOperator,
+      trust,
+      site,
+      fixtureToken,
+      ssrf,
       dataDir: options.dataDir,
       lifecycle,
       stop: () => lifecycle.stop(),

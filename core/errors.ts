@@ -4,43 +4,42 @@
 // `field` names the offending input where there is one, `details` carries structured context for logs.
 
 export const ERROR_CODES = [
-  'CONFIG_INVALID', 'INPUT_INVALID', 'SCHEMA_INVALID', 'SPEC_HASH_MISMATCH', 'NOT_FOUND',
-  'SSRF_REFUSED', 'SERVER_UNREACHABLE', 'PEER_DISCONNECTED', 'TIMEOUT',
-  'CERTIFICATE_REJECTED', 'RESPONSE_TOO_LARGE', 'TLSN_FAILED',
+  // configuration and input
+  'CONFIG_INVALID',
+  'INPUT_INVALID',
+  'SCHEMA_INVALID',
+  'SPEC_HASH_MISMATCH',
+  'NOT_FOUND',
+  // network and transport
+  'SSRF_REFUSED',
+  'SERVER_UNREACHABLE',
+  'PEER_DISCONNECTED',
+  'TIMEOUT',
+  // TLS / MPC-TLS
+  'CERTIFICATE_REJECTED',
+  'RESPONSE_TOO_LARGE',
+  'TLSN_FAILED',
+  // protocol
+  'NOT_ASSIGNED',
+  'DEADLINE_PASSED',
+  'BAD_SIGNATURE',
+  'EXTRACTION_FAILED',
+  'RESULT_SCHEMA_MISMATCH',
+  'BUNDLE_INVALID',
+  'TRUST_MODE_REFUSED',
+  'REQUEST_MISMATCH',
+  'TRANSCRIPT_MISMATCH',
+  'VALUE_MISMATCH',
+  // infrastructure
+  'CHAIN_ERROR',
+  'IPFS_ERROR',
+  'DB_ERROR',
+  'INTERNAL',
 ] as const;
 
-export type ErrorCode =
-  // configuration and input
-  | 'CONFIG_INVALID'
-  | 'INPUT_INVALID'
-  | 'SCHEMA_INVALID'
-  | 'SPEC_HASH_MISMATCH'
-  | 'NOT_FOUND'
-  // network and transport
-  | 'SSRF_REFUSED'
-  | 'SERVER_UNREACHABLE'
-  | 'PEER_DISCONNECTED'
-  | 'TIMEOUT'
-  // TLS / MPC-TLS
-  | 'CERTIFICATE_REJECTED'
-  | 'RESPONSE_TOO_LARGE'
-  | 'TLSN_FAILED'
-  // protocol
-  | 'NOT_ASSIGNED'
-  | 'DEADLINE_PASSED'
-  | 'BAD_SIGNATURE'
-  | 'EXTRACTION_FAILED'
-  | 'RESULT_SCHEMA_MISMATCH'
-  | 'BUNDLE_INVALID'
-  | 'TRUST_MODE_REFUSED'
-  | 'REQUEST_MISMATCH'
-  | 'TRANSCRIPT_MISMATCH'
-  | 'VALUE_MISMATCH'
-  // infrastructure
-  | 'CHAIN_ERROR'
-  | 'IPFS_ERROR'
-  | 'DB_ERROR'
-  | 'INTERNAL';
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
 
 export type VeritasErrorOptions = {
   field?: string;

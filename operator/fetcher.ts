@@ -7,7 +7,7 @@ import { hashJson } from '../core/canonical.ts';
 import { hashServerName, recoverAttestationSigner, toContractAttestation } from '../core/chain/attestation.ts';
 import { oracleHubAbi } from '../core/chain/contracts.ts';
 import { signBundle } from '../core/bundle.ts';
-import { VeritasError } from '../core/errors.ts';
+import { VeritasError, isErrorCode } from '../core/errors.ts';
 import { extractFromResponse } from '../core/extract.ts';
 import { decodeOperatorMetadata } from '../core/operator-metadata.ts';
 import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
@@ -219,12 +219,15 @@ export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): Prove
   };
 }
 
+// A notary that is busy, timed out or hit an infrastructure error may succeed later; one that found the request,
+// the spec or the response wrong will not.
+const RETRYABLE_NOTARY_CODES = ['TIMEOUT', 'PEER_DISCONNECTED', 'TLSN_FAILED', 'CHAIN_ERROR', 'IPFS_ERROR', 'INTERNAL', 'SERVER_UNREACHABLE'];
+
 const notaryRefused = (m: NotaryMessage) =>
   m.type === 'error'
-    ? new VeritasError(m.code === 'NOT_ASSIGNED' ? 'NOT_ASSIGNED' : 'TLSN_FAILED', `notary refused: ${m.code}: ${m.message}`, {
+    ? new VeritasError(isErrorCode(m.code) ? m.code : 'TLSN_FAILED', `notary refused: ${m.code}: ${m.message}`, {
         details: { notaryCode: m.code },
-        // A notary that is busy or timed out may succeed later; one that says "not assigned" will not.
-        transient: ['TIMEOUT', 'PEER_DISCONNECTED', 'TLSN_FAILED', 'CHAIN_ERROR', 'IPFS_ERROR', 'INTERNAL'].includes(m.code),
+        transient: RETRYABLE_NOTARY_CODES.includes(m.code),
       })
     : new VeritasError('TLSN_FAILED', `unexpected notary message ${m.type}`, { transient: true });
 

@@ -46,6 +46,8 @@ export type StageEvent = { requestId: Hex; operator: Hex; stage: FetchStage | 'r
 export type Operator = {
   address: Hex;
   notaryUrl: string;
+  /** This operator's Helia node, where its bundles are pinned. */
+  ipfs: IpfsNode;
   /** Every stage of every request at this operator, as it happens (also written to request_events). */
   events: EventEmitter<{ stage: [StageEvent] }>;
   /** Registers in OperatorRegistry with `bond` unless already active, advertising the notary and IPFS addresses. */
@@ -101,6 +103,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   return {
     address,
     notaryUrl: notary.url,
+    ipfs: o.ipfs,
     events,
     async register(bond = parseEther('1'), name?: string) {
       if (await registryOf(ctx).read.isActive([o.account.address])) return;
