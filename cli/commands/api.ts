@@ -1,0 +1,56 @@
+// `veritas api`: the HTTP API and provenance pages as a standalone server over the configured database, IPFS and chain.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } from '../../core/chain/clients.ts';
+import { loadConfig, required } from '../../core/config.ts';
+import { openDatabase } from '../../core/db/client.ts';
+import { createIpfs } from '../../core/ipfs.ts';
+import { initLogger } from '../../core/log.ts';
+import { startApi } from '../../api/app.ts';
+
+export function register(program: Command): void {
+  program
+    .command('api')
+    .description('serve the HTTP API (/v1, /openapi.json, /docs) and the provenance pages')
+    .option('--host <host>', 'listen address (VERITAS_API_HOST)')
+    .option('--port <port>', 'listen port (VERITAS_API_PORT)')
+    .action(async (opts: { host?: string; port?: string }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(opts.host ? { VERITAS_API_HOST: opts.host } : {}),
+        ...(opts.port ? { VERITAS_API_PORT: opts.port } : {}),
+      });
+      const log = initLogger({ level: config.logLevel });
+      const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read the chain');
+      const hubAddress = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to serve');
+      const chainId = await fetchChainId(rpcUrl);
+      const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
+      const ipfs = await createIpfs({
+        dir: join(config.dataDir, 'ipfs-api'),
+        network: config.ipfs.network === 'public' ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers } : config.ipfs.network,
+        log,
+      });
+      for (const peer of config.ipfs.peers ?? []) await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+      const api = await startApi({
+        db: db.db,
+        ipfs,
+        chain: {
+          publicClient: createVeritasPublicClient(rpcUrl, chainId),
+          walletClient: config.chain.privateKey ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey) : undefined,
+          hubAddress,
+          chainId,
+        },
+        config,
+        log,
+      });
+      process.stdout.write(`Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)\n`);
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      await api.close();
+      await ipfs.stop();
+      await db.close();
+      process.stderr.write(`${signal}: API stopped.\n`);
+    });
+}
