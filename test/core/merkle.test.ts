@@ -35,3 +35,17 @@ test('a single-record tree has the leaf as root and an empty proof', () => {
   assert.deepEqual(tree.proof(0), []);
   assert.equal(tree.root, tree.leafHash(0));
 });
+
+test('the fast builder gives StandardMerkleTree’s root, leaf hashes and proofs on trees of 1 to 70 records', async () => {
+  const { buildRecordTreeReference } = await import('../../core/merkle.ts');
+  for (let n = 1; n <= 70; n++) {
+    const ls: RecordLeaf[] = Array.from({ length: n }, (_, index) => ({ requestId, index, recordHash: hashJson({ n, index }) }));
+    const fast = buildRecordTree(ls);
+    const ref = buildRecordTreeReference(ls);
+    assert.equal(fast.root, ref.root, `root of ${n}`);
+    for (const l of ls) {
+      assert.equal(fast.leafHash(l.index), ref.leafHash(l.index));
+      assert.deepEqual(fast.proof(l.index), ref.proof(l.index));
+    }
+  }
+});
