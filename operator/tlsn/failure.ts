@@ -42,3 +42,15 @@ export function classifyFailure(role: 'prover' | 'verifier', message: string, cl
   }
   return new VeritasError('TLSN_FAILED', `${role}: ${message.split('\n')[0]}`, { details: { role, wasmError: message } });
 }
+
+const VAGUE: ReadonlySet<ErrorCode> = new Set(['PEER_DISCONNECTED', 'TLSN_FAILED', 'TIMEOUT']);
+
+/**
+ * The most telling of both parties' errors. When one side detects a problem (a limit, a certificate) it
+ * aborts and the other only sees the connection drop, and which side notices first is a race: a notary
+ * should send its code to the prover, and whoever sees both outcomes should report this one.
+ */
+export function sessionCause(...errors: unknown[]): VeritasError | undefined {
+  const typed = errors.filter((e): e is VeritasError => e instanceof VeritasError);
+  return typed.find((e) => !VAGUE.has(e.code)) ?? typed[0];
+}

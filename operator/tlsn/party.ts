@@ -4,11 +4,11 @@
 // exiting is the only reliable way to give it back.
 import type { VeritasError } from '../../core/errors.ts';
 import type { PartyMessage, PartyStats, ProverJob, ProverOutput, Stage, VerifierJob } from './protocol.ts';
-import { socketCloses, workerOptions } from './shim.mjs';
+import { socketCloses, socketTraffic, workerOptions } from './shim.mjs';
 import { planReveal, toVerifiedTranscript, type VerifiedTranscript, type WasmPartialTranscript } from './transcript.ts';
-import { loadTlsn, type TlsnModule } from './wasm.ts';
+import { loadTlsn, wasmMemory, type TlsnModule } from './wasm.ts';
 
-const stats: PartyStats = { marks: { start: Date.now() }, peakRssBytes: 0 };
+const stats: PartyStats = { marks: { start: Date.now() }, peakRssBytes: 0, wasmMemoryBytes: 0 };
 const send = (m: PartyMessage): Promise<void> =>
   new Promise((resolve) => (process.send ? process.send(m, undefined, undefined, () => resolve()) : resolve()));
 const stage = (s: Stage) => {
@@ -90,14 +90,27 @@ async function verify(job: VerifierJob): Promise<VerifiedTranscript> {
 const message = (e: unknown): string =>
   e instanceof Error ? e.message : typeof e === 'string' ? e : (() => { try { return JSON.stringify(e); } catch { return String(e); } })();
 
+const measure = () => {
+  stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  stats.wasmMemoryBytes = wasmMemory?.buffer.byteLength ?? 0;
+};
+
+// Heartbeat: while MPC traffic flows the session is alive, however long a stage takes on a loaded machine.
+let lastReported = 0;
+setInterval(() => {
+  if (socketTraffic.received === lastReported) return;
+  lastReported = socketTraffic.received;
+  void send({ type: 'alive', received: lastReported });
+}, 1000).unref();
+
 process.once('message', (job: ProverJob | VerifierJob) => {
   void (async () => {
     try {
       const output = job.role === 'prover' ? await prove(job) : await verify(job);
-      stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+      measure();
       await send({ type: 'result', output, stats });
     } catch (e) {
-      stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+      measure();
       const code = (e as VeritasError | undefined)?.code;
       await send({ type: 'failure', message: message(e), ...(code ? { code } : {}), closes: socketCloses, stats });
     }

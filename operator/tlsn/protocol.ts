@@ -65,9 +65,13 @@ export type PartyStats = {
   /** Epoch ms at which each stage was reached; `start` is when the child began. */
   marks: Partial<Record<Stage | 'start', number>>;
   peakRssBytes: number;
+  /** Size of the wasm linear memory at the end (shared by all the party's threads). */
+  wasmMemoryBytes: number;
 };
 
 export type PartyMessage =
   | { type: 'stage'; stage: Stage; at: number }
+  /** Bytes are still flowing to this party: it is making progress even while a stage lasts long. */
+  | { type: 'alive'; received: number }
   | { type: 'result'; output: ProverOutput | VerifiedTranscript; stats: PartyStats }
   | { type: 'failure'; message: string; code?: ErrorCode; closes: SocketClose[]; stats: PartyStats };

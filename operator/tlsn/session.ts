@@ -31,7 +31,11 @@ type Common = {
   relayUrl: string;
   /** The wasm to run; the package's (web PKI roots) unless the devnet trust anchor is configured. */
   wasmPath?: string | undefined;
-  /** Budget of each stage (queue, init, setup, request, reveal/verify), ms. */
+  /**
+   * Longest time without progress, ms: each stage (queue, init, setup, request, reveal/verify) must end, or the
+   * party must receive MPC traffic, within it. A silent peer thus fails fast while a slow but live session
+   * (the verifier waits through the prover's whole setup) is not cut off.
+   */
   timeoutMs: number;
   tuning?: PartyTuning;
   limiter?: Limiter;
@@ -99,7 +103,7 @@ async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: 
       const arm = () => {
         clearTimeout(timer);
         timer = setTimeout(() => settle(() => reject(new VeritasError('TIMEOUT',
-          `${job.role}: no progress after stage "${current}" within ${opts.timeoutMs} ms`, { details: { role: job.role, stage: current }, transient: true }))), opts.timeoutMs);
+          `${job.role}: no progress after stage "${current}" for ${opts.timeoutMs} ms`, { details: { role: job.role, stage: current }, transient: true }))), opts.timeoutMs);
       };
       const onAbort = () => settle(() => reject(new VeritasError('TIMEOUT', `${job.role}: aborted`, { cause: opts.signal?.reason })));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -114,7 +118,9 @@ async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: 
       forward(c.stdout);
       forward(c.stderr);
       c.on('message', (m: PartyMessage) => {
-        if (m.type === 'stage') {
+        if (m.type === 'alive') {
+          arm();
+        } else if (m.type === 'stage') {
           current = m.stage;
           arm();
           onStage(m.stage, m.at);

@@ -7,3 +7,5 @@ export declare const socketCloses: SocketClose[];
 /** Options applied to every worker thread the wasm spawns. */
 export declare const workerOptions: { resourceLimits?: ResourceLimits };
 export declare function installShim(): void;
+/** Messages received on WebSockets in this thread (liveness signal). */
+export declare const socketTraffic: { received: number };

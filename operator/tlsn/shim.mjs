@@ -10,6 +10,9 @@ import { Worker as NodeWorker, isMainThread, parentPort } from 'node:worker_thre
 /** @type {Array<{url: string, code: number, reason: string}>} */
 export const socketCloses = [];
 
+/** Messages received on WebSockets in this thread: the session's liveness signal (MPC setup is long but never silent). */
+export const socketTraffic = { received: 0 };
+
 /** Options applied to every worker thread the wasm spawns (set by the party before initialize()). */
 export const workerOptions = /** @type {{resourceLimits?: import('node:worker_threads').ResourceLimits}} */ ({});
 
@@ -59,6 +62,7 @@ class ObservedWebSocket extends NativeWebSocket {
     super(url, protocols);
     const u = String(url);
     this.addEventListener('close', (e) => socketCloses.push({ url: u, code: e.code, reason: e.reason }));
+    this.addEventListener('message', () => void socketTraffic.received++);
   }
 }
 

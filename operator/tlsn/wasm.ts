@@ -18,12 +18,15 @@ export const defaultWasmPath = (): string => path.join(tlsnPackageDir(), 'tlsn_w
 
 export type LoadTlsnOptions = { wasmPath?: string | undefined; threads: number; logLevel?: WasmLogLevel };
 
+/** The wasm's shared linear memory once loaded (its size is what the MPC actually allocated; it never shrinks). */
+export let wasmMemory: WebAssembly.Memory | undefined;
+
 export async function loadTlsn(options: LoadTlsnOptions): Promise<TlsnModule> {
   // tlsn_wasm.js imports spawn.js, which touches `self` at load: the shim must come first.
   installShim();
   const tlsn = (await import(pathToFileURL(path.join(tlsnPackageDir(), 'tlsn_wasm.js')).href)) as TlsnModule;
   const module = await WebAssembly.compile(await readFile(options.wasmPath ?? defaultWasmPath()));
-  await tlsn.default({ module_or_path: module });
+  wasmMemory = (await tlsn.default({ module_or_path: module })).memory;
   await tlsn.initialize({ level: options.logLevel ?? 'Warn', crate_filters: undefined, span_events: undefined }, options.threads);
   return tlsn;
 }
