@@ -31,5 +31,7 @@ export type ApiDeps = {
   /** Only `config.api` is read. */
   config: Pick<Config, 'api'>;
   log: Logger;
+  /** Whether the verify panel accepts bundles made under the devnet trust anchor (config.acceptDevnetProofs). */
+  acceptDevnetProofs?: boolean;
   options?: ApiOptions;
 };

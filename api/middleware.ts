@@ -9,14 +9,21 @@ export type ApiEnv = { Variables: { requestId: string; log: Logger } };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Takes the caller's `X-Request-Id` when it is sane, otherwise makes one; echoes it and binds a child logger. */
-export const requestContext = (log: Logger): MiddlewareHandler<ApiEnv> => async (c, next) => {
-  const given = c.req.header('x-request-id');
-  const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-  c.set('requestId', requestId);
-  c.set('log', log.child({ httpRequestId: requestId }));
-  c.header('X-Request-Id', requestId);
-  await next();
+/**
+ * Takes the caller's `X-Request-Id` when it is sane, otherwise makes one (a per-process prefix and a counter: unique,
+ * and cheaper than a UUID on the hot read path); echoes it and binds a child logger.
+ */
+export const requestContext = (log: Logger): MiddlewareHandler<ApiEnv> => {
+  const prefix = randomUUID().slice(0, 8);
+  let n = 0;
+  return async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : `${prefix}-${(++n).toString(36)}`;
+    c.set('requestId', requestId);
+    c.set('log', log.child({ httpRequestId: requestId }));
+    c.header('X-Request-Id', requestId);
+    await next();
+  };
 };
 
 /** One line per request at debug (info for errors), so hot read paths do not flood the log. */
@@ -24,10 +31,12 @@ export const accessLog = (): MiddlewareHandler<ApiEnv> => async (c, next) => {
   const started = performance.now();
   await next();
   const status = c.res.status;
+  if (status < 400 && !c.get('log').isLevelEnabled('debug')) return;
   const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - started) * 10) / 10 };
-  if (status >= 500) c.var.log.error(line, 'request failed');
-  else if (status >= 400) c.var.log.info(line, 'request refused');
-  else c.var.log.debug(line, 'request');
+  const log = c.get('log');
+  if (status >= 500) log.error(line, 'request failed');
+  else if (status >= 400) log.info(line, 'request refused');
+  else log.debug(line, 'request');
 };
 
 /** The API key of a request: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */

@@ -42,6 +42,7 @@ export function register(program: Command): void {
         },
         config,
         log,
+        acceptDevnetProofs: config.acceptDevnetProofs,
       });
       process.stdout.write(`Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)\n`);
       const signal = await new Promise<string>((resolve) => {
