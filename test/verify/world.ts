@@ -96,7 +96,7 @@ export async function startWorld(options: { operators?: number } = {}): Promise<
         return o;
       },
       close: async () => {
-        await node.stop();
+        await node.stop().catch(() => undefined); // a test may have stopped it to hand its directory to a child
         await anvil.stop();
         await rm(dir, { recursive: true, force: true });
       },
