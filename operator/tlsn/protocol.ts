@@ -28,7 +28,7 @@ export type PartyTuning = {
   threads?: number;
   network?: 'Bandwidth' | 'Latency';
   logLevel?: WasmLogLevel;
-  /** resourceLimits of every wasm worker thread (their JS heaps are nearly empty; the wasm memory is shared). */
+  /** resourceLimits of every wasm worker thread (default: 1 MB young generation; their JS heaps are nearly empty). */
   workerResourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number; stackSizeMb?: number };
   /** Extra Node/V8 flags for the party process. */
   execArgv?: string[];
@@ -67,6 +67,8 @@ export type PartyStats = {
   peakRssBytes: number;
   /** Size of the wasm linear memory at the end (shared by all the party's threads). */
   wasmMemoryBytes: number;
+  /** Most wasm worker threads alive at once (each costs ~9–11 MB of RSS outside the wasm memory). */
+  peakWorkers: number;
 };
 
 export type PartyMessage =

@@ -13,8 +13,20 @@ export const socketCloses = [];
 /** Messages received on WebSockets in this thread: the session's liveness signal (MPC setup is long but never silent). */
 export const socketTraffic = { received: 0 };
 
-/** Options applied to every worker thread the wasm spawns (set by the party before initialize()). */
-export const workerOptions = /** @type {{resourceLimits?: import('node:worker_threads').ResourceLimits}} */ ({});
+/**
+ * Options applied to every worker thread the wasm spawns (set by the party before initialize()), and the
+ * process-wide [live, peak] worker counters, shared by all threads so the party can report its peak.
+ */
+export const workerOptions = /** @type {{resourceLimits?: import('node:worker_threads').ResourceLimits, counters?: Int32Array}} */ ({});
+
+/** Peak number of wasm worker threads alive at once in this process. */
+export const peakWorkers = () => (workerOptions.counters ? Atomics.load(workerOptions.counters, 1) : 0);
+
+function countWorker(delta) {
+  const c = (workerOptions.counters ??= new Int32Array(new SharedArrayBuffer(8)));
+  const live = Atomics.add(c, 0, delta) + delta;
+  for (let peak = Atomics.load(c, 1); live > peak; peak = Atomics.load(c, 1)) Atomics.compareExchange(c, 1, peak, live);
+}
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 
@@ -27,11 +39,13 @@ class WebWorker extends EventTarget {
   constructor(url, opts = {}) {
     super();
     const href = url instanceof URL ? url.href : String(url);
+    countWorker(1);
     this.#w = new NodeWorker(BOOT, {
       workerData: { url: href, workerOptions },
       ...(opts.name === undefined ? {} : { name: opts.name }),
       ...(workerOptions.resourceLimits ? { resourceLimits: workerOptions.resourceLimits } : {}),
     });
+    this.#w.once('exit', () => countWorker(-1));
     this.#w.on('message', (data) => {
       const ev = new MessageEvent('message', { data });
       this.dispatchEvent(ev);
@@ -55,15 +69,21 @@ class WebWorker extends EventTarget {
   }
 }
 
-/** Node 22's WebSocket, recording close codes so a refusal by the proxy can be told apart from a crash. */
-const NativeWebSocket = globalThis.WebSocket;
-class ObservedWebSocket extends NativeWebSocket {
-  constructor(url, protocols) {
-    super(url, protocols);
-    const u = String(url);
-    this.addEventListener('close', (e) => socketCloses.push({ url: u, code: e.code, reason: e.reason }));
-    this.addEventListener('message', () => void socketTraffic.received++);
-  }
+/**
+ * Node 22's WebSocket, recording close codes (so a refusal by the proxy can be told apart from a crash) and
+ * counting messages. Created lazily and only where used (the party's main thread): touching
+ * `globalThis.WebSocket` or `fetch` loads undici, several MB in each of the ~40 worker threads.
+ */
+function observedWebSocket() {
+  const NativeWebSocket = globalThis.WebSocket;
+  return class ObservedWebSocket extends NativeWebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      const u = String(url);
+      this.addEventListener('close', (e) => socketCloses.push({ url: u, code: e.code, reason: e.reason }));
+      this.addEventListener('message', () => void socketTraffic.received++);
+    }
+  };
 }
 
 let installed = false;
@@ -73,11 +93,11 @@ export function installShim() {
   installed = true;
   const g = globalThis;
   g.Worker = WebWorker;
-  g.WebSocket = ObservedWebSocket;
   // spawn.js (imported by tlsn_wasm.js at top level, hence also in the main thread) calls
   // self.addEventListener('message', …) when loaded.
   g.self = globalThis;
   if (isMainThread || !parentPort) {
+    g.WebSocket = observedWebSocket();
     if (typeof g.addEventListener !== 'function') {
       g.addEventListener = () => {};
       g.removeEventListener = () => {};
@@ -106,12 +126,17 @@ export function installShim() {
   // so each worker falls back to fetch(new URL('tlsn_wasm_bg.wasm', import.meta.url)), which Node's fetch
   // refuses for file: URLs. Answering with the Module from the message also guarantees every thread runs the
   // very same (possibly patched) module, whatever file sits next to tlsn_wasm.js.
-  const realFetch = globalThis.fetch;
-  g.fetch = async (input, init) => {
-    const href = input instanceof URL ? input.href : typeof input === 'string' ? input : '';
-    if (href.startsWith('file:') && href.endsWith('.wasm') && receivedModule) return receivedModule;
-    return realFetch(input, init);
-  };
+  const realFetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch'); // the descriptor, not the (undici-loading) value
+  Object.defineProperty(globalThis, 'fetch', {
+    configurable: true,
+    writable: true,
+    value: async (input, init) => {
+      const href = input instanceof URL ? input.href : typeof input === 'string' ? input : '';
+      if (href.startsWith('file:') && href.endsWith('.wasm') && receivedModule) return receivedModule;
+      const f = realFetch?.get ? realFetch.get.call(globalThis) : realFetch?.value;
+      return f(input, init);
+    },
+  });
   g.postMessage = (data, transfer) => port.postMessage(data, transfer);
   // spawn.js calls close() when the worker's job returns.
   g.close = () => {
