@@ -3,8 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter, preserialized } from '../router.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
-import { encodeFunctionData, parseEventLogs, type Hex } from 'viem';
-import { revertErrorName, oracleHubAbi } from '../../core/chain/contracts.ts';
+import { encodeFunctionData } from 'viem';
+import { oracleHubAbi, requestData, revertErrorName } from '../../core/chain/contracts.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { requestEvents, requests } from '../../core/db/schema.ts';
 import { VeritasError } from '../../core/errors.ts';
@@ -145,26 +145,31 @@ export function requestsRouter(deps: ApiDeps) {
         200,
       );
     }
-    let txHash: Hex;
+    let sent: Awaited<ReturnType<typeof requestData>>;
     try {
-      txHash = await chain.walletClient.writeContract({ address: chain.hubAddress, abi: oracleHubAbi, functionName: 'request', args, value });
+      // requestData sends with a gas margin: the request's gas depends on the next block's randomness
+      sent = await requestData({ walletClient: chain.walletClient, publicClient: chain.publicClient }, chain.hubAddress, {
+        specHash,
+        specCid,
+        quorum: spec.quorum,
+        deadline: BigInt(spec.deadline),
+        fee: value,
+      });
     } catch (e) {
+      if (e instanceof VeritasError) throw e;
       const name = revertErrorName(e);
       const field = name === undefined ? undefined : REVERT_FIELDS[name];
       if (field) throw new VeritasError('INPUT_INVALID', `the hub refused the request: ${name}`, { field, cause: e });
       throw new VeritasError('CHAIN_ERROR', `sending the request failed${name ? `: ${name}` : ''}`, { cause: e, transient: true });
     }
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: txHash });
-    const [log] = parseEventLogs({ abi: oracleHubAbi, eventName: 'DataRequested', logs: receipt.logs });
-    if (receipt.status !== 'success' || !log)
-      throw new VeritasError('CHAIN_ERROR', `the request transaction ${txHash} reverted`, { details: { txHash } });
-    const id = log.args.requestId.toLowerCase();
+    const id = sent.requestId.toLowerCase();
+    const txHash = sent.transactionHash;
     // Recorded now, so the timeline shows the request before the indexer catches up; the indexer upserts the same row.
     await db
       .insert(requests)
       .values({
         id,
-        consumer: log.args.consumer.toLowerCase(),
+        consumer: chain.walletClient.account.address.toLowerCase(),
         specHash,
         specCid,
         spec,
@@ -172,7 +177,7 @@ export function requestsRouter(deps: ApiDeps) {
         deadline: spec.deadline,
         fee: value.toString(),
         txHash,
-        blockNumber: Number(receipt.blockNumber),
+        blockNumber: Number(sent.blockNumber),
       })
       .onConflictDoNothing();
     await db.insert(requestEvents).values({ requestId: id, source: 'api', stage: 'requested', detail: { txHash, specCid } });
