@@ -59,3 +59,23 @@ function dechunk(data: Buffer): Uint8Array {
     at += size + 2;
   }
 }
+
+/**
+ * Checks that a session proves the spec's request: the server name is the spec's host, and the revealed request
+ * line, from byte 0, is exactly the spec's method and target — so a response fetched from another path or host
+ * can never pass as the answer. tlsn-wasm writes the absolute form (`GET https://host/path HTTP/1.1`,
+ * RFC 9112 §3.2.2); the origin form is accepted too. Shared by the notary (before it signs) and every verifier.
+ */
+export function assertSessionMatchesSpec(
+  spec: { url: string; method: string },
+  session: { serverName: string; sent: Uint8Array; sentRanges: readonly { start: number; end: number }[] },
+): void {
+  const url = new URL(spec.url);
+  if (session.serverName !== url.hostname)
+    throw new VeritasError('TRANSCRIPT_MISMATCH', `the session was with ${session.serverName}, the spec asks for ${url.hostname}`, { field: 'serverName' });
+  const target = `${url.pathname}${url.search}`;
+  const forms = [`${spec.method} ${url.protocol}//${url.host}${target} HTTP/1.1\r\n`, `${spec.method} ${target} HTTP/1.1\r\n`];
+  const line = forms.find((l) => Buffer.from(session.sent.subarray(0, l.length)).toString('latin1') === l);
+  if (!line || !session.sentRanges.some((r) => r.start === 0 && r.end >= line.length))
+    throw new VeritasError('TRANSCRIPT_MISMATCH', `the revealed request line is not "${forms[0]!.trim()}"`, { field: 'transcript.sent' });
+}

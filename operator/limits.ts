@@ -15,7 +15,8 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
 export function sessionLimits(spec: RequestSpec): Limits {
   const url = new URL(spec.url);
-  let sent = `${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\n`.length + url.hostname.length + FIXED_OVERHEAD;
+  // The request line is in absolute form (scheme and host repeated), then the Host header.
+  let sent = `${spec.method} ${url.protocol}//${url.host}${url.pathname}${url.search} HTTP/1.1\r\n`.length + url.host.length + FIXED_OVERHEAD;
   for (const h of spec.headers) sent += h.name.length + 4 + ('secret' in h ? SECRET_HEADER_ALLOWANCE : Buffer.byteLength(h.value));
   sent += spec.body === undefined ? 0 : Buffer.byteLength(spec.body) + 32;
   return { maxSentBytes: roundUp(sent, 256), maxRecvBytes: spec.maxResponseBytes };

@@ -13,6 +13,7 @@ import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
 import { transcriptHash } from '../schemas/transcript.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 import { extractFromResponse } from '../core/extract.ts';
+import { assertSessionMatchesSpec } from '../core/http-message.ts';
 import { VeritasError, toVeritasError } from '../core/errors.ts';
 import { requestLogger, type Logger } from '../core/log.ts';
 import { parseWith } from '../schemas/common.ts';
@@ -144,13 +145,7 @@ export function attest(
   spec: import('../schemas/spec.ts').RequestSpec,
   who: { requestId: `0x${string}`; prover: `0x${string}`; notary: `0x${string}` },
 ): Attestation {
-  const url = new URL(spec.url);
-  if (v.serverName !== url.hostname)
-    throw new VeritasError('INPUT_INVALID', `the session was with ${v.serverName}, the spec asks for ${url.hostname}`, { field: 'serverName' });
-  const requestLine = `${spec.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
-  const sentHead = Buffer.from(v.sent.subarray(0, requestLine.length)).toString('latin1');
-  if (sentHead !== requestLine || !v.sentRanges.some((r) => r.start === 0 && r.end >= requestLine.length))
-    throw new VeritasError('INPUT_INVALID', `the revealed request line is not "${requestLine.trim()}"`, { field: 'transcript.sent' });
+  assertSessionMatchesSpec(spec, v);
   const recvWhole = v.recvRanges.length === 1 && v.recvRanges[0]!.start === 0 && v.recvRanges[0]!.end === v.recv.length;
   if (!recvWhole) throw new VeritasError('INPUT_INVALID', 'the response must be revealed whole', { field: 'transcript.recv' });
 

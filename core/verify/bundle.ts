@@ -10,6 +10,7 @@ import { bundleDigest } from '../bundle.ts';
 import { hashJson, keccakUtf8 } from '../canonical.ts';
 import { attestationDomain } from '../chain/attestation.ts';
 import { isVeritasError, type ErrorCode } from '../errors.ts';
+import { assertSessionMatchesSpec } from '../http-message.ts';
 import { extractFromResponse } from '../extract.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
@@ -179,6 +180,7 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     const nameHash = keccakUtf8(b.serverName);
     if (nameHash !== att.serverNameHash) return `keccak256(serverName "${b.serverName}") is not the attested serverNameHash`;
     if (b.tlsTime !== att.tlsTime) return `bundle.tlsTime ${b.tlsTime} is not the attested ${att.tlsTime}`;
+    assertSessionMatchesSpec(ctx.spec, { serverName: b.serverName, sent: transcript.sent, sentRanges: transcript.sentRanges });
     return undefined;
   });
 
@@ -219,7 +221,7 @@ const PASS: Record<BundleCheckName, string> = {
   assignment: 'prover and notary are the pair the contract assigned, both registered',
   'transcript-ranges': 'revealed ranges are canonical and hidden bytes are zero',
   'transcript-hashes': 'sentHash and recvHash recomputed from the transcript match the attestation',
-  session: 'server name and TLS time match the attestation',
+  session: 'server name, TLS time and the revealed request line match the attestation and the spec',
   extraction: 'the spec’s extraction replayed on the revealed response gives the attested value',
   'result-schema': 'the value satisfies the spec’s result schema',
 };
