@@ -1,6 +1,6 @@
 // Maps a party's failure (the wasm's error strings, the proxy's close reasons) to a VeritasError with a stable code.
 import { VeritasError, type ErrorCode } from '../../core/errors.ts';
-import { PROXY_CLOSE_CODES } from './proxy.ts';
+import { PROXY_CLOSE_CODES } from './proxy-codes.ts';
 import type { SocketClose } from './shim.mjs';
 
 type Rule = { test: RegExp; code: ErrorCode; hint: string; transient?: boolean };

@@ -2,9 +2,10 @@
 //
 // A process per session because wasm memory is never returned (finished workers' stacks leak, 4 GiB cap):
 // exiting is the only reliable way to give it back.
-import type { VeritasError } from '../../core/errors.ts';
 import type { PartyMessage, PartyStats, ProverJob, ProverOutput, Stage, VerifierJob } from './protocol.ts';
-import { peakWorkers, socketCloses, socketTraffic, workerOptions } from './shim.mjs';
+import { VeritasError } from '../../core/errors.ts';
+import { PROXY_CLOSE_CODES } from './proxy-codes.ts';
+import { peakWorkers, socketCloseListeners, socketCloses, socketTraffic, workerOptions, type SocketClose } from './shim.mjs';
 import { planReveal, toVerifiedTranscript, type VerifiedTranscript, type WasmPartialTranscript } from './transcript.ts';
 import { loadTlsn, wasmMemory, type TlsnModule } from './wasm.ts';
 
@@ -91,6 +92,23 @@ async function verify(job: VerifierJob): Promise<VerifiedTranscript> {
 const message = (e: unknown): string =>
   e instanceof Error ? e.message : typeof e === 'string' ? e : (() => { try { return JSON.stringify(e); } catch { return String(e); } })();
 
+/**
+ * Fails the job when a socket dies in a way the wasm does not notice (it then waits forever): the relay could
+ * not be reached at all, or the proxy refused the target. A short grace lets the wasm report its own, usually
+ * more specific, error first. A relay that drops mid-session is left to the wasm and the stage timeout.
+ */
+function deadSocket(job: ProverJob | VerifierJob): Promise<never> {
+  return new Promise((_, reject) => {
+    socketCloseListeners.add((c: SocketClose) => {
+      const proxyCode = PROXY_CLOSE_CODES[c.code];
+      if (proxyCode) setTimeout(() => reject(new VeritasError(proxyCode, c.reason || `proxy closed (${c.code})`)), 1000).unref();
+      else if (c.url === job.relayUrl && !c.wasOpen) {
+        setTimeout(() => reject(new VeritasError('PEER_DISCONNECTED', `cannot connect to the relay at ${c.url} (close ${c.code})`, { transient: true })), 1000).unref();
+      }
+    });
+  });
+}
+
 const measure = () => {
   stats.peakRssBytes = process.resourceUsage().maxRSS * 1024;
   stats.wasmMemoryBytes = wasmMemory?.buffer.byteLength ?? 0;
@@ -108,7 +126,7 @@ setInterval(() => {
 process.once('message', (job: ProverJob | VerifierJob) => {
   void (async () => {
     try {
-      const output = job.role === 'prover' ? await prove(job) : await verify(job);
+      const output = await Promise.race([job.role === 'prover' ? prove(job) : verify(job), deadSocket(job)]);
       measure();
       await send({ type: 'result', output, stats });
     } catch (e) {

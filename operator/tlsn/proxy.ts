@@ -11,13 +11,9 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { VeritasError, type ErrorCode } from '../../core/errors.ts';
 import { componentLogger } from '../../core/log.ts';
 import { checkTarget, parseHostPort, type SsrfPolicy } from '../../core/ssrf.ts';
+import { PROXY_CLOSE_CODES } from './proxy-codes.ts';
 
-/** WebSocket close codes the proxy uses to tell the prover why it gave up; the reason starts with the code name. */
-export const PROXY_CLOSE_CODES: Readonly<Record<number, ErrorCode>> = {
-  4403: 'SSRF_REFUSED',
-  4502: 'SERVER_UNREACHABLE',
-  4504: 'TIMEOUT',
-};
+export { PROXY_CLOSE_CODES };
 
 export type ProxyConnectionStats = {
   target: string;

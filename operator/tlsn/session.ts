@@ -37,6 +37,8 @@ type Common = {
    * (the verifier waits through the prover's whole setup) is not cut off.
    */
   timeoutMs: number;
+  /** Overrides of `timeoutMs` for the period after a given stage was reached (`start`: process start to init). */
+  stageTimeoutsMs?: Partial<Record<Stage | 'start', number>>;
   tuning?: PartyTuning;
   limiter?: Limiter;
   log?: Logger;
@@ -102,8 +104,9 @@ async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: 
       };
       const arm = () => {
         clearTimeout(timer);
+        const budget = opts.stageTimeoutsMs?.[current] ?? opts.timeoutMs;
         timer = setTimeout(() => settle(() => reject(new VeritasError('TIMEOUT',
-          `${job.role}: no progress after stage "${current}" for ${opts.timeoutMs} ms`, { details: { role: job.role, stage: current }, transient: true }))), opts.timeoutMs);
+          `${job.role}: no progress after stage "${current}" for ${budget} ms`, { details: { role: job.role, stage: current }, transient: true }))), budget);
       };
       const onAbort = () => settle(() => reject(new VeritasError('TIMEOUT', `${job.role}: aborted`, { cause: opts.signal?.reason })));
       opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,8 +7,10 @@
 // would make each of them load Node's TypeScript stripper (~15 MB per thread). No heavy imports either.
 import { Worker as NodeWorker, isMainThread, parentPort } from 'node:worker_threads';
 
-/** @type {Array<{url: string, code: number, reason: string}>} */
+/** @type {Array<{url: string, code: number, reason: string, wasOpen: boolean}>} */
 export const socketCloses = [];
+/** Called on every WebSocket close in this thread (the wasm itself may wait forever on a dead socket). */
+export const socketCloseListeners = new Set();
 
 /** Messages received on WebSockets in this thread: the session's liveness signal (MPC setup is long but never silent). */
 export const socketTraffic = { received: 0 };
@@ -80,7 +82,19 @@ function observedWebSocket() {
     constructor(url, protocols) {
       super(url, protocols);
       const u = String(url);
-      this.addEventListener('close', (e) => socketCloses.push({ url: u, code: e.code, reason: e.reason }));
+      let wasOpen = false;
+      let reported = false;
+      const report = (code, reason) => {
+        if (reported) return;
+        reported = true;
+        const c = { url: u, code, reason, wasOpen };
+        socketCloses.push(c);
+        for (const l of socketCloseListeners) l(c);
+      };
+      this.addEventListener('open', () => void (wasOpen = true));
+      this.addEventListener('close', (e) => report(e.code, e.reason));
+      // A failed connection may fire 'error' without any 'close' reaching us (seen with undici + the wasm).
+      this.addEventListener('error', () => { if (!wasOpen) report(1006, 'connection failed'); });
       this.addEventListener('message', () => void socketTraffic.received++);
     }
   };

@@ -59,7 +59,7 @@ describe('failure classification (strings seen from tlsn-wasm alpha.12)', () => 
     test(`${code} ← ${message.slice(0, 60)}`, () => assert.equal(classifyFailure('prover', message).code, code));
   }
   test('a proxy close reason beats the wasm string; a code from the party is kept', () => {
-    assert.equal(classifyFailure('prover', 'websocket closed', [{ url: 'ws://p', code: 4502, reason: 'SERVER_UNREACHABLE: x' }]).code, 'SERVER_UNREACHABLE');
+    assert.equal(classifyFailure('prover', 'websocket closed', [{ url: 'ws://p', code: 4502, reason: 'SERVER_UNREACHABLE: x', wasOpen: true }]).code, 'SERVER_UNREACHABLE');
     assert.equal(classifyFailure('prover', 'x', [], 'TLSN_FAILED').code, 'TLSN_FAILED');
   });
 });

@@ -130,7 +130,7 @@ describe('proxy refuses the corpus before any byte is sent', () => {
   test('the proxy URL helper and the party-side classification agree on the refusal', () => {
     assert.equal(proxyUrl('ws://127.0.0.1:1/proxy', 'api.veritas.test'), 'ws://127.0.0.1:1/proxy?target=api.veritas.test%3A443');
     const e = classifyFailure('prover', 'prover error: io error caused by: websocket closed', [
-      { url: 'ws://x/proxy?target=a', code: 4403, reason: 'SSRF_REFUSED: refused to connect to "a": loopback' },
+      { url: 'ws://x/proxy?target=a', code: 4403, reason: 'SSRF_REFUSED: refused to connect to "a": loopback', wasOpen: true },
     ]);
     assert.ok(e instanceof VeritasError && e.code === 'SSRF_REFUSED' && !e.transient);
   });
