@@ -8,10 +8,18 @@ import {IVeritasConsumer} from "./interfaces/IVeritasConsumer.sol";
 import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 import {SignatureRecovery} from "./lib/SignatureRecovery.sol";
 
-/// Flow: consumer `request`s (fee escrowed) → the hub samples `quorum` provers and, for each, a different notary →
-/// each prover `respond`s with an attestation its notary signed (EIP-712, checked here) → the aggregator `fulfill`s
-/// with the Merkle root of the verified records → fee credited to included provers and notaries (pull: `withdraw`).
-/// Unfulfilled requests `expire` after the deadline and the fee is credited back to the consumer.
+/// Flow: consumer `request`s (fee escrowed) → the hub samples `sampleSize(quorum, n)` provers and, for each, a
+/// different notary → each prover `respond`s with an attestation its notary signed (EIP-712, checked here) → the
+/// aggregator `fulfill`s with the Merkle root of the verified records, naming at least `quorum` responders as
+/// `included` → fee credited to included provers and notaries (pull: `withdraw`). Unfulfilled requests `expire`
+/// after the deadline and the fee is credited back to the consumer.
+///
+/// Over-sampling: a request for `quorum` assigns sampleSize(quorum, n) = min(quorum + floor(quorum / 2), n) provers,
+/// n being the number of active operators (quorum 1 → 1, 2 → 3, 3 → 4, 4 → 6, …). Fulfilment still needs only
+/// `quorum` included responses. Why: the aggregator must be able to leave out a response whose bundle fails
+/// verification, or a median outlier, and still reach a quorum of valid, agreeing responses; with exactly `quorum`
+/// provers any exclusion made the request unfulfillable (it could only expire). The extra provers are the slack
+/// (none at quorum 1, and less when the active set caps the sample).
 ///
 /// Money never leaves through anything but `withdraw` (pull payments), and every state change happens before the
 /// one external call a function makes (checks-effects-interactions), with a reentrancy lock on top.
@@ -96,7 +104,8 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
     /// requestId = keccak256(abi.encode(block.chainid, address(this), nonce, msg.sender, specHash)): unique per hub
     /// and chain. It is predictable by design: the randomness lives in the seed, not in the id.
-    /// seed = keccak256(abi.encode(block.prevrandao, requestId)); the committee is computeAssignment(seed, active set).
+    /// seed = keccak256(abi.encode(block.prevrandao, requestId)); the committee is computeAssignment(seed, active set,
+    /// quorum): sampleSize(quorum, active set size) provers, each with its notary.
     function request(bytes32 specHash, string calldata specCid, uint8 quorum, uint64 deadline)
         external
         payable
@@ -110,7 +119,8 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
         requestId = keccak256(abi.encode(block.chainid, address(this), nonce++, msg.sender, specHash));
         bytes32 seed = keccak256(abi.encode(block.prevrandao, requestId));
-        (address[] memory provers, address[] memory notaries) = _computeAssignment(seed, active, quorum);
+        (address[] memory provers, address[] memory notaries) =
+            _computeAssignment(seed, active, sampleSize(quorum, active.length));
 
         Request storage r = _requests[requestId];
         r.consumer = msg.sender;
@@ -124,7 +134,7 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         r.specCid = specCid;
         _provers[requestId] = provers;
         mapping(address => address) storage notaryOf = _notaryOf[requestId];
-        for (uint256 i; i < quorum; ++i) {
+        for (uint256 i; i < provers.length; ++i) {
             notaryOf[provers[i]] = notaries[i];
         }
 
@@ -134,11 +144,19 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
     // ------------------------------------------------------------- assignment
 
-    /// Proof of sampling, a pure function of (seed, operators, quorum) so anyone can recompute it:
-    ///  1. Provers: a partial Fisher–Yates shuffle of a copy of `operators`. For i = 0 … quorum-1:
+    /// How many provers a request for `quorum` is assigned among `activeCount` operators:
+    /// min(quorum + floor(quorum / 2), activeCount). See the contract comment for why. At most 382 (quorum 255).
+    function sampleSize(uint8 quorum, uint256 activeCount) public pure returns (uint256) {
+        uint256 size = uint256(quorum) + quorum / 2;
+        return size < activeCount ? size : activeCount;
+    }
+
+    /// Proof of sampling, a pure function of (seed, operators, quorum) so anyone can recompute it. With n operators
+    /// and m = sampleSize(quorum, n):
+    ///  1. Provers: a partial Fisher–Yates shuffle of a copy of `operators`. For i = 0 … m-1:
     ///     j = i + uint256(keccak256(abi.encode(seed, uint256(0), i))) % (n - i); swap(pool[i], pool[j]);
     ///     provers[i] = pool[i]. Provers are therefore distinct.
-    ///  2. Notaries: with the pool as left by step 1 (pool[i] == provers[i] for i < quorum), for each i:
+    ///  2. Notaries: with the pool as left by step 1 (pool[i] == provers[i] for i < m), for each i < m:
     ///     k = uint256(keccak256(abi.encode(seed, uint256(1), i))) % (n - 1); notaries[i] = pool[k < i ? k : k + 1],
     ///     i.e. a uniform pick among the n - 1 other operators — never the prover itself (operators are distinct).
     /// Requires n ≥ 2 and 1 ≤ quorum ≤ n. core/chain/assignment.ts is the TypeScript twin, tested equal.
@@ -152,24 +170,24 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         if (quorum > operators.length) revert QuorumTooLarge(quorum, operators.length);
         address[] memory pool = new address[](operators.length);
         for (uint256 i; i < operators.length; ++i) pool[i] = operators[i];
-        return _computeAssignment(seed, pool, quorum);
+        return _computeAssignment(seed, pool, sampleSize(quorum, operators.length));
     }
 
-    /// Shuffles `pool` in place (callers pass a scratch copy).
-    function _computeAssignment(bytes32 seed, address[] memory pool, uint8 quorum)
+    /// Draws `size` (≤ pool.length) provers and their notaries; shuffles `pool` in place (callers pass a scratch copy).
+    function _computeAssignment(bytes32 seed, address[] memory pool, uint256 size)
         internal
         pure
         returns (address[] memory provers, address[] memory notaries)
     {
         uint256 n = pool.length;
-        provers = new address[](quorum);
-        notaries = new address[](quorum);
-        for (uint256 i; i < quorum; ++i) {
+        provers = new address[](size);
+        notaries = new address[](size);
+        for (uint256 i; i < size; ++i) {
             uint256 j = i + uint256(keccak256(abi.encode(seed, uint256(0), i))) % (n - i);
             (pool[i], pool[j]) = (pool[j], pool[i]);
             provers[i] = pool[i];
         }
-        for (uint256 i; i < quorum; ++i) {
+        for (uint256 i; i < size; ++i) {
             uint256 k = uint256(keccak256(abi.encode(seed, uint256(1), i))) % (n - 1);
             notaries[i] = pool[k < i ? k : k + 1];
         }
@@ -208,7 +226,7 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         );
         _responseIndex[requestId][msg.sender] = _responses[requestId].length;
         unchecked {
-            ++r.responseCount; // ≤ quorum ≤ 255: one response per assigned prover
+            ++r.responseCount; // ≤ sampleSize(quorum, n) ≤ 382 < 2^16: one response per assigned prover
         }
         emit ResponseSubmitted(requestId, msg.sender, notary, resultHash, bundleCid);
     }

@@ -1,8 +1,11 @@
 // Proof-of-sampling assignment, the TypeScript twin of OracleHub.computeAssignment: same inputs, same committee.
 //
 // See the Solidity comment for the algorithm: a partial Fisher–Yates shuffle driven by
-// keccak256(abi.encode(seed, 0, i)) picks the provers, then keccak256(abi.encode(seed, 1, i)) picks, for prover i,
-// one of the n - 1 other operators as its notary.
+// keccak256(abi.encode(seed, 0, i)) picks sampleSize(quorum, n) provers, then keccak256(abi.encode(seed, 1, i))
+// picks, for prover i, one of the n - 1 other operators as its notary.
+//
+// Over-sampling: a request for `quorum` gets min(quorum + floor(quorum / 2), n) provers but is fulfilled with
+// `quorum` included responses, so the aggregator can leave out invalid bundles and outliers and still reach quorum.
 import { type Address, encodeAbiParameters, type Hex, hexToBigInt, isAddressEqual, keccak256 } from 'viem';
 import { VeritasError } from '../errors.ts';
 
@@ -15,11 +18,30 @@ const draw = (seed: Hex, tag: 0n | 1n, i: number): bigint =>
     ),
   );
 
-export function computeAssignment(seed: Hex, operators: readonly Address[], quorum: number): Assignment {
-  const n = operators.length;
+const checkQuorum = (quorum: number): void => {
   if (!Number.isInteger(quorum) || quorum < 1 || quorum > 255) {
     throw new VeritasError('INPUT_INVALID', `quorum must be an integer from 1 to 255, got ${quorum}`, { field: 'quorum' });
   }
+};
+
+/**
+ * How many provers OracleHub.request assigns for `quorum` among `activeCount` active operators:
+ * min(quorum + floor(quorum / 2), activeCount), the twin of OracleHub.sampleSize (quorum 1 → 1, 2 → 3, 3 → 4, 4 → 6).
+ */
+export function sampleSize(quorum: number, activeCount: number): number {
+  checkQuorum(quorum);
+  if (!Number.isInteger(activeCount) || activeCount < 0) {
+    throw new VeritasError('INPUT_INVALID', `activeCount must be a non-negative integer, got ${activeCount}`, {
+      field: 'activeCount',
+    });
+  }
+  return Math.min(quorum + Math.floor(quorum / 2), activeCount);
+}
+
+/** The committee for (seed, operators, quorum): sampleSize(quorum, operators.length) provers, each with a notary. */
+export function computeAssignment(seed: Hex, operators: readonly Address[], quorum: number): Assignment {
+  const n = operators.length;
+  checkQuorum(quorum);
   if (n < 2) {
     throw new VeritasError('INPUT_INVALID', `assignment needs at least 2 active operators, got ${n}`, {
       field: 'operators',
@@ -28,9 +50,10 @@ export function computeAssignment(seed: Hex, operators: readonly Address[], quor
   if (quorum > n) {
     throw new VeritasError('INPUT_INVALID', `quorum ${quorum} exceeds the ${n} active operators`, { field: 'quorum' });
   }
+  const size = sampleSize(quorum, n);
   const pool = [...operators];
   const provers: Address[] = [];
-  for (let i = 0; i < quorum; i++) {
+  for (let i = 0; i < size; i++) {
     const j = i + Number(draw(seed, 0n, i) % BigInt(n - i));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
     provers.push(pool[i]!);

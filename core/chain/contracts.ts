@@ -125,6 +125,10 @@ export type RequestDataParameters = {
 export type RequestDataResult = {
   requestId: Hex;
   seed: Hex;
+  /**
+   * The assigned committee: sampleSize(quorum, active operators) provers (core/chain/assignment.ts), more than
+   * `quorum` so that fulfilment can leave out invalid or outlying responses; notaries[i] notarises provers[i].
+   */
   provers: Address[];
   notaries: Address[];
   blockNumber: bigint;

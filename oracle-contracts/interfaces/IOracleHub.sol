@@ -25,8 +25,10 @@ interface IOracleHub {
     struct Request {
         address consumer;
         uint64 deadline;
+        /// responses needed to fulfil; the hub assigns sampleSize(quorum, active operators) ≥ quorum provers
         uint8 quorum;
-        uint8 responseCount;
+        /// uint16: over-sampling assigns up to 382 provers (quorum 255)
+        uint16 responseCount;
         RequestStatus status;
         uint64 createdAt;
         uint256 fee;
@@ -138,6 +140,10 @@ interface IOracleHub {
     function reportEquivocation(Attestation calldata a, bytes calldata sigA, Attestation calldata b, bytes calldata sigB)
         external;
 
+    /// min(quorum + floor(quorum / 2), activeCount): how many provers a request for `quorum` is assigned.
+    function sampleSize(uint8 quorum, uint256 activeCount) external pure returns (uint256);
+
+    /// The committee for (seed, operators, quorum): sampleSize(quorum, operators.length) provers and their notaries.
     function computeAssignment(bytes32 seed, address[] memory operators, uint8 quorum)
         external
         pure

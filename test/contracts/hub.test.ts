@@ -1,4 +1,5 @@
-// OracleHub: the request → respond → fulfil happy path with fee split and callback, and every revert on the way.
+// OracleHub: the request → respond → fulfil happy path with fee split and callback, over-sampling (more provers than
+// the quorum, so responses can be left out), and every revert on the way.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Address, type Hex, hexToBigInt, keccak256, numberToHex, parseEther, parseEventLogs, slice, stringToBytes } from 'viem';
@@ -47,7 +48,7 @@ describe('OracleHub', () => {
       args: [requestId, resultHash ?? att.resultHash, 'bafybundle', att, sig],
     });
 
-  it('happy path: consumer contract requests, 3 provers respond, aggregator fulfils, fee split, callback stores root', async () => {
+  it('happy path: consumer contract requests quorum 3, 4 provers respond, aggregator fulfils with 3, fee split, callback stores root', async () => {
     const consumerContract = await deployExampleConsumer({ walletClient: v.consumer, publicClient: chain.publicClient }, v.hub);
     const now = (await chain.publicClient.getBlock()).timestamp;
     const fee = parseEther('1');
@@ -67,7 +68,10 @@ describe('OracleHub', () => {
     assert.equal(request.status, 1); // Pending
     assert.equal(request.specCid, 'bafyspec');
 
-    for (let i = 0; i < 3; i++) {
+    // over-sampling: quorum 3 of 5 active operators assigns min(3 + 1, 5) = 4 provers
+    assert.equal(r.provers.length, 4);
+    assert.equal(new Set(r.provers).size, 4);
+    for (let i = 0; i < r.provers.length; i++) {
       const rec = await respond(v, r.requestId, r.provers[i]!, r.notaries[i]!);
       const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'ResponseSubmitted' });
       assert.equal(ev!.args.prover, r.provers[i]);
@@ -80,26 +84,42 @@ describe('OracleHub', () => {
     assert.equal(one.notary, r.notaries[1]);
     assert.equal(one.resultHash, keccak256(stringToBytes('result')));
 
+    assert.equal(
+      (await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] })).responseCount,
+      4,
+    );
+
+    // the aggregator leaves the last responder out (say, an outlier) and still meets the quorum of 3
+    const included = r.provers.slice(0, 3);
+    const includedNotaries = r.notaries.slice(0, 3);
     const before = new Map<Address, bigint>();
     for (const a of [...r.provers, ...r.notaries]) before.set(a, await balanceIn(v, a));
-    const rec = await fulfill(v, r.requestId, r.provers);
+    const rec = await fulfill(v, r.requestId, included);
     const events = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs });
     const fulfilled = events.find((e) => e.eventName === 'RequestFulfilled');
     assert.ok(fulfilled && fulfilled.eventName === 'RequestFulfilled');
-    assert.deepEqual([...fulfilled.args.included], r.provers);
+    assert.deepEqual([...fulfilled.args.included], included);
+    const after = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'responses', args: [r.requestId] });
+    assert.deepEqual(after.map((s) => s.included), [true, true, true, false]);
     assert.equal(events.some((e) => e.eventName === 'CallbackFailed'), false);
     const root = keccak256(stringToBytes(`root:${r.requestId}`));
     assert.equal(await chain.publicClient.readContract({ address: consumerContract, abi: exampleConsumerAbi, functionName: 'rootOf', args: [r.requestId] }), root);
     assert.equal(await chain.publicClient.readContract({ address: consumerContract, abi: exampleConsumerAbi, functionName: 'reportCidOf', args: [r.requestId] }), 'bafyreport');
 
-    // fee split: 70% shared by provers, 30% by notaries, remainder to the first prover
+    // fee split among the 3 included only: 70% shared by their provers, 30% by their notaries, remainder to the
+    // first included prover; the left-out responder gets no prover share (only what it earns as someone's notary)
     const proverEach = (fee * 7000n) / 10000n / 3n;
     const notaryEach = (fee - (fee * 7000n) / 10000n) / 3n;
     const remainder = fee - (proverEach + notaryEach) * 3n;
-    const expected = new Map<Address, bigint>();
-    for (const p of r.provers) expected.set(p, (expected.get(p) ?? before.get(p)!) + proverEach);
-    for (const n of r.notaries) expected.set(n, (expected.get(n) ?? before.get(n)!) + notaryEach);
-    expected.set(r.provers[0]!, expected.get(r.provers[0]!)! + remainder);
+    const expected = new Map<Address, bigint>(before);
+    for (const p of included) expected.set(p, expected.get(p)! + proverEach);
+    for (const n of includedNotaries) expected.set(n, expected.get(n)! + notaryEach);
+    expected.set(included[0]!, expected.get(included[0]!)! + remainder);
+    const leftOut = r.provers[3]!;
+    assert.equal(
+      expected.get(leftOut)! - before.get(leftOut)!,
+      notaryEach * BigInt(includedNotaries.filter((n) => n === leftOut).length),
+    );
     for (const [a, amount] of expected) assert.equal(await balanceIn(v, a), amount, `credit of ${a}`);
 
     const got = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
@@ -207,6 +227,7 @@ describe('OracleHub', () => {
     it('fulfil before quorum: QuorumNotMet; listing a non-responder: NotResponded; twice: DuplicateIncluded', async () => {
       await respond(v, r.requestId, r.provers[1]!, r.notaries[1]!);
       await expectRevert(fulfill(v, r.requestId, r.provers.slice(0, 2)), 'QuorumNotMet');
+      await expectRevert(fulfill(v, r.requestId, r.provers.slice(0, 3)), 'NotResponded');
       await expectRevert(fulfill(v, r.requestId, r.provers), 'NotResponded');
       await expectRevert(fulfill(v, r.requestId, [r.provers[0]!, r.provers[1]!, r.provers[0]!]), 'DuplicateIncluded');
     });
@@ -222,10 +243,12 @@ describe('OracleHub', () => {
     const r = await makeRequest(v, { quorum: 2 });
     await respond(v, r.requestId, r.provers[0]!, r.notaries[0]!);
     await respond(v, r.requestId, r.provers[1]!, r.notaries[1]!);
-    await expectRevert(fulfill(v, r.requestId, r.provers, v.consumer), 'NotAggregator');
-    await expectRevert(fulfill(v, r.requestId, r.provers, walletOf(v, r.provers[0]!)), 'NotAggregator');
-    await fulfill(v, r.requestId, r.provers);
-    await expectRevert(fulfill(v, r.requestId, r.provers), 'AlreadyFulfilled');
+    const included = r.provers.slice(0, 2); // the third assigned prover never answered
+    await expectRevert(fulfill(v, r.requestId, included, v.consumer), 'NotAggregator');
+    await expectRevert(fulfill(v, r.requestId, included, walletOf(v, r.provers[0]!)), 'NotAggregator');
+    await fulfill(v, r.requestId, included);
+    await expectRevert(fulfill(v, r.requestId, included), 'AlreadyFulfilled');
+    await expectRevert(respond(v, r.requestId, r.provers[2]!, r.notaries[2]!), 'AlreadyFulfilled');
     await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] }), 'AlreadyFulfilled');
   });
 
@@ -277,5 +300,69 @@ describe('OracleHub', () => {
     await expectRevert(fulfill(v, r2.requestId, r2.provers), 'NotAggregator');
     await fulfill(v, r2.requestId, r2.provers, v.reporter);
     await send(chain, v.deployer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.aggregator.account.address] });
+  });
+
+  describe('over-sampling: quorum 2 with 3 active operators', () => {
+    let v3: Veritas;
+    before(async () => {
+      v3 = await deployFixture(chain, { operatorCount: 3 });
+    });
+
+    it('assigns all 3 operators as provers, each with another operator as notary', async () => {
+      const r = await makeRequest(v3, { quorum: 2 });
+      assert.equal(r.provers.length, 3);
+      assert.deepEqual([...r.provers].sort(), v3.operators.map((o) => o.account.address).sort());
+      for (let i = 0; i < 3; i++) assert.notEqual(r.notaries[i], r.provers[i]);
+      const request = await chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+      assert.equal(request.quorum, 2);
+    });
+
+    it('all 3 respond; fulfilled with 2 included, the third left out unpaid as a prover; 1 included: QuorumNotMet', async () => {
+      const fee = parseEther('0.3');
+      const r = await makeRequest(v3, { quorum: 2, fee });
+      await respondAll(v3, r);
+      const request = await chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+      assert.equal(request.responseCount, 3);
+
+      // the aggregator excludes one responder (an invalid bundle or an outlier) and keeps the other two
+      const [a, b, out] = [0, 1, 2].map((i) => r.provers[i]!) as [Address, Address, Address];
+      await expectRevert(fulfill(v3, r.requestId, [a]), 'QuorumNotMet');
+      await expectRevert(fulfill(v3, r.requestId, []), 'QuorumNotMet');
+      await expectRevert(fulfill(v3, r.requestId, [a, a]), 'DuplicateIncluded');
+
+      const before = new Map<Address, bigint>();
+      for (const x of r.provers) before.set(x, await balanceIn(v3, x));
+      const rec = await fulfill(v3, r.requestId, [a, b]);
+      const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'RequestFulfilled' });
+      assert.deepEqual([...ev!.args.included], [a, b]);
+      const got = await chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+      assert.equal(got.status, 2); // Fulfilled
+
+      const responseOf = (p: Address) =>
+        chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getResponse', args: [r.requestId, p] });
+      assert.equal((await responseOf(a)).included, true);
+      assert.equal((await responseOf(b)).included, true);
+      assert.equal((await responseOf(out)).included, false);
+
+      // fee split between the 2 included (provers 70%, their notaries 30%); the left-out prover earns only as a notary
+      const proverEach = (fee * 7000n) / 10000n / 2n;
+      const notaryEach = (fee - (fee * 7000n) / 10000n) / 2n;
+      const remainder = fee - (proverEach + notaryEach) * 2n;
+      const notaryShares = (x: Address) => notaryEach * BigInt(r.notaries.slice(0, 2).filter((n) => n === x).length);
+      assert.equal((await balanceIn(v3, a)) - before.get(a)!, proverEach + remainder + notaryShares(a));
+      assert.equal((await balanceIn(v3, b)) - before.get(b)!, proverEach + notaryShares(b));
+      assert.equal((await balanceIn(v3, out)) - before.get(out)!, notaryShares(out));
+      let credited = 0n;
+      for (const x of r.provers) credited += (await balanceIn(v3, x)) - before.get(x)!;
+      assert.equal(credited, fee, 'the whole fee is credited, to the included provers and their notaries');
+    });
+
+    it('fulfilled with all 3 responders too (more than quorum), fee split three ways', async () => {
+      const r = await makeRequest(v3, { quorum: 2 });
+      await respondAll(v3, r);
+      const rec = await fulfill(v3, r.requestId, r.provers);
+      const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'RequestFulfilled' });
+      assert.deepEqual([...ev!.args.included], r.provers);
+    });
   });
 });
