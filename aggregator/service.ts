@@ -142,7 +142,8 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
   );
   const head = await o.publicClient.getBlock();
   if (!outcome.ok) {
-    const allIn = chain.responses.length >= chain.quorum;
+    // The hub over-samples (quorum + ⌊quorum/2⌋ provers): "all in" means every assigned prover answered.
+    const allIn = chain.responses.length >= chain.assignment.provers.length;
     if (Number(head.timestamp) > chain.deadline) {
       await expire(o, requestId, log);
     } else if (allIn) {

@@ -1,6 +1,7 @@
 // The local network in one process: anvil with the contracts, embedded PostgreSQL, Helia nodes, the fixture source
 // site under the devnet trust anchor, three operators, the aggregator and the API. `veritas devnet` and the
-// end-to-end tests start it through `startDevnet`.
+// end-to-end tests start it through `startDevnet`. This is the composition root's job: only cli/ wires the
+// operator, the aggregator and the API together.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { secretStoreFrom } from '../operator/secrets.ts';
 import { createDevTrust, type DevTrust } from '../operator/tlsn/dev-trust.ts';
 import type { PartyTuning } from '../operator/tlsn/session.ts';
 import { startFixtureSite, type FixtureSite } from '../test/fixture/site.ts';
+import { startAggregator, type Aggregator } from '../aggregator/service.ts';
+import { startApi } from '../api/app.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';
 
 /** The fixture site's host name: resolved by the operators' proxies through an explicit allow-list entry. */
@@ -34,6 +37,10 @@ export type DevnetOptions = {
   operators?: number;
   tuning?: PartyTuning;
   sessionTimeoutMs?: number;
+  /** The API's port on 127.0.0.1 (default 0: any free port). */
+  apiPort?: number;
+  /** The API key of the write endpoints (default "devnet": the API listens on loopback only). */
+  apiKey?: string;
   /** Called as each stage starts, for progress display. */
   onStage?: (stage: string) => void;
 };
@@ -49,6 +56,9 @@ export type Devnet = {
   /** The node the API and the aggregator use (specs are pinned here; bundles are fetched through it). */
   ipfs: IpfsNode;
   operators: Operator[];
+  aggregator: Aggregator;
+  /** The API (and provenance pages at its root) and the key its write endpoints take. */
+  api: { url: string; key: string };
   /** Stops operator `index` (0-based) and starts it again on the same key, data and notary port. */
   restartOperator(index: number): Promise<Operator>;
   trust: DevTrust;
@@ -138,6 +148,33 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       operators[index] = await startOperator({ ...opts, notary: { ...opts.notary, port } });
       return operators[index]!;
     };
+    stage('aggregator');
+    const aggregator = startAggregator({
+      db: database.db,
+      ipfs,
+      publicClient: deployer.publicClient,
+      walletClient: deployer.walletClient,
+      hub: deployment.hub,
+      fromBlock: deployment.deployBlock,
+      policy: { acceptDevnetProofs: true },
+      log,
+      pollIntervalMs: 500,
+    });
+    lifecycle.defer('aggregator', () => aggregator.stop());
+
+    stage('API and provenance pages');
+    const consumer = await connectChain(anvil.rpcUrl, keys[operatorCount + 1]!, { chainId: anvil.chainId });
+    const apiKey = options.apiKey ?? 'devnet';
+    const api = await startApi({
+      db: database.db,
+      ipfs,
+      chain: { publicClient: consumer.publicClient, walletClient: consumer.walletClient, hubAddress: deployment.hub, chainId: anvil.chainId },
+      config: { api: { host: '127.0.0.1', port: options.apiPort ?? 0, apiKeys: [apiKey], corsOrigins: [], rateLimitPerMin: 6_000 } },
+      log,
+      acceptDevnetProofs: true,
+    });
+    lifecycle.defer('API', () => api.close());
+
     await writeFile(dir('secrets.example.json'), `${JSON.stringify({ [FIXTURE_SECRET_REF]: 'Bearer <token>' }, null, 2)}\n`);
 
     return {
@@ -150,6 +187,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       ipfs,
       operators,
       restartOperator,
+      aggregator,
+      api: { url: api.url, key: apiKey },
       trust,
       site,
       fixtureToken,

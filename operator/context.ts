@@ -10,6 +10,7 @@ import { loadSpec } from '../core/spec.ts';
 import type { TrustMode } from '../schemas/bundle.ts';
 import type { RequestSpec } from '../schemas/spec.ts';
 import type { PartyTuning } from './tlsn/session.ts';
+import type { Limiter } from './tlsn/limiter.ts';
 
 export type OperatorContext = {
   account: PrivateKeyAccount;
@@ -24,6 +25,11 @@ export type OperatorContext = {
   wasmPath: string | undefined;
   trust: TrustMode;
   tuning: PartyTuning | undefined;
+  /**
+   * Session slots, separate for each role: a verifier holds its slot while it waits for its prover, so provers and
+   * verifiers drawing from one pool could fill it with waiting verifiers and stall every session.
+   */
+  limiters: { prover: Limiter; verifier: Limiter };
   log: Logger;
 };
 

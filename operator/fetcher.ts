@@ -16,7 +16,7 @@ import type { RequestSpec } from '../schemas/spec.ts';
 import { decodeTranscript, encodeTranscript, transcriptHash, type RevealedTranscript } from '../schemas/transcript.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 import { parseWith } from '../schemas/common.ts';
-import { hubOf, readRequest, registryOf, type OperatorContext } from './context.ts';
+import { hubOf, readRequest, registryOf, RequestStatus, type OperatorContext } from './context.ts';
 import { NotaryMessage, signHello } from './protocol.ts';
 import { assertSecretFits, sessionLimits } from './limits.ts';
 import type { SecretStore } from './secrets.ts';
@@ -57,7 +57,7 @@ type StoredSession = {
 
 export type AnswerOutcome =
   | { outcome: 'responded'; bundleCid: string; txHash: Hex }
-  | { outcome: 'skipped'; reason: 'not-assigned' | 'already-responded' };
+  | { outcome: 'skipped'; reason: 'not-assigned' | 'already-responded' | 'closed' };
 
 export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, requestId: Hex): Promise<AnswerOutcome> {
   const me = ctx.account.address.toLowerCase() as Address;
@@ -65,6 +65,9 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
   const mine = (await hub.read.responses([requestId])).find((r) => r.prover.toLowerCase() === me);
   if (mine) return { outcome: 'skipped', reason: 'already-responded' };
 
+  const onChain = await hub.read.getRequest([requestId]);
+  // Fulfilled with a quorum before this spare prover got to it, or expired: nothing left to answer.
+  if (onChain.status === RequestStatus.Fulfilled || onChain.status === RequestStatus.Expired) return { outcome: 'skipped', reason: 'closed' };
   const { request, spec, notary } = await readRequest(ctx, requestId, me);
   if (!notary) return { outcome: 'skipped', reason: 'not-assigned' };
   if (Date.now() / 1000 > Number(request.deadline))
@@ -156,6 +159,7 @@ async function runSession(
       wasmPath: ctx.wasmPath,
       timeoutMs: deps.sessionTimeoutMs,
       ...(ctx.tuning ? { tuning: ctx.tuning } : {}),
+      limiter: ctx.limiters.prover,
       log: ctx.log.child({ requestId, role: 'prover' }),
       ...(deps.signal ? { signal: deps.signal } : {}),
       onProgress: (stage) => {

@@ -19,6 +19,7 @@ import { startNotaryService } from './notary.ts';
 import type { SecretStore } from './secrets.ts';
 import { createFileStore } from './store.ts';
 import { startProxy } from './tlsn/proxy.ts';
+import { createLimiter } from './tlsn/limiter.ts';
 import type { PartyTuning } from './tlsn/session.ts';
 
 export { STAGES, type FetchStage } from './fetcher.ts';
@@ -33,6 +34,8 @@ export type OperatorOptions = {
   trust: TrustMode;
   wasmPath: string | undefined;
   tuning?: PartyTuning;
+  /** Concurrent MPC sessions per role (default 2 provers and 2 verifiers). */
+  maxSessions?: number;
   notary: { host: string; port: number; publicUrl?: string };
   ssrf: SsrfPolicy;
   secrets: SecretStore;
@@ -71,6 +74,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     wasmPath: o.wasmPath,
     trust: o.trust,
     tuning: o.tuning,
+    limiters: { prover: createLimiter(o.maxSessions ?? 2), verifier: createLimiter(o.maxSessions ?? 2) },
     log,
   };
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 120_000;

@@ -100,6 +100,7 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         wasmPath: ctx.wasmPath,
         timeoutMs: options.sessionTimeoutMs,
         tuning: ctx.tuning,
+        limiter: ctx.limiters.verifier,
         log: rlog,
         onReady: () => send(ws, { type: 'ready', room }),
       });

@@ -36,7 +36,8 @@ const createRequest = createRoute({
   summary: 'Create an oracle request',
   description:
     'Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends ' +
-    '`OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`.',
+    '`OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`. ' +
+      'Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws.',
   security: [{ apiKey: [] }],
   request: {
     query: CreateRequestQuery,

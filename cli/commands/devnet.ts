@@ -1,25 +1,31 @@
 // `veritas devnet` (= `npm start`): runs the whole network locally, prints where to look, stops cleanly on Ctrl-C.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.ts';
 import { initLogger } from '../../core/log.ts';
-import { devnetDataDir, startDevnet, type Devnet } from '../devnet.ts';
+import { devnetDataDir, startDevnet, FIXTURE_HOST, FIXTURE_SECRET_REF, type Devnet } from '../devnet.ts';
 
 export function register(program: Command): void {
   program
     .command('devnet')
     .description('run the whole network locally: chain, database, IPFS, operators, aggregator, API')
-    .action(async () => {
+    .option('--operators <n>', 'how many operators (at least 2)', '3')
+    .action(async (opts: { operators: string }) => {
       const config = loadConfig(process.env);
+      await mkdir(config.dataDir, { recursive: true });
       // Logs go to a file so the terminal shows progress and endpoints; `tail -f` it to watch the network work.
-      const dataDir = devnetDataDir(config.dataDir);
-      const logFile = `${config.dataDir}/devnet.log`;
-      await import('node:fs/promises').then((fs) => fs.mkdir(config.dataDir, { recursive: true }));
+      const logFile = path.join(config.dataDir, 'devnet.log');
       const log = initLogger({ level: config.logLevel, destination: logFile });
       const started = Date.now();
       const devnet = await startDevnet({
-        dataDir,
+        dataDir: devnetDataDir(config.dataDir),
         log,
         databaseUrl: config.databaseUrl,
+        operators: Number(opts.operators),
+        apiPort: config.api.port,
+        ...(config.api.apiKeys?.[0] ? { apiKey: config.api.apiKeys[0] } : {}),
+        tuning: { threads: config.tlsn.threads },
         onStage: (s) => process.stderr.write(`  starting ${s}…\n`),
       });
       process.stdout.write(summary(devnet, logFile, Date.now() - started));
@@ -29,16 +35,30 @@ export function register(program: Command): void {
 }
 
 function summary(d: Devnet, logFile: string, ms: number): string {
+  const pad = (s: string) => s.padEnd(20);
   const lines = [
     '',
     `Veritas devnet is up (${(ms / 1000).toFixed(1)} s). Ctrl-C stops everything.`,
     '',
-    `  chain (anvil)      ${d.rpcUrl}  chainId ${d.chainId}`,
-    `  OracleHub          ${d.deployment.hub}`,
-    `  OperatorRegistry   ${d.deployment.registry}`,
-    `  database           ${d.database.url}${d.database.embedded ? '  (embedded PGlite)' : ''}`,
-    `  data directory     ${d.dataDir}`,
-    `  logs               ${logFile}`,
+    `  ${pad('provenance pages')}${d.api.url}/`,
+    `  ${pad('HTTP API')}${d.api.url}/v1   (docs ${d.api.url}/docs, OpenAPI ${d.api.url}/openapi.json, API key "${d.api.key}")`,
+    `  ${pad('chain (anvil)')}${d.rpcUrl}   chainId ${d.chainId}`,
+    `  ${pad('OracleHub')}${d.deployment.hub}`,
+    `  ${pad('OperatorRegistry')}${d.deployment.registry}`,
+    ...d.operators.map((o, i) => `  ${pad(`operator ${i + 1}`)}${o.address}   notary ${o.notaryUrl}`),
+    `  ${pad('fixture source')}https://${FIXTURE_HOST} → 127.0.0.1:${d.site.port} (devnet trust anchor)`,
+    `  ${pad('database')}${d.database.url}${d.database.embedded ? '   (embedded PGlite)' : ''}`,
+    `  ${pad('IPFS gateway node')}${d.ipfs.multiaddrs[0] ?? '(offline)'}`,
+    `  ${pad('data directory')}${d.dataDir}`,
+    `  ${pad('logs')}${logFile}`,
+    '',
+    'Try it in another terminal:',
+    '',
+    `  npx veritas request https://${FIXTURE_HOST}/v1/price --json-path '$.price' --policy median --quorum 2 \\`,
+    `      --api ${d.api.url} --api-key ${d.api.key} --wait`,
+    '',
+    `  npx veritas request https://${FIXTURE_HOST}/v1/private --json-path '$.balance' --quorum 1 \\`,
+    `      --secret-header 'Authorization=${FIXTURE_SECRET_REF}' --api ${d.api.url} --api-key ${d.api.key} --wait`,
     '',
   ];
   return `${lines.join('\n')}\n`;

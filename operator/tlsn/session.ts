@@ -83,6 +83,8 @@ type PartyRun<T> = { output: T; stats: PartyStats };
 async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: (stage: Stage, at: number) => void): Promise<PartyRun<T>> {
   const log = (opts.log ?? componentLogger('tlsn-session')).child({ role: job.role });
   const limiter = opts.limiter ?? defaultLimiter;
+  // A signal aborted before the call never fires 'abort' again: refuse up front rather than run a whole session.
+  if (opts.signal?.aborted) throw new VeritasError('TIMEOUT', `${job.role}: aborted before start`, { cause: opts.signal.reason });
   const release = await limiter.acquire({ timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   let child: ChildProcess | undefined;
   try {
