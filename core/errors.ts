@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'CERTIFICATE_REJECTED',
   'RESPONSE_TOO_LARGE',
   'TLSN_FAILED',
+  /** The peer is busy with this very piece of work (e.g. a notary session still closing): retry shortly. */
+  'BUSY',
   // protocol
   'NOT_ASSIGNED',
   'DEADLINE_PASSED',

@@ -225,7 +225,7 @@ export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): Prove
 
 // A notary that is busy, timed out or hit an infrastructure error may succeed later; one that found the request,
 // the spec or the response wrong will not.
-const RETRYABLE_NOTARY_CODES = ['TIMEOUT', 'PEER_DISCONNECTED', 'TLSN_FAILED', 'CHAIN_ERROR', 'IPFS_ERROR', 'INTERNAL', 'SERVER_UNREACHABLE'];
+const RETRYABLE_NOTARY_CODES = ['BUSY', 'TIMEOUT', 'PEER_DISCONNECTED', 'TLSN_FAILED', 'CHAIN_ERROR', 'IPFS_ERROR', 'INTERNAL', 'SERVER_UNREACHABLE'];
 
 const notaryRefused = (m: NotaryMessage) =>
   m.type === 'error'

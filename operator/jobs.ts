@@ -16,7 +16,7 @@ import { answerRequest, type FetcherDeps } from './fetcher.ts';
 export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
 
 /** Failures worth retrying; everything else (bad spec, SSRF, certificate, schema, …) is final. */
-const TRANSIENT: readonly ErrorCode[] = ['CHAIN_ERROR', 'IPFS_ERROR', 'TIMEOUT', 'PEER_DISCONNECTED', 'SERVER_UNREACHABLE', 'INTERNAL', 'DB_ERROR'];
+const TRANSIENT: readonly ErrorCode[] = ['BUSY', 'CHAIN_ERROR', 'IPFS_ERROR', 'TIMEOUT', 'PEER_DISCONNECTED', 'SERVER_UNREACHABLE', 'INTERNAL', 'DB_ERROR'];
 
 export type JobsOptions = {
   fromBlock: bigint;

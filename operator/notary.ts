@@ -66,6 +66,8 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
     });
     if (hello === undefined) return;
     let rlog: Logger = log;
+    const hungUp = new AbortController();
+    ws.once('close', () => hungUp.abort(new VeritasError('PEER_DISCONNECTED', 'the prover closed the session')));
     let key: string | undefined;
     try {
       const h = parseWith(Hello, hello, 'hello', 'INPUT_INVALID');
@@ -88,8 +90,11 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
 
       key = `${h.requestId}-${h.prover}`;
       // One attestation per (request, prover), ever: a second one with other hashes would be slashable equivocation.
-      if ((await options.attestations.get(key)) !== undefined || inFlight.has(key))
-        throw new VeritasError('INPUT_INVALID', `an attestation for prover ${h.prover} on ${h.requestId} was already issued or is in progress`, { field: 'hello.requestId' });
+      if ((await options.attestations.get(key)) !== undefined)
+        throw new VeritasError('INPUT_INVALID', `an attestation for prover ${h.prover} on ${h.requestId} was already issued`, { field: 'hello.requestId' });
+      // A prover that restarted may be back before its previous session has finished tearing down here.
+      if (inFlight.has(key))
+        throw new VeritasError('BUSY', `a session for prover ${h.prover} on ${h.requestId} is still in progress`, { transient: true });
       inFlight.add(key);
 
       const room = randomBytes(16).toString('hex');
@@ -101,6 +106,8 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         timeoutMs: options.sessionTimeoutMs,
         tuning: ctx.tuning,
         limiter: ctx.limiters.verifier,
+        // The prover hanging up ends the session at once, freeing its slot and its (request, prover) key.
+        signal: hungUp.signal,
         log: rlog,
         onReady: () => send(ws, { type: 'ready', room }),
       });
