@@ -26,8 +26,8 @@ export function aggregate(candidates: readonly Candidate[], input: PolicyInput):
   const { policy } = input;
   if (policy.policy === 'median')
     return input.records === 'array'
-      ? medianOfArrays(candidates, policy.madK, input.value.precision, input.needed)
-      : median(candidates as readonly { prover: `0x${string}`; value: number }[], policy.madK, input.value.precision, input.needed);
+      ? medianOfArrays(candidates, policy.madK, input.value.precision, input.needed, policy.band)
+      : median(candidates as readonly { prover: `0x${string}`; value: number }[], policy.madK, input.value.precision, input.needed, policy.band);
   if (policy.policy === 'mode') return mode(candidates, Math.max(policy.minAgreement, 1), input.needed);
   return exact(candidates, input.needed);
 }
@@ -39,7 +39,8 @@ const middle = (sorted: readonly number[]): number => {
 const medianOf = (xs: readonly number[]): number => middle([...xs].sort((a, b) => a - b));
 
 /**
- * Median with outliers: m = median, MAD = median(|x − m|); x is an outlier when |x − m| > k·MAD.
+ * Median with outliers: m = median, MAD = median(|x − m|); x is an outlier when |x − m| > max(k·MAD, band·|m|).
+ * The band keeps honest jitter in: with three answers MAD can be far smaller than the natural spread.
  * MAD = 0 (most answers identical) would make every other value an outlier however close, so then the tolerance
  * is one unit of the declared precision (10^−p), or, without precision, a relative 1e−12 (float noise only).
  * The reported value is the median of the inliers, rounded to the precision (half to even).
@@ -49,12 +50,15 @@ export function median(
   madK: number,
   precision: number | undefined,
   needed: number,
+  band = 0,
 ): PolicyOutcome {
   if (candidates.length === 0) return { ok: false, reason: 'no valid responses', included: [], excluded: [] };
   const m = medianOf(candidates.map((c) => c.value));
   const mad = medianOf(candidates.map((c) => Math.abs(c.value - m)));
-  const tolerance =
-    mad > 0 ? madK * mad : precision !== undefined ? 10 ** -precision : 1e-12 * Math.max(Math.abs(m), 1);
+  const tolerance = Math.max(
+    mad > 0 ? madK * mad : precision !== undefined ? 10 ** -precision : 1e-12 * Math.max(Math.abs(m), 1),
+    band * Math.abs(m),
+  );
   const included: `0x${string}`[] = [];
   const excluded: PolicyExclusion[] = [];
   const inliers: number[] = [];
@@ -64,7 +68,7 @@ export function median(
       excluded.push({
         prover: c.prover,
         code: 'OUTLIER',
-        reason: `${c.value} is ${d} from the median ${m}, beyond ${mad > 0 ? `${madK}·MAD = ${tolerance}` : `the tolerance ${tolerance} (MAD = 0)`}`,
+        reason: `${c.value} is ${d} from the median ${m}, beyond the tolerance ${tolerance} (max of ${madK}·MAD = ${madK * mad} and ${band}·|median|)`,
       });
     } else {
       included.push(c.prover);
@@ -79,7 +83,7 @@ export function median(
 }
 
 /** Element-wise median of equally long arrays; answers of another length than the most common one dissent. */
-function medianOfArrays(candidates: readonly Candidate[], madK: number, precision: number | undefined, needed: number): PolicyOutcome {
+function medianOfArrays(candidates: readonly Candidate[], madK: number, precision: number | undefined, needed: number, band = 0): PolicyOutcome {
   const arrays = candidates as readonly { prover: `0x${string}`; value: number[] }[];
   const lengths = mode(arrays.map((c) => ({ prover: c.prover, value: c.value.length })), 1, 0);
   if (!lengths.ok) return { ok: false, reason: lengths.reason, included: [], excluded: [] };
@@ -91,7 +95,7 @@ function medianOfArrays(candidates: readonly Candidate[], madK: number, precisio
   const value: number[] = [];
   // A source that is an outlier in any element is excluded as a whole: one source, one vote.
   for (let i = 0; i < length; i++) {
-    const r = median(pool.map((c) => ({ prover: c.prover, value: c.value[i]! })), madK, precision, 0);
+    const r = median(pool.map((c) => ({ prover: c.prover, value: c.value[i]! })), madK, precision, 0, band);
     for (const e of r.excluded) excluded.push({ ...e, reason: `element ${i}: ${e.reason}` });
     pool = pool.filter((c) => r.included.includes(c.prover));
   }

@@ -63,7 +63,7 @@ try {
   const record: DatasetRecord = {
     version: 1, chainId: 31337, hub: `0x${'22'.repeat(20)}`, requestId, index: 0, value: 1234.5,
     url: 'https://api.example.test/price', specCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
-    extract: { jsonPath: '$.price' }, policy: { policy: 'median', madK: 3 }, trust: 'devnet',
+    extract: { jsonPath: '$.price' }, policy: { policy: 'median', madK: 3, band: 0.01 }, trust: 'devnet',
     sources: [1, 2, 3].map((i) => ({ prover: `0x${String(i).repeat(40)}` as const, notary: `0x${String(i + 3).repeat(40)}` as const, bundleCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', serverName: 'api.example.test', tlsTime: 1_700_000_000, resultHash: hashJson(1234.5), value: 1234.5 })),
   };
   const tree = buildRecordTree([{ requestId, index: 0, recordHash: hashJson(record) }]);

@@ -40,6 +40,12 @@ const variables = {
   VERITAS_TLSN_THREADS: z.coerce.number().int().min(1).max(16).default(2),
   VERITAS_MAX_SESSIONS: z.coerce.number().int().min(1).max(64).default(2),
   VERITAS_SECRETS_FILE: z.string().optional(),
+  /** The tlsn wasm to run; only with VERITAS_TRUST=devnet (the devnet's patched copy). */
+  VERITAS_TLSN_WASM: z.string().optional(),
+  /** Explicit SSRF exceptions, `host=ip:port,…` (the devnet's fixture site); never a wildcard. */
+  VERITAS_SSRF_ALLOW: list
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+=[0-9a-f.:[\]]+:\d+$/i, 'each entry must be host=ip:port')))
+    .optional(),
 } as const;
 
 const configSchema = z.object(variables);
@@ -64,6 +70,8 @@ export type Config = {
   notary: { host: string; port: number };
   tlsn: { threads: number; maxSessions: number };
   secretsFile: string | undefined;
+  tlsnWasm: string | undefined;
+  ssrfAllow: Record<string, string>;
 };
 
 /**
@@ -108,6 +116,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     notary: { host: e.VERITAS_NOTARY_HOST, port: e.VERITAS_NOTARY_PORT },
     tlsn: { threads: e.VERITAS_TLSN_THREADS, maxSessions: e.VERITAS_MAX_SESSIONS },
     secretsFile: e.VERITAS_SECRETS_FILE,
+    tlsnWasm: e.VERITAS_TLSN_WASM,
+    ssrfAllow: Object.fromEntries((e.VERITAS_SSRF_ALLOW ?? []).map((entry) => entry.split('=') as [string, string])),
   };
 }
 

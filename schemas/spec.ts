@@ -55,6 +55,11 @@ export const AggregationPolicy = z.discriminatedUnion('policy', [
       policy: z.literal('median'),
       /** Responses farther than k·MAD from the median are outliers, excluded and listed. */
       madK: z.number().positive().max(100).default(3),
+      /**
+       * A value within this fraction of the median is never an outlier (default 1 %). With few responses MAD is
+       * unstable (three honest, slightly jittered prices can have a tiny MAD), so k·MAD alone would reject honest data.
+       */
+      band: z.number().min(0).max(1).default(0.01),
     })
     .strict(),
   z

@@ -1,10 +1,11 @@
 // The list of sub-commands. Add a command: create cli/commands/<name>.ts exporting `register`, then add it here.
 import type { Command } from 'commander';
 import { register as devnet } from './devnet.ts';
+import { register as operator } from './operator.ts';
 import { register as aggregator } from './aggregator.ts';
 import { register as api } from './api.ts';
 import { register as request } from './request.ts';
 import { register as verify } from './verify.ts';
 import { register as exportCmd } from './export.ts';
 
-export const commands: ((program: Command) => void)[] = [devnet, aggregator, api, request, verify, exportCmd];
+export const commands: ((program: Command) => void)[] = [devnet, operator, aggregator, api, request, verify, exportCmd];

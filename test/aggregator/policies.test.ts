@@ -41,7 +41,7 @@ test('median of arrays is element-wise; an outlier source is excluded as a whole
       { prover: p(3), value: [0.9, 99] },
       { prover: p(4), value: [1, 10.1] },
     ],
-    { policy: { policy: 'median', madK: 3 }, value: { type: 'number', precision: 2 }, records: 'array', needed: 3 },
+    { policy: { policy: 'median', madK: 3, band: 0 }, value: { type: 'number', precision: 2 }, records: 'array', needed: 3 },
   );
   assert.equal(r.ok, true);
   assert.deepEqual(r.ok && r.value, [1, 10.1]);
@@ -65,4 +65,16 @@ test('exact needs every answer equal', () => {
   const r = exact([{ prover: p(1), value: 1 }, { prover: p(2), value: 1 }, { prover: p(3), value: 2 }], 2);
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.reason : '', /exact/);
+});
+
+test('median: the band keeps honest jitter in when three answers have a tiny MAD', () => {
+  // devs from the median 100.31: 0.01, 0, 0.39 → MAD 0.01, so k·MAD alone (0.03) would reject an honest 100.70.
+  const jittered = nums(100.3, 100.31, 100.7);
+  assert.equal(median(jittered, 3, 2, 3).ok, false);
+  const banded = median(jittered, 3, 2, 3, 0.01);
+  assert.equal(banded.ok, true);
+  assert.equal(banded.ok && banded.value, 100.31);
+  // …while a value 2 % away is still an outlier.
+  const far = median(nums(100.3, 100.31, 102.4), 3, 2, 2, 0.01);
+  assert.deepEqual(far.excluded.map((e) => e.code), ['OUTLIER']);
 });

@@ -133,7 +133,7 @@ export async function seedFulfilled(env: Env, o: { status?: 'fulfilled' | 'assig
     url: spec.url,
     specCid,
     extract: { jsonPath: '$.rows' },
-    policy: { policy: 'median', madK: 3 },
+    policy: { policy: 'median', madK: 3, band: 0.01 },
     trust: 'devnet',
     sources: provers.map((p, i) => ({ prover: p, notary: notaries[i]!, bundleCid: bundleCids[i]!, serverName: 'api.example.test', tlsTime: 1_700_000_000 + i, resultHash: hashJson(1200), value: 1200 })),
   };

@@ -17,7 +17,7 @@ test('a valid spec gets its defaults', () => {
   const spec = validateSpec(base);
   assert.equal(spec.method, 'GET');
   assert.deepEqual(spec.headers, []);
-  assert.deepEqual(spec.aggregation, { policy: 'median', madK: 3 });
+  assert.deepEqual(spec.aggregation, { policy: 'median', madK: 3, band: 0.01 });
   assert.equal(spec.maxResponseBytes, 4096);
   assert.equal(spec.records, 'single');
 });

@@ -1,0 +1,115 @@
+// The whole network, end to end: POST /v1/requests on the devnet API → three operators fetch the fixture site under
+// real MPC-TLS with randomly paired notaries → the aggregator re-verifies, takes the median, writes the Merkle root →
+// RequestFulfilled on-chain. Then the consumer's side: records with proofs against the on-chain root, and the
+// `veritas verify` command passing on a genuine record and failing, by name, on an edited one.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Hex } from 'viem';
+import { pino } from 'pino';
+import { startDevnet, FIXTURE_HOST, type Devnet } from '../../cli/devnet.ts';
+import { getOracleHub, oracleHubAbi } from '../../core/chain/contracts.ts';
+import { hashJson } from '../../core/canonical.ts';
+import { verifyRecordProof } from '../../core/merkle.ts';
+import { ProvedRecord } from '../../schemas/record.ts';
+
+const run = promisify(execFile);
+let devnet: Devnet;
+let dataDir: string;
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'veritas-e2e-'));
+  devnet = await startDevnet({ dataDir, log: pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' }), operators: 3, sessionTimeoutMs: 240_000 });
+});
+after(async () => {
+  await devnet?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Resolves when the hub emits RequestFulfilled for `requestId` (an event, not a poll of our own API). */
+function fulfilled(requestId: Hex): Promise<{ merkleRoot: Hex; reportCid: string; included: readonly Hex[] }> {
+  return new Promise((resolve) => {
+    const unwatch = devnet.deployer.publicClient.watchContractEvent({
+      address: devnet.deployment.hub,
+      abi: oracleHubAbi,
+      eventName: 'RequestFulfilled',
+      args: { requestId },
+      fromBlock: devnet.deployment.deployBlock,
+      pollingInterval: 250,
+      onLogs: (logs) => {
+        const l = logs[0];
+        if (!l) return;
+        unwatch();
+        resolve({ merkleRoot: l.args.merkleRoot!, reportCid: l.args.reportCid!, included: l.args.included! });
+      },
+    });
+  });
+}
+
+test('a quorum-3 median request goes from POST /v1/requests to a verifiable record on-chain', async () => {
+  const spec = {
+    name: 'VRT price',
+    url: `https://${FIXTURE_HOST}/v1/price`,
+    extract: { jsonPath: '$.price' },
+    resultSchema: { type: 'number' },
+    value: { type: 'number', precision: 2 },
+    aggregation: { policy: 'median' },
+    maxResponseBytes: 1024,
+    quorum: 3,
+    deadline: Math.floor(Date.now() / 1000) + 1200,
+  };
+  const res = await fetch(`${devnet.api.url}/v1/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': devnet.api.key },
+    body: JSON.stringify({ spec, fee: '10000000000000000' }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const { requestId } = (await res.json()) as { requestId: Hex };
+
+  const onChain = await fulfilled(requestId);
+  assert.equal(onChain.included.length, 3);
+  const request = await getOracleHub(devnet.deployment.hub, devnet.deployer).read.getRequest([requestId]);
+  assert.equal(request.merkleRoot, onChain.merkleRoot);
+
+  // The records the API serves carry proofs that verify against the root read from the chain, not from the API.
+  const jsonl = await (await fetch(`${devnet.api.url}/v1/requests/${requestId}/records.jsonl`)).text();
+  const records = jsonl.trim().split('\n').map((line) => ProvedRecord.parse(JSON.parse(line)));
+  assert.equal(records.length, 1);
+  const proved = records[0]!;
+  assert.equal(proved.recordHash, hashJson(proved.record));
+  assert.ok(verifyRecordProof(onChain.merkleRoot, { requestId, index: proved.record.index, recordHash: proved.recordHash as Hex }, proved.proof as Hex[]));
+  assert.equal(proved.record.sources.length, 3);
+  assert.equal(new Set(proved.record.sources.map((s) => s.prover)).size, 3, 'three independent provers');
+  for (const s of proved.record.sources) assert.notEqual(s.prover, s.notary, 'nobody notarised their own fetch');
+  const values = proved.record.sources.map((s) => s.value as number).sort((a, b) => a - b);
+  assert.equal(proved.record.value, values[1], 'the record value is the median of the sources');
+  assert.equal(proved.record.trust, 'devnet');
+
+  // `veritas verify` trusts only the RPC and IPFS (through a CID-checking gateway).
+  const env = {
+    ...process.env,
+    VERITAS_RPC_URL: devnet.rpcUrl,
+    VERITAS_HUB_ADDRESS: devnet.deployment.hub,
+    VERITAS_ACCEPT_DEVNET_PROOFS: 'true',
+    VERITAS_LOG_LEVEL: 'silent',
+  };
+  const cli = path.join(import.meta.dirname, '../../cli/veritas.ts');
+  const gateway = ['--ipfs-gateway', `${devnet.api.url}/v1/bundles`];
+  const genuine = path.join(dataDir, 'record.json');
+  await writeFile(genuine, JSON.stringify(proved));
+  const ok = await run(process.execPath, [cli, 'verify', genuine, ...gateway], { env });
+  assert.match(ok.stdout, /record-hash/);
+
+  const edited = path.join(dataDir, 'edited.json');
+  await writeFile(edited, JSON.stringify({ ...proved, record: { ...proved.record, value: (proved.record.value as number) + 1 } }));
+  const bad = await run(process.execPath, [cli, 'verify', edited, ...gateway], { env }).then(
+    () => assert.fail('verify must fail on an edited record'),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  assert.equal(bad.code, 1);
+  assert.match(`${bad.stdout}${bad.stderr}`, /record-hash/);
+});
