@@ -54,10 +54,10 @@ function summary(d: Devnet, logFile: string, ms: number): string {
     '',
     'Try it in another terminal:',
     '',
-    `  npx veritas request https://${FIXTURE_HOST}/v1/price --json-path '$.price' --policy median --quorum 2 \\`,
+    `  npm run -s veritas -- request https://${FIXTURE_HOST}/v1/price --json-path '$.price' --policy median --precision 2 --quorum 2 \\`,
     `      --api ${d.api.url} --api-key ${d.api.key} --wait`,
     '',
-    `  npx veritas request https://${FIXTURE_HOST}/v1/private --json-path '$.balance' --quorum 1 \\`,
+    `  npm run -s veritas -- request https://${FIXTURE_HOST}/v1/private --json-path '$.balance' --quorum 1 \\`,
     `      --secret-header 'Authorization=${FIXTURE_SECRET_REF}' --api ${d.api.url} --api-key ${d.api.key} --wait`,
     '',
   ];
