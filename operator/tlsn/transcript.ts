@@ -1,8 +1,10 @@
 // Selective disclosure: which transcript bytes the prover reveals, and the verified transcript's exact shape.
 import { VeritasError } from '../../core/errors.ts';
+import { normalizeRanges, redact as zeroOutside } from '../../schemas/transcript.ts';
 
 /** Half-open byte range [start, end). */
-export type Range = { start: number; end: number };
+export type { Range } from '../../schemas/transcript.ts';
+import type { Range } from '../../schemas/transcript.ts';
 
 /**
  * What the notary hashes into the attestation: bytes outside the authenticated ranges are ZERO, ranges are
@@ -18,18 +20,9 @@ export type VerifiedTranscript = {
   recvRanges: Range[];
 };
 
-/** Sorts, drops empty ranges and merges overlapping or touching ones. */
-export function normalizeRanges(ranges: readonly Range[]): Range[] {
-  const sorted = ranges.filter((r) => r.end > r.start).map((r) => ({ start: r.start, end: r.end }))
-    .sort((a, b) => a.start - b.start || a.end - b.end);
-  const out: Range[] = [];
-  for (const r of sorted) {
-    const last = out.at(-1);
-    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-    else out.push(r);
-  }
-  return out;
-}
+// Range normalization and redaction are THE definitions in schemas/transcript.ts: what the notary hashes must be
+// exactly what every verifier re-hashes.
+export { normalizeRanges, redact as zeroOutside } from '../../schemas/transcript.ts';
 
 /** `whole` minus `holes`, normalized. */
 export function subtractRanges(whole: readonly Range[], holes: readonly Range[]): Range[] {
@@ -44,13 +37,6 @@ export function subtractRanges(whole: readonly Range[], holes: readonly Range[])
     }
     if (cursor < w.end) out.push({ start: cursor, end: w.end });
   }
-  return out;
-}
-
-/** A copy of `bytes` with every byte outside `ranges` set to zero. */
-export function zeroOutside(bytes: Uint8Array, ranges: readonly Range[]): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (const r of ranges) out.set(bytes.subarray(r.start, Math.min(r.end, bytes.length)), r.start);
   return out;
 }
 
