@@ -50,6 +50,27 @@ function fulfilled(requestId: Hex): Promise<{ merkleRoot: Hex; reportCid: string
   });
 }
 
+/** Follows the API's SSE stream of a request until its `end` event (the API's own view is then final). */
+async function apiSaysDone(requestId: Hex): Promise<{ status: string; stages: string[] }> {
+  const res = await fetch(`${devnet.api.url}/v1/requests/${requestId}/events`);
+  const decoder = new TextDecoder();
+  const stages: string[] = [];
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = /^event: (.*)$/m.exec(frame)?.[1];
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (event === 'stage' && data) stages.push(String((JSON.parse(data) as { stage: string }).stage));
+      if (event === 'end' && data) return { status: String((JSON.parse(data) as { status: string }).status), stages };
+    }
+  }
+  throw new Error('the event stream ended without an end event');
+}
+
 test('a quorum-3 median request goes from POST /v1/requests to a verifiable record on-chain', async () => {
   const spec = {
     name: 'VRT price',
@@ -70,7 +91,9 @@ test('a quorum-3 median request goes from POST /v1/requests to a verifiable reco
   assert.equal(res.status, 201, await res.clone().text());
   const { requestId } = (await res.json()) as { requestId: Hex };
 
-  const onChain = await fulfilled(requestId);
+  const [onChain, api] = await Promise.all([fulfilled(requestId), apiSaysDone(requestId)]);
+  assert.equal(api.status, 'fulfilled');
+  for (const stage of ['queued', 'notary-connected', 'attested', 'pinned', 'responded']) assert.ok(api.stages.includes(stage), `timeline has ${stage}`);
   assert.equal(onChain.included.length, 3);
   const request = await getOracleHub(devnet.deployment.hub, devnet.deployer).read.getRequest([requestId]);
   assert.equal(request.merkleRoot, onChain.merkleRoot);
