@@ -47,10 +47,22 @@ export function errorResponse(e: unknown): { status: ContentfulStatusCode; body:
     const field = status === 400 ? { field: 'body' } : {};
     return { status, body: { code, message: e.message || 'request refused', ...field }, headers: {} };
   }
-  const err = toVeritasError(e);
+  const err = databaseUnavailable(e) ? new VeritasError('DB_ERROR', 'the database is unavailable; retry shortly', { cause: e, transient: true }) : toVeritasError(e);
   const status = statusOf(err.code);
   const message = status === 500 ? 'internal error (see the server log for the request id)' : err.message;
   return { status, body: { code: err.code, message, ...(err.field === undefined ? {} : { field: err.field }) }, headers: {} };
+}
+
+// A lost or refused database connection (a PostgreSQL restart, a network blip) surfaces from postgres.js, often wrapped
+// by drizzle: it is the DB_ERROR of the table above (503, worth a retry), not an internal error.
+const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET']);
+function databaseUnavailable(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 4; cur = cur.cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    // SQLSTATE class 08 (connection exception) and 57P0x (admin/crash shutdown, cannot connect now)
+    if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^08...$|^57P0[1-3]$/.test(code))) return true;
+  }
+  return false;
 }
 
 export const notFound = (what: string, id: string, field = 'id'): VeritasError =>

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Database } from '../core/db/client.ts';
+import type { Logger } from '../core/log.ts';
 import { getRequest, eventsAfter } from './queries.ts';
 import { eventJson, requestSummary } from './views.ts';
 
@@ -45,5 +46,9 @@ export function streamRequestEvents(c: Context, o: StreamOptions): Response {
       }
       await stream.sleep(o.pollMs);
     }
+  }, async (e) => {
+    // The database went away mid-stream (a restart): end the stream, logged rather than printed to the console;
+    // the client reconnects with Last-Event-ID and misses nothing.
+    (c.var as { log?: Logger }).log?.warn({ err: e, requestId: o.requestId }, 'SSE stream ended by an error');
   });
 }

@@ -27,6 +27,8 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
       const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; field?: string };
       throw new VeritasError((body.code ?? 'INTERNAL') as ErrorCode, `${res.status}: ${body.message ?? res.statusText}`, {
         ...(body.field ? { field: body.field } : {}),
+        // a gateway or a dependency of the API (its database, say) is briefly down: worth another try
+        transient: res.status === 502 || res.status === 503 || res.status === 504,
       });
     }
     return res;
@@ -65,8 +67,9 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
           }
           attempt = 0;
         } catch (e) {
-          // an API restart drops the stream: resume from the last event seen, a few times, then give up
-          if (attempt >= 5 || (e instanceof VeritasError && e.code !== 'SERVER_UNREACHABLE')) throw e;
+          // an API restart drops the stream (or a database restart answers 503): resume from the last event seen, a
+          // few times, then give up
+          if (attempt >= 5 || (e instanceof VeritasError && !e.transient)) throw e;
         }
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }
