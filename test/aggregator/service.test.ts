@@ -10,7 +10,8 @@ import { eq } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { deployAndWait, merkleVerifierAbi, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { merkleVerifierBytecode } from '../../oracle-contracts/generated/artifacts.ts';
-import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
+import type { DatabaseHandle } from '../../core/db/client.ts';
+import { testDatabase } from '../support/database.ts';
 import { records as recordsTable, requestEvents, requests, responses } from '../../core/db/schema.ts';
 import { createIpfs } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
@@ -31,7 +32,9 @@ after(async () => {
 async function setup(): Promise<{ world: World; db: DatabaseHandle }> {
   const world = await startWorld({ operators: 3 });
   cleanups.push(() => world.close());
-  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: join(world.dir, 'agg'), log });
+  const target = await testDatabase({ dataDir: join(world.dir, 'agg'), log });
+  cleanups.push(() => target.drop());
+  const db = await target.open();
   cleanups.push(() => db.close());
   return { world, db };
 }
@@ -100,6 +103,9 @@ test('an invalid bundle is recorded with its reason and excluded; a mode without
   // prover 0 honest; prover 1 pins a devnet bundle (refused by production policy)
   await respond(world, await makeBundle(world, req, req.provers[0]!, { body: JSON.stringify({ label: 'cat' }) }));
   await respond(world, await makeBundle(world, req, req.provers[1]!, { body: JSON.stringify({ label: 'cat' }), trust: 'devnet' }));
+  // quorum 2 draws 3 provers (the hub over-samples); the spare disagrees, so no value reaches 2 valid votes
+  assert.equal(req.provers.length, 3);
+  await respond(world, await makeBundle(world, req, req.provers[2]!, { body: JSON.stringify({ label: 'dog' }) }));
   const agg = start(world, db);
   await settle(agg);
   const rs = await db.db.select().from(responses).where(eq(responses.requestId, req.requestId));
@@ -128,7 +134,9 @@ test('SIGKILL between verification and fulfilment: after restart exactly one Req
   await world.ipfs.stop();
   const ipfsDir = join(world.dir, 'ipfs');
   const dataDir = join(world.dir, 'agg');
-  const env = { rpcUrl: world.anvil.rpcUrl, chainId: world.anvil.chainId, hub: world.deployment.hub, key: world.aggregatorKey, dataDir, ipfsDir, fromBlock: String(world.deployment.deployBlock), databaseUrl: process.env.DATABASE_URL };
+  const target = await testDatabase({ dataDir, log });
+  cleanups.push(() => target.drop());
+  const env = { rpcUrl: world.anvil.rpcUrl, chainId: world.anvil.chainId, hub: world.deployment.hub, key: world.aggregatorKey, dataDir, ipfsDir, fromBlock: String(world.deployment.deployBlock), databaseUrl: target.url };
   const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(env)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   cleanups.push(async () => void child.kill('SIGKILL'));
@@ -142,7 +150,7 @@ test('SIGKILL between verification and fulfilment: after restart exactly one Req
   assert.equal((await fulfilledLogs(world, req.requestId)).length, 0, 'killed before fulfilling');
 
   // restart in this process on the same database and IPFS directories
-  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir, log });
+  const db = await target.open();
   cleanups.push(() => db.close());
   const ipfs = await createIpfs({ dir: ipfsDir, network: 'none', log });
   cleanups.push(() => ipfs.stop());
