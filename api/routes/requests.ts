@@ -124,6 +124,7 @@ export function requestsRouter(deps: ApiDeps) {
     })(c, next);
   });
 
+  let sending: Promise<unknown> = Promise.resolve();
   app.openapi(createRequest, async (c) => {
     const { spec, fee } = c.req.valid('json');
     const { unsigned } = c.req.valid('query');
@@ -149,13 +150,20 @@ export function requestsRouter(deps: ApiDeps) {
     let sent: Awaited<ReturnType<typeof requestData>>;
     try {
       // requestData sends with a gas margin: the request's gas depends on the next block's randomness
-      sent = await requestData({ walletClient: chain.walletClient, publicClient: chain.publicClient }, chain.hubAddress, {
-        specHash,
-        specCid,
-        quorum: spec.quorum,
-        deadline: BigInt(spec.deadline),
-        fee: value,
-      });
+      // One transaction of the node key at a time: concurrent POSTs would otherwise read the same pending nonce and
+      // all but one fail with "nonce too low".
+      const walletClient = chain.walletClient;
+      const send = sending.then(() =>
+        requestData({ walletClient, publicClient: chain.publicClient }, chain.hubAddress, {
+          specHash,
+          specCid,
+          quorum: spec.quorum,
+          deadline: BigInt(spec.deadline),
+          fee: value,
+        }),
+      );
+      sending = send.catch(() => undefined);
+      sent = await send;
     } catch (e) {
       if (e instanceof VeritasError) throw e;
       const name = revertErrorName(e);
