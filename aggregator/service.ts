@@ -25,8 +25,8 @@ import { attestationDomain } from '../schemas/attestation.ts';
 import type { ProvenanceBundle } from '../schemas/bundle.ts';
 import type { AggregateReport, Exclusion } from '../schemas/record.ts';
 import { RequestSpec } from '../schemas/spec.ts';
-import { normalizeAnswer } from './normalize.ts';
-import { aggregate } from './policies.ts';
+import { normalizeAnswer } from '../core/aggregation/normalize.ts';
+import { aggregate } from '../core/aggregation/policies.ts';
 import { buildReport, type VerifiedSource } from './records.ts';
 
 export type AggregatorPolicy = { acceptDevnetProofs: boolean };

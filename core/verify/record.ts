@@ -2,6 +2,9 @@
 // record → recordHash → Merkle proof → on-chain root → spec → each source bundle (verifyBundle) → the record's value
 // is what the spec's policy gives over its sources' own verified values.
 import type { Address, Hex } from 'viem';
+import { aggregate } from '../aggregation/policies.ts';
+import { normalizeAnswer } from '../aggregation/normalize.ts';
+import { VeritasError } from '../errors.ts';
 import { hashJson } from '../canonical.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import { verifyRecordProof } from '../merkle.ts';
@@ -17,8 +20,8 @@ export type RecordVerificationContext = {
   /** JSON by CID from a content-checking source (a local Helia node re-hashes every block). */
   getJson: (cid: string) => Promise<unknown>;
   acceptDevnetProofs: boolean;
-  /** Re-derives the record value from its sources' values under the spec's policy (the aggregator's normalize +
-   * policy); omitted → the record-value check only requires each source value to be its bundle's own value. */
+  /** Re-derives the record value from its sources' values; default: the same normalization and policy the
+   * aggregator applies (core/aggregation), so a verifier recomputes the value instead of trusting it. */
   aggregateSources?: (spec: RequestSpec, values: unknown[], index: number) => unknown;
 };
 
@@ -76,18 +79,26 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
   }
 
   if (spec && sourceValues.length === r.sources.length) {
-    if (ctx.aggregateSources) {
-      try {
-        const expected = ctx.aggregateSources(spec, sourceValues, r.index);
-        const ok = hashJson(expected) === hashJson(r.value);
-        add('record-value', ok, ok ? `the value is the ${spec.aggregation.policy} of its sources’ verified values` : `the sources’ verified values give ${JSON.stringify(expected)}, the record says ${JSON.stringify(r.value)}`);
-      } catch (e) {
-        add('record-value', false, (e as Error).message);
-      }
-    } else {
-      add('record-value', true, 'each source bundle verified (record value not re-aggregated by this verifier)');
+    const derive = ctx.aggregateSources ?? reaggregate;
+    try {
+      const expected = derive(spec, sourceValues, r.index);
+      const ok = hashJson(expected) === hashJson(r.value);
+      add('record-value', ok, ok ? `the value is the ${spec.aggregation.policy} of its sources’ verified values` : `the sources’ verified values give ${JSON.stringify(expected)}, the record says ${JSON.stringify(r.value)}`);
+    } catch (e) {
+      add('record-value', false, (e as Error).message);
     }
   }
   const failed = checks.find((c) => c.status === 'fail');
   return { ok: failed === undefined, checks, ...(failed ? { failed } : {}) };
+}
+
+/** The record's value from its (included) sources' raw values: normalize each, apply the spec's policy. */
+function reaggregate(spec: RequestSpec, values: unknown[], index: number): unknown {
+  const candidates = values.map((v, i) => ({
+    prover: `0x${(i + 1).toString(16).padStart(40, '0')}` as `0x${string}`,
+    value: normalizeAnswer(v, spec.value, spec.records),
+  }));
+  const outcome = aggregate(candidates, { policy: spec.aggregation, value: spec.value, records: spec.records, needed: 1 });
+  if (!outcome.ok) throw new VeritasError('VALUE_MISMATCH', `the sources do not aggregate: ${outcome.reason}`);
+  return spec.records === 'array' ? (outcome.value as unknown[])[index] : outcome.value;
 }

@@ -1,7 +1,7 @@
 // Aggregation policies: median with k·MAD outliers (and MAD = 0), mode with minAgreement, exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, median, mode, exact } from '../../aggregator/policies.ts';
+import { aggregate, median, mode, exact } from '../../core/aggregation/policies.ts';
 
 const p = (i: number) => `0x${String(i).padStart(40, '0')}` as `0x${string}`;
 const nums = (...xs: number[]) => xs.map((value, i) => ({ prover: p(i + 1), value }));

@@ -2,8 +2,8 @@
 //
 // Input: one normalized value per valid response. Output: the agreed value, who is included (paid, counted in
 // `fulfill`) and who is excluded and why (OUTLIER, DISSENT). `ok` only when at least `needed` responses agree.
-import { canonicalJson } from '../core/canonical.ts';
-import type { AggregationPolicy, ValueType } from '../schemas/spec.ts';
+import { canonicalJson } from '../canonical.ts';
+import type { AggregationPolicy, ValueType } from '../../schemas/spec.ts';
 import { roundHalfEven } from './normalize.ts';
 
 export type Candidate = { prover: `0x${string}`; value: unknown };

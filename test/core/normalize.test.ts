@@ -1,7 +1,7 @@
 // Normalization per declared value type: numbers (half-to-even on the decimal text), timestamps, strings, JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeAnswer, normalizeValue, roundHalfEven } from '../../aggregator/normalize.ts';
+import { normalizeAnswer, normalizeValue, roundHalfEven } from '../../core/aggregation/normalize.ts';
 import { isVeritasError } from '../../core/errors.ts';
 
 test('numbers round half to even on their decimal text, to the declared precision', () => {

@@ -10,9 +10,9 @@
 // - string: NFC-normalized, then trimmed (Unicode white space). Numbers and booleans become their JSON text.
 // - json: the value re-parsed from its RFC 8785 canonical JSON (key order and number form fixed).
 // A value that cannot be normalized is RESULT_SCHEMA_MISMATCH naming `value.type`: the response is unusable.
-import { canonicalJson } from '../core/canonical.ts';
-import { VeritasError } from '../core/errors.ts';
-import type { ValueType } from '../schemas/spec.ts';
+import { canonicalJson } from '../canonical.ts';
+import { VeritasError } from '../errors.ts';
+import type { ValueType } from '../../schemas/spec.ts';
 
 const mismatch = (type: string, reason: string) =>
   new VeritasError('RESULT_SCHEMA_MISMATCH', `value.type ${type}: ${reason}`, { field: 'value.type' });
