@@ -21,7 +21,7 @@ import { checkHello, Hello, type NotaryMessage } from './protocol.ts';
 import { sessionLimits } from './limits.ts';
 import type { FileStore } from './store.ts';
 import type { OperatorContext } from './context.ts';
-import { readRequest } from './context.ts';
+import { hubOf, readRequest } from './context.ts';
 import { createRelay, attachRelay } from './tlsn/relay.ts';
 import { verify } from './tlsn/session.ts';
 import type { VerifiedTranscript } from './tlsn/transcript.ts';
@@ -84,9 +84,11 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
 
       // On-chain: is this prover assigned to me for this request, and is the request still open?
       const requestId = h.requestId as `0x${string}`;
-      const { request, spec, notary } = await readRequest(ctx, requestId, h.prover);
-      if (notary?.toLowerCase() !== ctx.account.address.toLowerCase())
+      // Who is asking comes first: a stranger learns nothing about the request, not even whether it is still open.
+      const [assigned, assignedNotary] = await hubOf(ctx).read.isAssigned([requestId, h.prover]);
+      if (!assigned || assignedNotary.toLowerCase() !== ctx.account.address.toLowerCase())
         throw new VeritasError('NOT_ASSIGNED', `prover ${h.prover} is not assigned to notary ${ctx.account.address} for ${h.requestId}`, { field: 'hello.prover' });
+      const { request, spec } = await readRequest(ctx, requestId, h.prover);
 
       key = `${h.requestId}-${h.prover}`;
       // One attestation per (request, prover), ever: a second one with other hashes would be slashable equivocation.
