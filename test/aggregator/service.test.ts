@@ -137,7 +137,7 @@ test('SIGKILL between verification and fulfilment: after restart exactly one Req
   const target = await testDatabase({ dataDir, log });
   cleanups.push(() => target.drop());
   const env = { rpcUrl: world.anvil.rpcUrl, chainId: world.anvil.chainId, hub: world.deployment.hub, key: world.aggregatorKey, dataDir, ipfsDir, fromBlock: String(world.deployment.deployBlock), databaseUrl: target.url };
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(env)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(env)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   cleanups.push(async () => void child.kill('SIGKILL'));
   const atHook = await new Promise<string>((resolve, reject) => {
