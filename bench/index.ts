@@ -25,7 +25,7 @@ import { sessionLimits } from '../operator/limits.ts';
 import { secretStoreFrom } from '../operator/secrets.ts';
 import type { PartyTuning } from '../operator/tlsn/session.ts';
 import { RequestSpec, type RequestSpecInput } from '../schemas/spec.ts';
-import { FIXTURE_HOST, FIXTURE_SECRET_REF, startDevnet, type Devnet } from '../cli/devnet.ts';
+import { FIXTURE_HOST, FIXTURE_SECRET_REF, privateBalanceSpec, startDevnet, type Devnet } from '../cli/devnet.ts';
 import { runSession, startTlsnHarness } from '../test/fixture/tlsn-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -58,16 +58,8 @@ const note = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 /** The fetch every measured figure makes. */
 const specFor = (quorum: number): RequestSpecInput => ({
+  ...privateBalanceSpec(quorum, Math.floor(Date.now() / 1000) + 1800),
   name: `bench quorum ${quorum}`,
-  url: `https://${FIXTURE_HOST}/v1/private`,
-  headers: [{ name: 'Authorization', secret: true, ref: FIXTURE_SECRET_REF }],
-  extract: { jsonPath: '$.balance' },
-  resultSchema: { type: 'number' },
-  value: { type: 'number', precision: 2 },
-  aggregation: { policy: 'exact' },
-  maxResponseBytes: 2048,
-  quorum,
-  deadline: Math.floor(Date.now() / 1000) + 1800,
 });
 
 type BareRun = { totalMs: number; setupMs: number; requestMs: number; initMs: number };

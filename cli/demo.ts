@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { toVeritasError } from '../core/errors.ts';
 import type { RequestSpecInput } from '../schemas/spec.ts';
 import { apiClient, type ApiClient } from './commands/client.ts';
-import { FIXTURE_HOST, FIXTURE_SECRET_REF } from './devnet.ts';
+import { FIXTURE_HOST, privateBalanceSpec } from './devnet.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,18 +58,7 @@ const DEMOS: Demo[] = [
   {
     key: 'private',
     title: 'account balance behind a secret Authorization header (never revealed to the notary)',
-    spec: {
-      name: 'Fixture private balance',
-      url: `https://${FIXTURE_HOST}/v1/private`,
-      headers: [{ name: 'Authorization', secret: true, ref: FIXTURE_SECRET_REF }],
-      extract: { jsonPath: '$.balance' },
-      resultSchema: { type: 'number' },
-      value: { type: 'number', precision: 2 },
-      aggregation: { policy: 'exact' },
-      maxResponseBytes: 2048,
-      quorum: 1,
-      deadline,
-    },
+    spec: privateBalanceSpec(1, deadline),
   },
 ];
 

@@ -22,11 +22,29 @@ import { startFixtureSite, type FixtureSite } from '../test/fixture/site.ts';
 import { startAggregator, type Aggregator } from '../aggregator/service.ts';
 import { startApi } from '../api/app.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';
+import type { RequestSpecInput } from '../schemas/spec.ts';
 
 /** The fixture site's host name: resolved by the operators' proxies through an explicit allow-list entry. */
 export const FIXTURE_HOST = 'api.veritas.test';
 /** The secret reference the fixture site's private endpoint needs (`{"name":"Authorization","secret":true,"ref":…}`). */
 export const FIXTURE_SECRET_REF = 'fixture-token';
+
+/**
+ * The devnet's reference request: the fixture's ≈1 KB account statement behind a secret Authorization header (its
+ * value comes from each prover's secret store and is never revealed to the notary), balance extracted exactly.
+ */
+export const privateBalanceSpec = (quorum: number, deadline: number): RequestSpecInput => ({
+  name: 'Fixture private balance',
+  url: `https://${FIXTURE_HOST}/v1/private`,
+  headers: [{ name: 'Authorization', secret: true, ref: FIXTURE_SECRET_REF }],
+  extract: { jsonPath: '$.balance' },
+  resultSchema: { type: 'number' },
+  value: { type: 'number', precision: 2 },
+  aggregation: { policy: 'exact' },
+  maxResponseBytes: 2048,
+  quorum,
+  deadline,
+});
 
 export type DevnetOptions = {
   dataDir: string;

@@ -16,7 +16,7 @@ import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { FIXTURE_HOST, FIXTURE_SECRET_REF, startDevnet, type Devnet } from '../../cli/devnet.ts';
+import { FIXTURE_SECRET_REF, privateBalanceSpec, startDevnet, type Devnet } from '../../cli/devnet.ts';
 import { signBundle } from '../../core/bundle.ts';
 import { connectChain } from '../../core/chain/clients.ts';
 import { oracleHubAbi } from '../../core/chain/contracts.ts';
@@ -108,17 +108,7 @@ test('a Byzantine operator pins a forged bundle: rejected with the failed check 
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': devnet.api.key },
     body: JSON.stringify({
-      spec: {
-        url: `https://${FIXTURE_HOST}/v1/private`,
-        headers: [{ name: 'Authorization', secret: true, ref: FIXTURE_SECRET_REF }],
-        extract: { jsonPath: '$.balance' },
-        resultSchema: { type: 'number' },
-        value: { type: 'number', precision: 2 },
-        aggregation: { policy: 'exact' },
-        maxResponseBytes: 2048,
-        quorum: 2,
-        deadline: chainNow + 900,
-      },
+      spec: privateBalanceSpec(2, chainNow + 900),
     }),
   });
   assert.equal(res.status, 201, await res.clone().text());

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { FIXTURE_HOST, FIXTURE_SECRET_REF, startDevnet, type Devnet } from '../../cli/devnet.ts';
+import { privateBalanceSpec, startDevnet, type Devnet } from '../../cli/devnet.ts';
 import { createVeritasTestClient } from '../../core/chain/clients.ts';
 import { oracleHubAbi } from '../../core/chain/contracts.ts';
 import type { StageEvent } from '../../operator/index.ts';
@@ -73,17 +73,7 @@ test('an operator killed mid-session: the request is fulfilled by the others, or
     headers: { 'content-type': 'application/json', 'x-api-key': devnet.api.key },
     body: JSON.stringify({
       fee: fee.toString(),
-      spec: {
-        url: `https://${FIXTURE_HOST}/v1/private`,
-        headers: [{ name: 'Authorization', secret: true, ref: FIXTURE_SECRET_REF }],
-        extract: { jsonPath: '$.balance' },
-        resultSchema: { type: 'number' },
-        value: { type: 'number', precision: 2 },
-        aggregation: { policy: 'exact' },
-        maxResponseBytes: 2048,
-        quorum: 2,
-        deadline: chainNow + 900,
-      },
+      spec: privateBalanceSpec(2, chainNow + 900),
     }),
   });
   assert.equal(res.status, 201, await res.clone().text());
