@@ -257,10 +257,11 @@ describe('OracleHub', () => {
     const r = await makeRequest(v, { quorum: 2, fee, ttl: 300 });
     const expire = () => send(chain, v.reporter, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] });
     await expectRevert(expire(), 'NotExpired');
-    const now = (await chain.publicClient.getBlock()).timestamp;
-    await timeTravel(chain, Number(r.deadline - now)); // exactly at the deadline: still answerable, not expired
+    // Exactly at the deadline: still answerable, not expired. Pinned with setNextBlockTimestamp, because a relative
+    // time jump lands a second later whenever the wall clock ticks between the jump and the transaction.
+    await chain.testClient.setNextBlockTimestamp({ timestamp: r.deadline });
     await expectRevert(expire(), 'NotExpired');
-    await timeTravel(chain, 1);
+    await chain.testClient.setNextBlockTimestamp({ timestamp: r.deadline + 1n });
     const owedBefore = await balanceIn(v, v.consumer.account.address);
     const rec = await expire(); // anyone may expire; the refund goes to the consumer
     const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'RequestExpired' });
