@@ -16,6 +16,7 @@ import { getOracleHub, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { verifyRecordProof } from '../../core/merkle.ts';
 import { ProvedRecord } from '../../schemas/record.ts';
+import { apiClient } from '../../cli/commands/client.ts';
 
 const run = promisify(execFile);
 let devnet: Devnet;
@@ -50,25 +51,13 @@ function fulfilled(requestId: Hex): Promise<{ merkleRoot: Hex; reportCid: string
   });
 }
 
-/** Follows the API's SSE stream of a request until its `end` event (the API's own view is then final). */
+/** Follows the API's SSE stream of a request (the CLI's own client) until its `end` event: the API's view is final. */
 async function apiSaysDone(requestId: Hex): Promise<{ status: string; stages: string[] }> {
-  const res = await fetch(`${devnet.api.url}/v1/requests/${requestId}/events`);
-  const decoder = new TextDecoder();
   const stages: string[] = [];
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut: number;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const event = /^event: (.*)$/m.exec(frame)?.[1];
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (event === 'stage' && data) stages.push(String((JSON.parse(data) as { stage: string }).stage));
-      if (event === 'end' && data) return { status: String((JSON.parse(data) as { status: string }).status), stages };
-    }
-  }
-  throw new Error('the event stream ended without an end event');
+  const end = (await apiClient(devnet.api.url, devnet.api.key).follow(requestId, (event, data) => {
+    if (event === 'stage') stages.push(String((data as { stage: string }).stage));
+  })) as { status: string };
+  return { status: end.status, stages };
 }
 
 test('a quorum-3 median request goes from POST /v1/requests to a verifiable record on-chain', async () => {
