@@ -7,10 +7,9 @@
 // bundle is pinned in Helia, `respond` and `fulfill` pass OracleHub's on-chain checks, the Merkle root is on-chain,
 // and the page's checks are core/verify's, computed against the chain and IPFS.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { signBundle } from '../../core/bundle.ts';
@@ -28,8 +27,8 @@ import { startApi, type RunningApi } from '../../api/app.ts';
 import { verifyProvedRecord } from '../../api/verification.ts';
 import { send, walletOf } from '../contracts/fixture.ts';
 import { type Env, startEnv } from '../api/harness.ts';
+import { launchBrowser } from '../support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 let env: Env;
 let api: RunningApi;
 let browser: Browser | undefined;
@@ -47,11 +46,7 @@ after(async () => {
 });
 
 it('shows every verification check passing, links to the bundle, and the bundle shows its transcript', async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium"`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   const page = await browser.newPage();
   // nothing may load from outside this server
   const foreign: string[] = [];
@@ -59,12 +54,29 @@ it('shows every verification check passing, links to the bundle, and the bundle 
     if (!r.url().startsWith(api.url)) foreign.push(r.url());
   });
   await page.goto(`${api.url}/requests/${built.requestId}`);
-  await page.getByRole('heading', { name: /Request/ }).first().waitFor();
+  await page
+    .getByRole('heading', { name: /Request/ })
+    .first()
+    .waitFor();
   const checks = page.locator('[data-check]');
-  const names = await checks.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-check')}=${e.getAttribute('data-ok')}`));
+  const names = await checks.evaluateAll((els) =>
+    els.map((e) => `${e.getAttribute('data-check')}=${e.getAttribute('data-ok')}`),
+  );
   assert.ok(names.length >= 10, `expected the record's checks, got ${names.join(', ')}`);
-  assert.deepEqual(names.filter((n) => !n.endsWith('=true')), [], 'every check passes');
-  for (const want of ['record-hash', 'merkle-proof', 'on-chain-root', 'spec', 'source 1: notary-signature', 'source 1: transcript-hashes', 'source 1: extraction'])
+  assert.deepEqual(
+    names.filter((n) => !n.endsWith('=true')),
+    [],
+    'every check passes',
+  );
+  for (const want of [
+    'record-hash',
+    'merkle-proof',
+    'on-chain-root',
+    'spec',
+    'source 1: notary-signature',
+    'source 1: transcript-hashes',
+    'source 1: extraction',
+  ])
     assert.ok(names.includes(`${want}=true`), want);
   assert.equal(await page.locator('[data-verified="true"]').count(), 1);
   await mkdir('test-results', { recursive: true });
@@ -82,7 +94,12 @@ it('shows every verification check passing, links to the bundle, and the bundle 
 });
 
 it('veritas verify’s checks pass on the genuine record and name the failed check on an edited one', async () => {
-  const src = { publicClient: env.v.chain.publicClient, hub: env.v.hub, getJson: (cid: string) => env.ipfs.getJson(cid), acceptDevnetProofs: true };
+  const src = {
+    publicClient: env.v.chain.publicClient,
+    hub: env.v.hub,
+    getJson: (cid: string) => env.ipfs.getJson(cid),
+    acceptDevnetProofs: true,
+  };
   const good = await verifyProvedRecord(built.proved, src);
   assert.equal(good.ok, true, JSON.stringify(good.failed));
   const edited = { ...built.proved, record: { ...built.proved.record, value: 1300 } };
@@ -109,7 +126,11 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
   const specHash = hashJson(spec);
   const specCid = await ipfs.addJson(spec);
   const req = await requestData({ walletClient: v.consumer, publicClient: v.chain.publicClient }, v.hub, {
-    specHash, specCid, quorum: 2, deadline: BigInt(spec.deadline), fee: 10n ** 15n,
+    specHash,
+    specCid,
+    quorum: 2,
+    deadline: BigInt(spec.deadline),
+    fee: 10n ** 15n,
   });
   const requestId = req.requestId.toLowerCase() as Hex;
   const sources: DatasetRecord['sources'] = [];
@@ -119,56 +140,152 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     const head = 'GET /v1/datasets/42 HTTP/1.1\r\nhost: api.example.test\r\n';
     const secret = 'authorization: Bearer s3cret\r\n';
     const sent = new TextEncoder().encode(`${head}${secret}connection: close\r\n\r\n`);
-    const recv = new TextEncoder().encode('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\n\r\n{"rows":1200}');
-    const sentRanges = [{ start: 0, end: head.length }, { start: head.length + secret.length, end: sent.length }];
+    const recv = new TextEncoder().encode(
+      'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\n\r\n{"rows":1200}',
+    );
+    const sentRanges = [
+      { start: 0, end: head.length },
+      { start: head.length + secret.length, end: sent.length },
+    ];
     const recvRanges = [{ start: 0, end: recv.length }];
     const value = extractFromResponse(spec.extract, recv).value;
     const tlsTime = now - 5 + i;
     const attestation: Attestation = {
-      requestId, prover, notary, serverNameHash: hashServerName('api.example.test'), tlsTime,
-      sentHash: transcriptHash(sent, sentRanges), recvHash: transcriptHash(recv, recvRanges), resultHash: hashJson(value),
+      requestId,
+      prover,
+      notary,
+      serverNameHash: hashServerName('api.example.test'),
+      tlsTime,
+      sentHash: transcriptHash(sent, sentRanges),
+      recvHash: transcriptHash(recv, recvRanges),
+      resultHash: hashJson(value),
     };
     const notaryKey = v.chain.keyOf.get(req.notaries[i]!)!;
     const notarySignature = await signAttestation(privateKeyToAccount(notaryKey), v.domain, attestation);
     const bundle = await signBundle(privateKeyToAccount(v.chain.keyOf.get(proverAddress)!), {
-      version: 1, chainId, hub, requestId, specCid, specHash, prover, notary, serverName: 'api.example.test', tlsTime,
-      transcript: encodeTranscript({ sent, recv, sentRanges, recvRanges }), value: value as number, attestation, notarySignature,
-      trust: 'devnet', software: { veritas: '0.1.0', tlsn: '0.1.0-alpha.12' }, timings: {},
+      version: 1,
+      chainId,
+      hub,
+      requestId,
+      specCid,
+      specHash,
+      prover,
+      notary,
+      serverName: 'api.example.test',
+      tlsTime,
+      transcript: encodeTranscript({ sent, recv, sentRanges, recvRanges }),
+      value: value as number,
+      attestation,
+      notarySignature,
+      trust: 'devnet',
+      software: { veritas: '0.1.0', tlsn: '0.1.0-alpha.12' },
+      timings: {},
     });
     const bundleCid = await ipfs.addJson(bundle);
     const receipt = await send(v.chain, walletOf(v, proverAddress), {
-      address: v.hub, abi: oracleHubAbi, functionName: 'respond',
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'respond',
       args: [requestId, attestation.resultHash, bundleCid, toContractAttestation(attestation), notarySignature],
     });
     await db.insert(assignments).values({ requestId, prover, notary, position: i });
-    await db.insert(responses).values({ requestId, prover, notary, resultHash: attestation.resultHash, bundleCid, txHash: receipt.transactionHash, verification: 'valid', value });
+    await db.insert(responses).values({
+      requestId,
+      prover,
+      notary,
+      resultHash: attestation.resultHash,
+      bundleCid,
+      txHash: receipt.transactionHash,
+      verification: 'valid',
+      value,
+    });
     await db.insert(bundles).values({ cid: bundleCid, requestId, prover, content: bundle });
     await db.insert(requestEvents).values({ requestId, source: prover, stage: 'responded', detail: { bundleCid } });
-    sources.push({ prover, notary, bundleCid, serverName: 'api.example.test', tlsTime, resultHash: attestation.resultHash, value: value as number });
+    sources.push({
+      prover,
+      notary,
+      bundleCid,
+      serverName: 'api.example.test',
+      tlsTime,
+      resultHash: attestation.resultHash,
+      value: value as number,
+    });
   }
   const record: DatasetRecord = {
-    version: 1, chainId, hub, requestId, index: 0, value: 1200, url: spec.url, specCid, extract: spec.extract,
-    policy: spec.aggregation, trust: 'devnet', sources,
+    version: 1,
+    chainId,
+    hub,
+    requestId,
+    index: 0,
+    value: 1200,
+    url: spec.url,
+    specCid,
+    extract: spec.extract,
+    policy: spec.aggregation,
+    trust: 'devnet',
+    sources,
   };
   const recordHash = hashJson(record);
   const tree = buildRecordTree([{ requestId, index: 0, recordHash }]);
   const report: AggregateReport = {
-    version: 1, chainId, hub, requestId, specCid, policy: spec.aggregation, leafEncoding: ['bytes32', 'uint256', 'bytes32'],
-    merkleRoot: tree.root, records: [record], included: sources.map((s) => s.prover), excluded: [],
-    aggregator: v.aggregator.account.address.toLowerCase() as Address, createdAt: new Date().toISOString(),
+    version: 1,
+    chainId,
+    hub,
+    requestId,
+    specCid,
+    policy: spec.aggregation,
+    leafEncoding: ['bytes32', 'uint256', 'bytes32'],
+    merkleRoot: tree.root,
+    records: [record],
+    included: sources.map((s) => s.prover),
+    excluded: [],
+    aggregator: v.aggregator.account.address.toLowerCase() as Address,
+    createdAt: new Date().toISOString(),
   };
   const reportCid = await ipfs.addJson(report);
   const fulfil = await send(v.chain, v.aggregator, {
-    address: v.hub, abi: oracleHubAbi, functionName: 'fulfill', args: [requestId, tree.root, reportCid, req.provers],
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'fulfill',
+    args: [requestId, tree.root, reportCid, req.provers],
   });
   const recordId = tree.leafHash(0);
   await db.insert(requests).values({
-    id: requestId, consumer: v.consumer.account.address.toLowerCase(), specHash, specCid, spec, quorum: 2, deadline: spec.deadline,
-    fee: (10n ** 15n).toString(), txHash: req.transactionHash, blockNumber: Number(req.blockNumber), status: 'fulfilled',
-    merkleRoot: tree.root, reportCid, fulfilledAt: new Date(),
+    id: requestId,
+    consumer: v.consumer.account.address.toLowerCase(),
+    specHash,
+    specCid,
+    spec,
+    quorum: 2,
+    deadline: spec.deadline,
+    fee: (10n ** 15n).toString(),
+    txHash: req.transactionHash,
+    blockNumber: Number(req.blockNumber),
+    status: 'fulfilled',
+    merkleRoot: tree.root,
+    reportCid,
+    fulfilledAt: new Date(),
   });
-  await db.insert(records).values({ id: recordId, requestId, index: 0, value: 1200, leafHash: recordId, proof: tree.proof(0), provenance: record });
-  await db.insert(reports).values({ requestId, reportCid, merkleRoot: tree.root, policyOutcome: { included: report.included }, recordCount: 1, fulfillTxHash: fulfil.transactionHash, fulfillBlockNumber: Number(fulfil.blockNumber) });
-  await db.insert(requestEvents).values({ requestId, source: 'aggregator', stage: 'fulfilled', detail: { merkleRoot: tree.root } });
+  await db.insert(records).values({
+    id: recordId,
+    requestId,
+    index: 0,
+    value: 1200,
+    leafHash: recordId,
+    proof: tree.proof(0),
+    provenance: record,
+  });
+  await db.insert(reports).values({
+    requestId,
+    reportCid,
+    merkleRoot: tree.root,
+    policyOutcome: { included: report.included },
+    recordCount: 1,
+    fulfillTxHash: fulfil.transactionHash,
+    fulfillBlockNumber: Number(fulfil.blockNumber),
+  });
+  await db
+    .insert(requestEvents)
+    .values({ requestId, source: 'aggregator', stage: 'fulfilled', detail: { merkleRoot: tree.root } });
   return { requestId, proved: { record, recordHash, merkleRoot: tree.root, proof: tree.proof(0) } };
 }
