@@ -49,7 +49,9 @@ export function buildReport(p: {
     })),
   }));
   const hashes = records.map((r) => hashJson(r));
-  const tree = buildRecordTree(records.map((r, i) => ({ requestId: r.requestId as Hex, index: r.index, recordHash: hashes[i]! })));
+  const tree = buildRecordTree(
+    records.map((r, i) => ({ requestId: r.requestId as Hex, index: r.index, recordHash: hashes[i]! })),
+  );
   const report: AggregateReport = {
     version: 1,
     chainId: p.chainId,
@@ -67,6 +69,11 @@ export function buildReport(p: {
   };
   return {
     report,
-    records: records.map((record, i) => ({ record, recordHash: hashes[i]!, leafHash: tree.leafHash(i), proof: tree.proof(i) })),
+    records: records.map((record, i) => ({
+      record,
+      recordHash: hashes[i]!,
+      leafHash: tree.leafHash(i),
+      proof: tree.proof(i),
+    })),
   };
 }

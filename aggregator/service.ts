@@ -61,7 +61,14 @@ const OPEN = ['requested', 'assigned', 'aggregating'] as const;
 export function startAggregator(o: StartAggregatorOptions): Aggregator {
   const log = o.log.child({ component: 'aggregator' });
   const indexer: Indexer = startIndexer(
-    { db: o.db, publicClient: o.publicClient, hub: o.hub, fromBlock: o.fromBlock, name: `aggregator:${o.hub.toLowerCase()}`, log },
+    {
+      db: o.db,
+      publicClient: o.publicClient,
+      hub: o.hub,
+      fromBlock: o.fromBlock,
+      name: `aggregator:${o.hub.toLowerCase()}`,
+      log,
+    },
     { run: false },
   );
   let stopped = false;
@@ -70,7 +77,10 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
 
   const pass = async (): Promise<void> => {
     await indexer.sync();
-    const open = await o.db.select({ id: requests.id }).from(requests).where(inArray(requests.status, [...OPEN]));
+    const open = await o.db
+      .select({ id: requests.id })
+      .from(requests)
+      .where(inArray(requests.status, [...OPEN]));
     for (const { id } of open) {
       if (stopped) return;
       try {
@@ -102,9 +112,19 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
   };
 }
 
-async function timeline(db: Database, requestId: string, stage: string, detail: Record<string, unknown>, once = true): Promise<void> {
+async function timeline(
+  db: Database,
+  requestId: string,
+  stage: string,
+  detail: Record<string, unknown>,
+  once = true,
+): Promise<void> {
   if (once) {
-    const [seen] = await db.select({ id: requestEvents.id }).from(requestEvents).where(and(eq(requestEvents.requestId, requestId), eq(requestEvents.stage, stage))).limit(1);
+    const [seen] = await db
+      .select({ id: requestEvents.id })
+      .from(requestEvents)
+      .where(and(eq(requestEvents.requestId, requestId), eq(requestEvents.stage, stage)))
+      .limit(1);
     if (seen) return;
   }
   await db.insert(requestEvents).values({ requestId, source: 'aggregator', stage, detail });
@@ -134,8 +154,14 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
   }
 
   // 2. aggregate the valid ones
-  const valid = await o.db.select().from(responses).where(and(eq(responses.requestId, requestId), eq(responses.verification, 'valid')));
-  const invalid = await o.db.select().from(responses).where(and(eq(responses.requestId, requestId), eq(responses.verification, 'invalid')));
+  const valid = await o.db
+    .select()
+    .from(responses)
+    .where(and(eq(responses.requestId, requestId), eq(responses.verification, 'valid')));
+  const invalid = await o.db
+    .select()
+    .from(responses)
+    .where(and(eq(responses.requestId, requestId), eq(responses.verification, 'invalid')));
   const outcome = aggregate(
     valid.map((r) => ({ prover: r.prover as Address, value: r.value })),
     { policy: spec.aggregation, value: spec.value, records: spec.records, needed: chain.quorum },
@@ -164,8 +190,18 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
       return { bundleCid: r.bundleCid, bundle: b.content as ProvenanceBundle, normalized: r.value };
     });
     const excluded: Exclusion[] = [
-      ...outcome.excluded.map((e) => ({ prover: e.prover, bundleCid: sourcesByProver.get(e.prover)?.bundleCid, code: e.code, reason: e.reason })),
-      ...invalid.map((r) => ({ prover: r.prover as Address, bundleCid: r.bundleCid, code: r.invalidCode ?? 'BUNDLE_INVALID', reason: r.invalidMessage ?? 'invalid' })),
+      ...outcome.excluded.map((e) => ({
+        prover: e.prover,
+        bundleCid: sourcesByProver.get(e.prover)?.bundleCid,
+        code: e.code,
+        reason: e.reason,
+      })),
+      ...invalid.map((r) => ({
+        prover: r.prover as Address,
+        bundleCid: r.bundleCid,
+        code: r.invalidCode ?? 'BUNDLE_INVALID',
+        reason: r.invalidMessage ?? 'invalid',
+      })),
     ].map((e) => (e.bundleCid === undefined ? { prover: e.prover, code: e.code, reason: e.reason } : e));
     const built = buildReport({
       chainId: chain.chainId,
@@ -183,17 +219,36 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     await o.db.transaction(async (tx) => {
       await tx
         .insert(reports)
-        .values({ requestId, reportCid, merkleRoot: built.report.merkleRoot, policyOutcome: { included: outcome.included, excluded, value: outcome.value }, recordCount: built.records.length })
+        .values({
+          requestId,
+          reportCid,
+          merkleRoot: built.report.merkleRoot,
+          policyOutcome: { included: outcome.included, excluded, value: outcome.value },
+          recordCount: built.records.length,
+        })
         .onConflictDoNothing();
       for (const r of built.records)
         await tx
           .insert(records)
-          .values({ id: r.leafHash, requestId, index: r.record.index, value: r.record.value, leafHash: r.leafHash, proof: r.proof, provenance: r.record })
+          .values({
+            id: r.leafHash,
+            requestId,
+            index: r.record.index,
+            value: r.record.value,
+            leafHash: r.leafHash,
+            proof: r.proof,
+            provenance: r.record,
+          })
           .onConflictDoNothing();
       await tx.update(requests).set({ status: 'aggregating' }).where(eq(requests.id, requestId));
     });
     [report] = await o.db.select().from(reports).where(eq(reports.requestId, requestId));
-    await timeline(o.db, requestId, 'aggregated', { merkleRoot: built.report.merkleRoot, reportCid, included: outcome.included, excluded });
+    await timeline(o.db, requestId, 'aggregated', {
+      merkleRoot: built.report.merkleRoot,
+      reportCid,
+      included: outcome.included,
+      excluded,
+    });
     log.info({ merkleRoot: built.report.merkleRoot, reportCid, records: built.records.length }, 'report pinned');
   }
   const stored = report!;
@@ -203,12 +258,17 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
 
   // 4. fulfil — only if the chain still says pending (another instance, or our pre-crash self, may have done it)
   if (stored.fulfillTxHash) {
-    const receipt = await o.publicClient.getTransactionReceipt({ hash: stored.fulfillTxHash as Hex }).catch(() => undefined);
+    const receipt = await o.publicClient
+      .getTransactionReceipt({ hash: stored.fulfillTxHash as Hex })
+      .catch(() => undefined);
     if (receipt?.status === 'success') return;
   }
   const fresh = await readOnChainRequest(o.publicClient, o.hub, requestId);
   if (fresh.status !== 'pending') {
-    await o.db.update(requests).set({ status: fresh.status === 'fulfilled' ? 'fulfilled' : 'expired' }).where(eq(requests.id, requestId));
+    await o.db
+      .update(requests)
+      .set({ status: fresh.status === 'fulfilled' ? 'fulfilled' : 'expired' })
+      .where(eq(requests.id, requestId));
     return;
   }
   try {
@@ -222,9 +282,15 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     const hash = await o.walletClient.writeContract(request);
     await o.db.update(reports).set({ fulfillTxHash: hash }).where(eq(reports.requestId, requestId));
     const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
-    await o.db.update(reports).set({ fulfillBlockNumber: Number(receipt.blockNumber) }).where(eq(reports.requestId, requestId));
+    await o.db
+      .update(reports)
+      .set({ fulfillBlockNumber: Number(receipt.blockNumber) })
+      .where(eq(reports.requestId, requestId));
     if (receipt.status === 'success') {
-      await o.db.update(requests).set({ status: 'fulfilled', merkleRoot: stored.merkleRoot, reportCid: stored.reportCid }).where(eq(requests.id, requestId));
+      await o.db
+        .update(requests)
+        .set({ status: 'fulfilled', merkleRoot: stored.merkleRoot, reportCid: stored.reportCid })
+        .where(eq(requests.id, requestId));
       log.info({ txHash: hash }, 'fulfilled');
     }
   } catch (e) {
@@ -247,7 +313,10 @@ async function judgeResponse(
   let bundle: ProvenanceBundle | undefined;
   try {
     const json = await o.ipfs.getJson(response.bundleCid, { timeoutMs: 10_000, maxBytes: 1024 * 1024 });
-    const v = await verifyBundle(json, bundleContext(chain, spec, { acceptDevnetProofs: o.policy.acceptDevnetProofs, response }));
+    const v = await verifyBundle(
+      json,
+      bundleContext(chain, spec, { acceptDevnetProofs: o.policy.acceptDevnetProofs, response }),
+    );
     bundle = v.bundle;
     if (v.ok && v.bundle) {
       try {
@@ -256,7 +325,12 @@ async function judgeResponse(
         const err = toVeritasError(e);
         verdict = { ok: false, code: err.code, message: err.message };
       }
-    } else verdict = { ok: false, code: v.failed!.code ?? 'BUNDLE_INVALID', message: `${v.failed!.name}: ${v.failed!.message}` };
+    } else
+      verdict = {
+        ok: false,
+        code: v.failed!.code ?? 'BUNDLE_INVALID',
+        message: `${v.failed!.name}: ${v.failed!.message}`,
+      };
   } catch (e) {
     const err = toVeritasError(e, 'IPFS_ERROR');
     if (err.transient || err.code === 'IPFS_ERROR' || err.code === 'TIMEOUT') {
@@ -265,7 +339,11 @@ async function judgeResponse(
     }
     verdict = { ok: false, code: err.code, message: err.message };
   }
-  if (bundle) await o.db.insert(bundles).values({ cid: response.bundleCid, requestId, prover: response.prover, content: bundle }).onConflictDoNothing();
+  if (bundle)
+    await o.db
+      .insert(bundles)
+      .values({ cid: response.bundleCid, requestId, prover: response.prover, content: bundle })
+      .onConflictDoNothing();
   await o.db
     .insert(responses)
     .values({
@@ -290,7 +368,17 @@ async function judgeResponse(
         verifiedAt: new Date(),
       },
     });
-  await timeline(o.db, requestId, verdict.ok ? 'response_verified' : 'response_invalid', { prover: response.prover, bundleCid: response.bundleCid, ...(verdict.ok ? {} : { code: verdict.code, reason: verdict.message }) }, false);
+  await timeline(
+    o.db,
+    requestId,
+    verdict.ok ? 'response_verified' : 'response_invalid',
+    {
+      prover: response.prover,
+      bundleCid: response.bundleCid,
+      ...(verdict.ok ? {} : { code: verdict.code, reason: verdict.message }),
+    },
+    false,
+  );
   if (!verdict.ok) {
     log.warn({ prover: response.prover, code: verdict.code, reason: verdict.message }, 'invalid bundle excluded');
     if (bundle && txHash) await checkEquivocation(o, chain, bundle, txHash as Hex, log);
@@ -301,14 +389,28 @@ async function judgeResponse(
  * Two attestations by one notary for one (request, prover) that disagree on recvHash or resultHash: the one sent to
  * `respond` (read back from the transaction's calldata) and the one in the pinned bundle. Submitted once.
  */
-async function checkEquivocation(o: StartAggregatorOptions, chain: OnChainRequest, bundle: ProvenanceBundle, txHash: Hex, log: Logger): Promise<void> {
+async function checkEquivocation(
+  o: StartAggregatorOptions,
+  chain: OnChainRequest,
+  bundle: ProvenanceBundle,
+  txHash: Hex,
+  log: Logger,
+): Promise<void> {
   const tx = await o.publicClient.getTransaction({ hash: txHash });
   let onchain: { att: ProvenanceBundle['attestation']; sig: Hex };
   try {
     const call = decodeFunctionData({ abi: oracleHubAbi, data: tx.input });
     if (call.functionName !== 'respond') return;
     const att = call.args[3];
-    onchain = { att: { ...att, tlsTime: Number(att.tlsTime), prover: att.prover.toLowerCase() as Address, notary: att.notary.toLowerCase() as Address }, sig: call.args[4] };
+    onchain = {
+      att: {
+        ...att,
+        tlsTime: Number(att.tlsTime),
+        prover: att.prover.toLowerCase() as Address,
+        notary: att.notary.toLowerCase() as Address,
+      },
+      sig: call.args[4],
+    };
   } catch {
     return; // respond was called through a contract: the attestation is not in this calldata
   }
@@ -324,17 +426,38 @@ async function checkEquivocation(o: StartAggregatorOptions, chain: OnChainReques
   }
   const inserted = await o.db
     .insert(evidence)
-    .values({ requestId: chain.requestId, notary: b.notary, prover: b.prover, kind: 'double_attestation', detail: { a, sigA: onchain.sig, b, sigB: bundle.notarySignature } })
+    .values({
+      requestId: chain.requestId,
+      notary: b.notary,
+      prover: b.prover,
+      kind: 'double_attestation',
+      detail: { a, sigA: onchain.sig, b, sigB: bundle.notarySignature },
+    })
     .onConflictDoNothing()
     .returning({ id: evidence.id });
-  const [row] = await o.db.select().from(evidence).where(and(eq(evidence.requestId, chain.requestId), eq(evidence.notary, b.notary), eq(evidence.prover, b.prover), eq(evidence.kind, 'double_attestation')));
+  const [row] = await o.db
+    .select()
+    .from(evidence)
+    .where(
+      and(
+        eq(evidence.requestId, chain.requestId),
+        eq(evidence.notary, b.notary),
+        eq(evidence.prover, b.prover),
+        eq(evidence.kind, 'double_attestation'),
+      ),
+    );
   if (!row || row.txHash) return;
   try {
     const { request } = await o.publicClient.simulateContract({
       address: o.hub,
       abi: oracleHubAbi,
       functionName: 'reportEquivocation',
-      args: [toContractAttestation(a) as never, onchain.sig, toContractAttestation(b) as never, bundle.notarySignature as Hex],
+      args: [
+        toContractAttestation(a) as never,
+        onchain.sig,
+        toContractAttestation(b) as never,
+        bundle.notarySignature as Hex,
+      ],
       account: o.walletClient.account,
     });
     const hash = await o.walletClient.writeContract(request);
@@ -342,14 +465,21 @@ async function checkEquivocation(o: StartAggregatorOptions, chain: OnChainReques
     await o.publicClient.waitForTransactionReceipt({ hash });
     log.warn({ notary: b.notary, prover: b.prover, txHash: hash, fresh: inserted.length > 0 }, 'equivocation reported');
   } catch (e) {
-    if (revertErrorName(e) === 'EvidenceAlreadyUsed') await o.db.update(evidence).set({ txHash: 'already-reported' }).where(eq(evidence.id, row.id));
+    if (revertErrorName(e) === 'EvidenceAlreadyUsed')
+      await o.db.update(evidence).set({ txHash: 'already-reported' }).where(eq(evidence.id, row.id));
     else throw e;
   }
 }
 
 async function expire(o: StartAggregatorOptions, requestId: Hex, log: Logger): Promise<void> {
   try {
-    const { request } = await o.publicClient.simulateContract({ address: o.hub, abi: oracleHubAbi, functionName: 'expire', args: [requestId], account: o.walletClient.account });
+    const { request } = await o.publicClient.simulateContract({
+      address: o.hub,
+      abi: oracleHubAbi,
+      functionName: 'expire',
+      args: [requestId],
+      account: o.walletClient.account,
+    });
     const hash = await o.walletClient.writeContract(request);
     await o.publicClient.waitForTransactionReceipt({ hash });
     await o.db.update(requests).set({ status: 'expired' }).where(eq(requests.id, requestId));

@@ -15,7 +15,6 @@ import { requestsRouter } from './routes/requests.ts';
 
 export type { ApiDeps } from './deps.ts';
 
-
 export const OPENAPI_INFO = {
   openapi: '3.1.0',
   info: {
@@ -65,7 +64,10 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     description: 'An API key from VERITAS_API_KEYS, as `Authorization: Bearer <key>` (or the `X-API-Key` header)',
   });
   app.doc31('/openapi.json', OPENAPI_INFO);
-  app.route('/', pagesRouter(deps, () => app.getOpenAPI31Document(OPENAPI_INFO)));
+  app.route(
+    '/',
+    pagesRouter(deps, () => app.getOpenAPI31Document(OPENAPI_INFO)),
+  );
   return app;
 }
 

@@ -46,21 +46,80 @@ const CONTEXT = {
 type FieldSpec = { name: string; description: string; dataType: string; jsonPath: string; repeated?: boolean };
 
 const FIELDS: FieldSpec[] = [
-  { name: 'index', description: 'Position of the record in the request’s Merkle tree', dataType: 'sc:Integer', jsonPath: '$.record.index' },
+  {
+    name: 'index',
+    description: 'Position of the record in the request’s Merkle tree',
+    dataType: 'sc:Integer',
+    jsonPath: '$.record.index',
+  },
   { name: 'value', description: 'The aggregated, verified value', dataType: 'sc:Text', jsonPath: '$.record.value' },
-  { name: 'url', description: 'The HTTPS source the value was fetched from over MPC-TLS', dataType: 'sc:URL', jsonPath: '$.record.url' },
-  { name: 'recordHash', description: 'keccak256 of the record’s RFC 8785 canonical JSON', dataType: 'sc:Text', jsonPath: '$.recordHash' },
-  { name: 'merkleRoot', description: 'Root committed on-chain by OracleHub.fulfill', dataType: 'sc:Text', jsonPath: '$.merkleRoot' },
-  { name: 'merkleProof', description: 'Sibling hashes from the leaf to the root', dataType: 'sc:Text', jsonPath: '$.proof', repeated: true },
-  { name: 'bundleCid', description: 'IPFS CIDs of the provenance bundles', dataType: 'sc:Text', jsonPath: '$.record.sources[*].bundleCid', repeated: true },
-  { name: 'prover', description: 'Operators that fetched the value (TLSNotary provers)', dataType: 'sc:Text', jsonPath: '$.record.sources[*].prover', repeated: true },
-  { name: 'notary', description: 'Operators that attested each session (TLSNotary verifiers)', dataType: 'sc:Text', jsonPath: '$.record.sources[*].notary', repeated: true },
-  { name: 'serverName', description: 'TLS server name authenticated in each session', dataType: 'sc:Text', jsonPath: '$.record.sources[*].serverName', repeated: true },
-  { name: 'tlsTime', description: 'Unix time of each TLS session', dataType: 'sc:Integer', jsonPath: '$.record.sources[*].tlsTime', repeated: true },
+  {
+    name: 'url',
+    description: 'The HTTPS source the value was fetched from over MPC-TLS',
+    dataType: 'sc:URL',
+    jsonPath: '$.record.url',
+  },
+  {
+    name: 'recordHash',
+    description: 'keccak256 of the record’s RFC 8785 canonical JSON',
+    dataType: 'sc:Text',
+    jsonPath: '$.recordHash',
+  },
+  {
+    name: 'merkleRoot',
+    description: 'Root committed on-chain by OracleHub.fulfill',
+    dataType: 'sc:Text',
+    jsonPath: '$.merkleRoot',
+  },
+  {
+    name: 'merkleProof',
+    description: 'Sibling hashes from the leaf to the root',
+    dataType: 'sc:Text',
+    jsonPath: '$.proof',
+    repeated: true,
+  },
+  {
+    name: 'bundleCid',
+    description: 'IPFS CIDs of the provenance bundles',
+    dataType: 'sc:Text',
+    jsonPath: '$.record.sources[*].bundleCid',
+    repeated: true,
+  },
+  {
+    name: 'prover',
+    description: 'Operators that fetched the value (TLSNotary provers)',
+    dataType: 'sc:Text',
+    jsonPath: '$.record.sources[*].prover',
+    repeated: true,
+  },
+  {
+    name: 'notary',
+    description: 'Operators that attested each session (TLSNotary verifiers)',
+    dataType: 'sc:Text',
+    jsonPath: '$.record.sources[*].notary',
+    repeated: true,
+  },
+  {
+    name: 'serverName',
+    description: 'TLS server name authenticated in each session',
+    dataType: 'sc:Text',
+    jsonPath: '$.record.sources[*].serverName',
+    repeated: true,
+  },
+  {
+    name: 'tlsTime',
+    description: 'Unix time of each TLS session',
+    dataType: 'sc:Integer',
+    jsonPath: '$.record.sources[*].tlsTime',
+    repeated: true,
+  },
 ];
 
 export function croissantOf(request: RequestRow, rows: RecordRow[], baseUrl: string): Record<string, unknown> {
-  const jsonl = request.merkleRoot === null ? '' : rows.map((r) => `${JSON.stringify(provedRecordOf(r, request.merkleRoot!))}\n`).join('');
+  const jsonl =
+    request.merkleRoot === null
+      ? ''
+      : rows.map((r) => `${JSON.stringify(provedRecordOf(r, request.merkleRoot!))}\n`).join('');
   const spec = (request.spec ?? {}) as { name?: string; description?: string; url?: string };
   const apiUrl = `${baseUrl}/v1/requests/${request.id}`;
   const fileId = 'records-jsonl';
@@ -123,4 +182,5 @@ export function croissantOf(request: RequestRow, rows: RecordRow[], baseUrl: str
 }
 
 // Croissant names are identifiers in practice (mlcroissant warns on spaces and punctuation).
-const safeName = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'veritas-dataset';
+const safeName = (s: string): string =>
+  s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'veritas-dataset';

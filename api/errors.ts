@@ -15,7 +15,12 @@ export class ApiError extends Error {
   readonly code: HttpErrorCode;
   readonly status: ContentfulStatusCode;
   readonly headers: Record<string, string>;
-  constructor(status: ContentfulStatusCode, code: HttpErrorCode, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: HttpErrorCode,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
@@ -38,24 +43,51 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
 export const statusOf = (code: ErrorCode): ContentfulStatusCode => STATUS[code] ?? 500;
 
 /** Maps anything thrown in a handler to its status and body. Internal details never leak into a 500's message. */
-export function errorResponse(e: unknown): { status: ContentfulStatusCode; body: ApiErrorBody; headers: Record<string, string> } {
-  if (e instanceof ApiError) return { status: e.status, body: { code: e.code, message: e.message }, headers: e.headers };
+export function errorResponse(e: unknown): {
+  status: ContentfulStatusCode;
+  body: ApiErrorBody;
+  headers: Record<string, string>;
+} {
+  if (e instanceof ApiError)
+    return { status: e.status, body: { code: e.code, message: e.message }, headers: e.headers };
   if (e instanceof HTTPException) {
     const status = e.status as ContentfulStatusCode;
-    const code: ApiErrorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : status === 404 ? 'NOT_FOUND' : status < 500 ? 'INPUT_INVALID' : 'INTERNAL';
+    const code: ApiErrorCode =
+      status === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : status === 401
+          ? 'UNAUTHORIZED'
+          : status === 404
+            ? 'NOT_FOUND'
+            : status < 500
+              ? 'INPUT_INVALID'
+              : 'INTERNAL';
     // hono's validators raise a 400 HTTPException for a body that is not JSON at all
     const field = status === 400 ? { field: 'body' } : {};
     return { status, body: { code, message: e.message || 'request refused', ...field }, headers: {} };
   }
-  const err = databaseUnavailable(e) ? new VeritasError('DB_ERROR', 'the database is unavailable; retry shortly', { cause: e, transient: true }) : toVeritasError(e);
+  const err = databaseUnavailable(e)
+    ? new VeritasError('DB_ERROR', 'the database is unavailable; retry shortly', { cause: e, transient: true })
+    : toVeritasError(e);
   const status = statusOf(err.code);
   const message = status === 500 ? 'internal error (see the server log for the request id)' : err.message;
-  return { status, body: { code: err.code, message, ...(err.field === undefined ? {} : { field: err.field }) }, headers: {} };
+  return {
+    status,
+    body: { code: err.code, message, ...(err.field === undefined ? {} : { field: err.field }) },
+    headers: {},
+  };
 }
 
 // A lost or refused database connection (a PostgreSQL restart, a network blip) surfaces from postgres.js, often wrapped
 // by drizzle: it is the DB_ERROR of the table above (503, worth a retry), not an internal error.
-const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET']);
+const CONNECTION_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
 function databaseUnavailable(e: unknown): boolean {
   for (let cur = e, depth = 0; cur instanceof Error && depth < 4; cur = cur.cause, depth++) {
     const code = (cur as { code?: unknown }).code;

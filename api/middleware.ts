@@ -32,7 +32,12 @@ export const accessLog = (): MiddlewareHandler<ApiEnv> => async (c, next) => {
   await next();
   const status = c.res.status;
   if (status < 400 && !c.get('log').isLevelEnabled('debug')) return;
-  const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - started) * 10) / 10 };
+  const line = {
+    method: c.req.method,
+    path: c.req.path,
+    status,
+    ms: Math.round((performance.now() - started) * 10) / 10,
+  };
   const log = c.get('log');
   if (status >= 500) log.error(line, 'request failed');
   else if (status >= 400) log.info(line, 'request refused');
@@ -59,16 +64,29 @@ const sameKey = (a: string, b: string): boolean => {
  * Write endpoints need one of the configured keys. With no keys configured writes are refused rather than open:
  * a forgotten setting must not turn a node's signing key into a public faucet.
  */
-export const requireApiKey = (keys: readonly string[] | undefined): MiddlewareHandler<ApiEnv> => async (c, next) => {
-  const key = presentedKey(c);
-  const challenge = { 'WWW-Authenticate': 'Bearer realm="veritas"' };
-  if (keys === undefined || keys.length === 0)
-    throw new ApiError(401, 'UNAUTHORIZED', 'this node accepts no writes: no API keys are configured (VERITAS_API_KEYS)', challenge);
-  if (key === undefined)
-    throw new ApiError(401, 'UNAUTHORIZED', 'an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', challenge);
-  if (!keys.some((k) => sameKey(k, key))) throw new ApiError(401, 'UNAUTHORIZED', 'the API key is not valid', challenge);
-  await next();
-};
+export const requireApiKey =
+  (keys: readonly string[] | undefined): MiddlewareHandler<ApiEnv> =>
+  async (c, next) => {
+    const key = presentedKey(c);
+    const challenge = { 'WWW-Authenticate': 'Bearer realm="veritas"' };
+    if (keys === undefined || keys.length === 0)
+      throw new ApiError(
+        401,
+        'UNAUTHORIZED',
+        'this node accepts no writes: no API keys are configured (VERITAS_API_KEYS)',
+        challenge,
+      );
+    if (key === undefined)
+      throw new ApiError(
+        401,
+        'UNAUTHORIZED',
+        'an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+        challenge,
+      );
+    if (!keys.some((k) => sameKey(k, key)))
+      throw new ApiError(401, 'UNAUTHORIZED', 'the API key is not valid', challenge);
+    await next();
+  };
 
 export type RateLimitOptions = { perMinute: number; now?: () => number };
 
@@ -95,11 +113,16 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
     buckets.set(key, b);
     if (b.tokens < 1) {
       const retryAfter = Math.ceil((1 - b.tokens) / perMs / 1000);
-      throw new ApiError(429, 'RATE_LIMITED', `rate limit of ${capacity} requests per minute exceeded; retry in ${retryAfter} s`, {
-        'Retry-After': String(retryAfter),
-        'RateLimit-Limit': String(capacity),
-        'RateLimit-Remaining': '0',
-      });
+      throw new ApiError(
+        429,
+        'RATE_LIMITED',
+        `rate limit of ${capacity} requests per minute exceeded; retry in ${retryAfter} s`,
+        {
+          'Retry-After': String(retryAfter),
+          'RateLimit-Limit': String(capacity),
+          'RateLimit-Remaining': '0',
+        },
+      );
     }
     b.tokens -= 1;
     await next();

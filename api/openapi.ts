@@ -20,10 +20,18 @@ export const RequestIdParam = z.object({
   id: hex32.openapi({ param: { name: 'id', in: 'path' }, example: `0x${'ab'.repeat(32)}` }),
 });
 export const RecordIdParam = z.object({
-  id: z.string().min(1).max(200).openapi({ param: { name: 'id', in: 'path' }, description: 'record id (as listed by the request)' }),
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'record id (as listed by the request)' }),
 });
 export const CidParam = z.object({
-  cid: z.string().min(1).max(200).openapi({ param: { name: 'cid', in: 'path' } }),
+  cid: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'cid', in: 'path' } }),
 });
 export const AddressParam = z.object({ address: address.openapi({ param: { name: 'address', in: 'path' } }) });
 
@@ -31,7 +39,10 @@ export const CreateRequestBody = z
   .object({
     spec: RequestSpec,
     /** Wei, as a decimal string: escrowed by the hub and shared among included provers and notaries. */
-    fee: z.string().regex(/^\d{1,78}$/, 'must be a decimal amount of wei').default('0'),
+    fee: z
+      .string()
+      .regex(/^\d{1,78}$/, 'must be a decimal amount of wei')
+      .default('0'),
   })
   .strict()
   // What zod cannot express (the result schema compiles under Ajv2020, the regex and JSONPath parse) is checked by
@@ -51,7 +62,10 @@ export const CreateRequestQuery = z.object({
     .enum(['true', 'false', '1', '0'])
     .optional()
     .transform((v) => v === 'true' || v === '1')
-    .openapi({ param: { name: 'unsigned', in: 'query' }, description: 'return the unsigned transaction even when the node has a key' }),
+    .openapi({
+      param: { name: 'unsigned', in: 'query' },
+      description: 'return the unsigned transaction even when the node has a key',
+    }),
 });
 
 const Links = z.record(z.string(), z.string()).openapi('Links');
@@ -62,7 +76,9 @@ export const UnsignedTransaction = z
 
 export const CreateRequestResult = z
   .object({
-    requestId: hex32.nullable().openapi({ description: 'null when the transaction is returned unsigned (the id depends on the sender and nonce)' }),
+    requestId: hex32.nullable().openapi({
+      description: 'null when the transaction is returned unsigned (the id depends on the sender and nonce)',
+    }),
     specHash: hex32,
     specCid: z.string(),
     txHash: hex32.nullable(),
@@ -102,7 +118,13 @@ export const TimelineStage = z
   .openapi('TimelineStage');
 
 export const RequestEvent = z
-  .object({ id: z.number().int(), at: z.string(), source: z.string(), stage: z.string(), detail: z.record(z.string(), z.unknown()).nullable() })
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    source: z.string(),
+    stage: z.string(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
   .openapi('RequestEvent');
 
 export const OperatorWork = z
@@ -142,9 +164,22 @@ export const RequestDetail = RequestSummary.extend({
 }).openapi('RequestDetail');
 
 export const ListRequestsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
-  cursor: z.string().max(500).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
-  status: z.enum(REQUEST_STATUSES).optional().openapi({ param: { name: 'status', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z
+    .string()
+    .max(500)
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' } }),
+  status: z
+    .enum(REQUEST_STATUSES)
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
   consumer: address.optional().openapi({ param: { name: 'consumer', in: 'query' } }),
 });
 
@@ -156,7 +191,9 @@ export const RequestList = z
 // walk; the exact shape is the published JSON Schema, and the route builds its body with the zod ProvedRecord type.
 export const ProvedRecordBody = z
   .object({ record: z.record(z.string(), z.unknown()), recordHash: hex32, merkleRoot: hex32, proof: z.array(hex32) })
-  .openapi('ProvedRecord', { description: 'A DatasetRecord with its Merkle proof; exact schema: schemas/json/proved-record.schema.json' });
+  .openapi('ProvedRecord', {
+    description: 'A DatasetRecord with its Merkle proof; exact schema: schemas/json/proved-record.schema.json',
+  });
 
 export const Operator = z
   .object({

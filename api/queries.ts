@@ -78,11 +78,23 @@ function operatorWork(assigned: AssignmentRow[], answered: ResponseRow[], jobs: 
   const rows = [...assigned];
   for (const r of answered)
     if (!rows.some((a) => a.prover === r.prover))
-      rows.push({ requestId: r.requestId, prover: r.prover, notary: r.notary, position: rows.length, createdAt: r.createdAt });
+      rows.push({
+        requestId: r.requestId,
+        prover: r.prover,
+        notary: r.notary,
+        position: rows.length,
+        createdAt: r.createdAt,
+      });
   return rows.map((a) => {
     const r = byProver.get(a.prover);
     const job = jobOf.get(a.prover);
-    const state = r ? (r.verification === 'invalid' ? 'invalid' : r.verification === 'valid' ? 'verified' : 'responded') : (job?.state ?? 'assigned');
+    const state = r
+      ? r.verification === 'invalid'
+        ? 'invalid'
+        : r.verification === 'valid'
+          ? 'verified'
+          : 'responded'
+      : (job?.state ?? 'assigned');
     return {
       position: a.position,
       prover: a.prover,
@@ -105,9 +117,19 @@ function operatorWork(assigned: AssignmentRow[], answered: ResponseRow[], jobs: 
 const firstEvent = (events: RequestEventRow[], stage: string) => events.find((e) => e.stage === stage);
 
 /** The canonical stages of a request, each done / pending / failed, from whatever the watchers have recorded. */
-function timeline(request: RequestRow, events: RequestEventRow[], work: OperatorWork[], report: ReportRow | null): TimelineStage[] {
+function timeline(
+  request: RequestRow,
+  events: RequestEventRow[],
+  work: OperatorWork[],
+  report: ReportRow | null,
+): TimelineStage[] {
   const stages: TimelineStage[] = [
-    { stage: 'requested', status: 'done', at: iso(request.createdAt), detail: { txHash: request.txHash, specCid: request.specCid } },
+    {
+      stage: 'requested',
+      status: 'done',
+      at: iso(request.createdAt),
+      detail: { txHash: request.txHash, specCid: request.specCid },
+    },
   ];
   const assigned = work.length > 0 || firstEvent(events, 'assigned') !== undefined;
   stages.push({
@@ -118,7 +140,8 @@ function timeline(request: RequestRow, events: RequestEventRow[], work: Operator
   });
   for (const w of work) {
     const lastOwn = [...events].reverse().find((e) => e.source.toLowerCase() === w.prover);
-    const status: StageStatus = w.state === 'invalid' || w.state === 'failed' ? 'failed' : w.response ? 'done' : 'pending';
+    const status: StageStatus =
+      w.state === 'invalid' || w.state === 'failed' ? 'failed' : w.response ? 'done' : 'pending';
     stages.push({
       stage: `operator ${w.position + 1}`,
       status,
@@ -140,7 +163,10 @@ function timeline(request: RequestRow, events: RequestEventRow[], work: Operator
       stage: 'fulfilled',
       status: request.status === 'fulfilled' ? 'done' : 'pending',
       at: iso(request.fulfilledAt),
-      detail: request.status === 'fulfilled' ? { merkleRoot: request.merkleRoot, reportCid: request.reportCid, txHash: report?.fulfillTxHash ?? null } : {},
+      detail:
+        request.status === 'fulfilled'
+          ? { merkleRoot: request.merkleRoot, reportCid: request.reportCid, txHash: report?.fulfillTxHash ?? null }
+          : {},
     });
   return stages;
 }
@@ -148,7 +174,10 @@ function timeline(request: RequestRow, events: RequestEventRow[], work: Operator
 export type ListRequestsOptions = { limit: number; cursor?: string; status?: RequestStatus; consumer?: string };
 
 /** Keyset pagination on (created_at desc, id desc): stable under inserts, no OFFSET scans. */
-export async function listRequests(db: Database, o: ListRequestsOptions): Promise<{ items: RequestRow[]; nextCursor: string | null }> {
+export async function listRequests(
+  db: Database,
+  o: ListRequestsOptions,
+): Promise<{ items: RequestRow[]; nextCursor: string | null }> {
   const where: SQL[] = [];
   if (o.status) where.push(eq(requests.status, o.status));
   if (o.consumer) where.push(eq(requests.consumer, o.consumer.toLowerCase()));
@@ -168,7 +197,8 @@ export async function listRequests(db: Database, o: ListRequestsOptions): Promis
 }
 
 // The cursor carries the timestamp in microseconds as text: JS Dates would lose PostgreSQL's precision and skip rows.
-const encodeCursor = (r: RequestRow): string => Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
+const encodeCursor = (r: RequestRow): string =>
+  Buffer.from(JSON.stringify([r.createdAt.toISOString(), r.id])).toString('base64url');
 
 function decodeCursor(cursor: string): { at: Date; id: string } {
   try {
@@ -181,7 +211,12 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   }
 }
 
-export async function eventsAfter(db: Database, requestId: string, afterId: number, limit = 100): Promise<RequestEventRow[]> {
+export async function eventsAfter(
+  db: Database,
+  requestId: string,
+  afterId: number,
+  limit = 100,
+): Promise<RequestEventRow[]> {
   return db
     .select()
     .from(requestEvents)
@@ -195,7 +230,12 @@ export async function getRecord(db: Database, id: string): Promise<RecordRow | u
   return row;
 }
 
-export async function recordsOf(db: Database, requestId: string, afterIndex: number, limit: number): Promise<RecordRow[]> {
+export async function recordsOf(
+  db: Database,
+  requestId: string,
+  afterIndex: number,
+  limit: number,
+): Promise<RecordRow[]> {
   return db
     .select()
     .from(records)

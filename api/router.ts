@@ -9,7 +9,8 @@ const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', par
 export const newRouter = (): OpenAPIHono<ApiEnv> =>
   new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw zodToVeritasError(result.error, TARGET_NAMES[result.target] ?? result.target, 'INPUT_INVALID');
+      if (!result.success)
+        throw zodToVeritasError(result.error, TARGET_NAMES[result.target] ?? result.target, 'INPUT_INVALID');
     },
   });
 

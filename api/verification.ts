@@ -20,7 +20,11 @@ export type VerifySources = {
 /** core/verify's record verification, its checks flattened to what the panel and the CLI print. */
 export async function verifyProvedRecord(proved: ProvedRecord, src: VerifySources): Promise<RecordVerification> {
   const v = await verifyRecord(proved, src);
-  const checks: Check[] = v.checks.map((c) => ({ name: c.name, ok: c.status === 'pass', detail: c.status === 'skip' ? `skipped — ${c.message}` : c.message }));
+  const checks: Check[] = v.checks.map((c) => ({
+    name: c.name,
+    ok: c.status === 'pass',
+    detail: c.status === 'skip' ? `skipped — ${c.message}` : c.message,
+  }));
   const failed = v.failed ? checks.find((c) => c.name === v.failed!.name) : undefined;
   return { ok: v.ok, checks, ...(failed ? { failed } : {}) };
 }

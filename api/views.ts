@@ -16,7 +16,9 @@ export const requestLinks = (id: string): Record<string, string> => ({
 });
 
 const specUrl = (spec: unknown): string | null =>
-  spec !== null && typeof spec === 'object' && typeof (spec as { url?: unknown }).url === 'string' ? (spec as { url: string }).url : null;
+  spec !== null && typeof spec === 'object' && typeof (spec as { url?: unknown }).url === 'string'
+    ? (spec as { url: string }).url
+    : null;
 
 export const requestSummary = (r: RequestRow) => ({
   id: r.id,
@@ -95,9 +97,16 @@ export function provedRecordOf(row: RecordRow, merkleRoot: string): ProvedRecord
   const direct = DatasetRecord.safeParse(row.provenance);
   const parsed = direct.success
     ? direct
-    : DatasetRecord.safeParse({ ...(row.provenance as object), value: row.value, index: row.index, requestId: row.requestId });
+    : DatasetRecord.safeParse({
+        ...(row.provenance as object),
+        value: row.value,
+        index: row.index,
+        requestId: row.requestId,
+      });
   if (!parsed.success)
-    throw new VeritasError('INTERNAL', `record ${row.id} is stored without a complete DatasetRecord`, { details: { id: row.id } });
+    throw new VeritasError('INTERNAL', `record ${row.id} is stored without a complete DatasetRecord`, {
+      details: { id: row.id },
+    });
   const record = parsed.data;
   return { record, recordHash: hashJson(record), merkleRoot, proof: row.proof };
 }

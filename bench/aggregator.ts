@@ -18,14 +18,23 @@ const chainId = 31337;
 const hub = '0x5fbdb2315678afecb367f032d93f642f64180aa3' as Address;
 const prover = privateKeyToAccount('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
 const notary = privateKeyToAccount('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a');
-const spec = RequestSpec.parse({ url: 'https://fixture.test/v1/price', extract: { jsonPath: '$.price' }, quorum: 3, deadline: 2_000_000_000 });
+const spec = RequestSpec.parse({
+  url: 'https://fixture.test/v1/price',
+  extract: { jsonPath: '$.price' },
+  quorum: 3,
+  deadline: 2_000_000_000,
+});
 
 async function bundleFor(i: number): Promise<ProvenanceBundle> {
   const requestId = hashJson({ bench: i });
   const pad = 'x'.repeat(760);
   const body = JSON.stringify({ price: 100 + i / 100, pad });
-  const sent = new TextEncoder().encode(`GET /v1/price HTTP/1.1\r\nHost: fixture.test\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);
-  const recv = new TextEncoder().encode(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  const sent = new TextEncoder().encode(
+    `GET /v1/price HTTP/1.1\r\nHost: fixture.test\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+  );
+  const recv = new TextEncoder().encode(
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
   const t = { sent, recv, sentRanges: [{ start: 0, end: sent.length }], recvRanges: [{ start: 0, end: recv.length }] };
   const value = 100 + i / 100;
   const attestation = {
@@ -40,10 +49,23 @@ async function bundleFor(i: number): Promise<ProvenanceBundle> {
   };
   const notarySignature = await signAttestation(notary, attestationDomain(chainId, hub), attestation);
   return signBundle(prover, {
-    version: 1, chainId, hub, requestId, specCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', specHash: hashJson(spec),
-    prover: attestation.prover, notary: attestation.notary, serverName: 'fixture.test', tlsTime: 1_700_000_000,
-    transcript: encodeTranscript(t), value, attestation, notarySignature, trust: 'webpki',
-    software: { veritas: '0.1.0', tlsn: '0.1.0-alpha.12' }, timings: {},
+    version: 1,
+    chainId,
+    hub,
+    requestId,
+    specCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+    specHash: hashJson(spec),
+    prover: attestation.prover,
+    notary: attestation.notary,
+    serverName: 'fixture.test',
+    tlsTime: 1_700_000_000,
+    transcript: encodeTranscript(t),
+    value,
+    attestation,
+    notarySignature,
+    trust: 'webpki',
+    software: { veritas: '0.1.0', tlsn: '0.1.0-alpha.12' },
+    timings: {},
   });
 }
 
@@ -54,8 +76,14 @@ const docs = bundles.map((b) => JSON.parse(JSON.stringify(b)) as unknown);
 const bytes = Buffer.byteLength(JSON.stringify(bundles[0]));
 const resultValidator = compileResultSchema(spec.resultSchema);
 const ctxOf = (b: ProvenanceBundle): BundleVerificationContext => ({
-  chainId, hub, requestId: b.requestId as Hex, spec, assignment: { provers: [b.prover as Address], notaries: [b.notary as Address] },
-  isRegistered: () => true, acceptDevnetProofs: false, resultValidator,
+  chainId,
+  hub,
+  requestId: b.requestId as Hex,
+  spec,
+  assignment: { provers: [b.prover as Address], notaries: [b.notary as Address] },
+  isRegistered: () => true,
+  acceptDevnetProofs: false,
+  resultValidator,
 });
 const ctxs = bundles.map(ctxOf);
 for (let i = 0; i < Math.min(50, N); i++) verifyBundleSync(docs[i], ctxs[i]!); // warm-up (JIT, WASM)
@@ -77,6 +105,10 @@ const proofUs = ((performance.now() - t0) / K) * 1000;
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`machine: ${cpu}, ${availableParallelism()} cores, node ${process.version}`);
-console.log(`bundle verification: ${perSecond.toFixed(0)} bundles/s on one core (${N} bundles, ~${(bytes / 1024).toFixed(1)} KiB JSON each, 1 KB transcripts; 2 ECDSA recoveries each)  goal ≥ 2000/s`);
-console.log(`merkle root of ${M.toLocaleString('en')} records: ${(treeMs / 1000).toFixed(2)} s  goal ≤ 3 s   (depth ${proof.length})`);
+console.log(
+  `bundle verification: ${perSecond.toFixed(0)} bundles/s on one core (${N} bundles, ~${(bytes / 1024).toFixed(1)} KiB JSON each, 1 KB transcripts; 2 ECDSA recoveries each)  goal ≥ 2000/s`,
+);
+console.log(
+  `merkle root of ${M.toLocaleString('en')} records: ${(treeMs / 1000).toFixed(2)} s  goal ≤ 3 s   (depth ${proof.length})`,
+);
 console.log(`check one proof: ${proofUs.toFixed(1)} µs`);

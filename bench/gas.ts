@@ -17,7 +17,14 @@ const chain: Chain = await startChain();
 try {
   const v = await deployFixture(chain, { operatorCount: 5 });
   const consumer = await deployExampleConsumer({ walletClient: v.consumer, publicClient: chain.publicClient }, v.hub);
-  const rows: { quorum: number; provers: number; consumer: string; request: bigint; respond: bigint; fulfill: bigint }[] = [];
+  const rows: {
+    quorum: number;
+    provers: number;
+    consumer: string;
+    request: bigint;
+    respond: bigint;
+    fulfill: bigint;
+  }[] = [];
   for (const viaContract of [false, true]) {
     for (const quorum of [1, 3]) {
       // warm-up round so storage-slot first-write costs of the hub itself (nonce 0 → 1) do not skew the figure
@@ -28,7 +35,12 @@ try {
               address: consumer,
               abi: exampleConsumerAbi,
               functionName: 'requestData',
-              args: [specHashOf(`bench ${round}`), 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', quorum, deadline],
+              args: [
+                specHashOf(`bench ${round}`),
+                'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+                quorum,
+                deadline,
+              ],
               value: parseEther('0.1'),
               gas: 1_000_000n,
             })
@@ -36,7 +48,12 @@ try {
               address: v.hub,
               abi: oracleHubAbi,
               functionName: 'request',
-              args: [specHashOf(`bench ${round}`), 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', quorum, deadline],
+              args: [
+                specHashOf(`bench ${round}`),
+                'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+                quorum,
+                deadline,
+              ],
               value: parseEther('0.1'),
               gas: 1_000_000n,
             });

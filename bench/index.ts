@@ -42,8 +42,14 @@ const { values } = parseArgs({
   },
 });
 const runs = Math.max(1, Number(values.runs));
-const skip = new Set(values.skip.split(',').map((s) => s.trim()).filter(Boolean));
-for (const s of skip) if (!PARTS.includes(s as Part)) throw new Error(`--skip: unknown part "${s}" (parts: ${PARTS.join(', ')})`);
+const skip = new Set(
+  values.skip
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+for (const s of skip)
+  if (!PARTS.includes(s as Part)) throw new Error(`--skip: unknown part "${s}" (parts: ${PARTS.join(', ')})`);
 const wants = (p: Part) => !skip.has(p);
 const tuning: PartyTuning = { threads: Number(values.threads), network: 'Bandwidth' };
 initLogger({ level: 'warn' });
@@ -70,7 +76,13 @@ type RequestRun = {
   /** ms after the POST at which each stage was first reached by any assigned prover (and the last prover). */
   stages: Record<string, { first: number; last: number }>;
 };
-type Component = { ok: boolean; ms: number; exitCode: number | null; figures: Record<string, number | string>; output: string };
+type Component = {
+  ok: boolean;
+  ms: number;
+  exitCode: number | null;
+  figures: Record<string, number | string>;
+  output: string;
+};
 
 const results: {
   startedAt: string;
@@ -84,7 +96,12 @@ const results: {
   finishedAt?: string;
 } = {
   startedAt: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+  },
   config: { runs, skip: [...skip], tuning, fetch: `GET https://${FIXTURE_HOST}/v1/private (≈1 KB, secret header)` },
   components: {},
   errors: [],
@@ -123,10 +140,23 @@ async function benchBare(): Promise<void> {
   const out: BareRun[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const run = await runSession(h, { request, limits: sessionLimits(spec), proverWasm: h.trust.wasmPath, verifierWasm: h.trust.wasmPath, tuning, timeoutMs: 300_000 });
+    const run = await runSession(h, {
+      request,
+      limits: sessionLimits(spec),
+      proverWasm: h.trust.wasmPath,
+      verifierWasm: h.trust.wasmPath,
+      tuning,
+      timeoutMs: 300_000,
+    });
     const totalMs = performance.now() - t0;
-    if (!run.proof || !run.verified) throw new Error(`bare session failed: ${run.error?.message ?? String(run.proverError ?? run.verifierError)}`);
-    out.push({ totalMs, setupMs: run.proof.timings.setupMs ?? 0, requestMs: run.proof.timings.requestMs ?? 0, initMs: run.proof.timings.initMs ?? 0 });
+    if (!run.proof || !run.verified)
+      throw new Error(`bare session failed: ${run.error?.message ?? String(run.proverError ?? run.verifierError)}`);
+    out.push({
+      totalMs,
+      setupMs: run.proof.timings.setupMs ?? 0,
+      requestMs: run.proof.timings.requestMs ?? 0,
+      initMs: run.proof.timings.initMs ?? 0,
+    });
     note(`  run ${i + 1}: ${secs(totalMs)}`);
   }
   await h.close();
@@ -157,9 +187,11 @@ async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun
         body: JSON.stringify({ spec: specFor(quorum), fee: '1000000000000000' }),
       });
       const body = (await res.json()) as { requestId?: Hex; message?: string };
-      if (res.status !== 201 || !body.requestId) throw new Error(`POST /v1/requests answered ${res.status}: ${body.message ?? JSON.stringify(body)}`);
+      if (res.status !== 201 || !body.requestId)
+        throw new Error(`POST /v1/requests answered ${res.status}: ${body.message ?? JSON.stringify(body)}`);
       requestId = body.requestId;
-      for (const e of early.splice(0)) if (e.requestId === requestId) seen.set(e.stage, [...(seen.get(e.stage) ?? []), e]);
+      for (const e of early.splice(0))
+        if (e.requestId === requestId) seen.set(e.stage, [...(seen.get(e.stage) ?? []), e]);
       // RequestFulfilled on-chain: the status the hub reports, read every 25 ms (anvil answers in well under 1 ms).
       let totalMs = 0;
       for (;;) {
@@ -169,7 +201,10 @@ async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun
           break;
         }
         if (r.status === 3) throw new Error(`request ${requestId} expired`);
-        if ([...(seen.get('failed') ?? [])].length > 0 && quorum === 1) throw new Error(`request ${requestId} failed at its prover: ${JSON.stringify(seen.get('failed')![0]!.detail)}`);
+        if ([...(seen.get('failed') ?? [])].length > 0 && quorum === 1)
+          throw new Error(
+            `request ${requestId} failed at its prover: ${JSON.stringify(seen.get('failed')![0]!.detail)}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
       const provers = new Set([...seen.values()].flat().map((e) => e.operator)).size;
@@ -192,7 +227,13 @@ async function benchDevnet(): Promise<void> {
   note('starting a devnet with 3 operators');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'veritas-bench-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  const devnet = await startDevnet({ dataDir: path.join(dataDir, 'devnet'), log, operators: 3, tuning, sessionTimeoutMs: 300_000 });
+  const devnet = await startDevnet({
+    dataDir: path.join(dataDir, 'devnet'),
+    log,
+    operators: 3,
+    tuning,
+    sessionTimeoutMs: 300_000,
+  });
   cleanups.push(() => devnet.stop());
   const bareMs = results.bare?.medianMs ?? NaN;
   if (wants('q1')) {
@@ -210,14 +251,24 @@ async function benchDevnet(): Promise<void> {
 }
 
 // ------------------------------------------------------------------------------------- component benchmarks
-const COMPONENTS: { part: Part; script: string; args: string[]; timeoutMs: number; figures: (out: string) => Record<string, number | string> }[] = [
+const COMPONENTS: {
+  part: Part;
+  script: string;
+  args: string[];
+  timeoutMs: number;
+  figures: (out: string) => Record<string, number | string>;
+}[] = [
   {
-    part: 'gas', script: 'bench:gas', args: [], timeoutMs: 180_000,
+    part: 'gas',
+    script: 'bench:gas',
+    args: [],
+    timeoutMs: 180_000,
     figures: (out) => {
       const f: Record<string, number> = {};
       // console.table rows: │ idx │ 'EOA' │ 1 │ 1 │ request │ respond │ fulfill │
       for (const line of out.split('\n')) {
-        const m = /'(EOA|ExampleConsumer \(callback\))'\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)/.exec(line);
+        const m =
+          /'(EOA|ExampleConsumer \(callback\))'\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)/.exec(line);
         if (!m) continue;
         const who = m[1] === 'EOA' ? 'eoa' : 'consumer';
         f[`${who}.q${m[2]}.request`] = Number(m[4]);
@@ -228,19 +279,50 @@ const COMPONENTS: { part: Part; script: string; args: string[]; timeoutMs: numbe
     },
   },
   {
-    part: 'aggregator', script: 'bench:aggregator', args: [], timeoutMs: 300_000,
-    figures: (out) => pick(out, { bundlesPerSec: /bundle verification: (\d+) bundles\/s/, merkle1MRecordsS: /merkle root of [\d,]+ records: ([\d.]+) s/, proofCheckUs: /check one proof: ([\d.]+) µs/ }),
+    part: 'aggregator',
+    script: 'bench:aggregator',
+    args: [],
+    timeoutMs: 300_000,
+    figures: (out) =>
+      pick(out, {
+        bundlesPerSec: /bundle verification: (\d+) bundles\/s/,
+        merkle1MRecordsS: /merkle root of [\d,]+ records: ([\d.]+) s/,
+        proofCheckUs: /check one proof: ([\d.]+) µs/,
+      }),
   },
   {
-    part: 'api', script: 'bench:api', args: [], timeoutMs: 180_000,
-    figures: (out) => pick(out, { requestsPerSec: /requests\/s\s+(\d+)/, p99Ms: /latency p99 ([\d.]+) ms/, p50Ms: /p50 ([\d.]+) ms/, non2xx: /non-2xx\s+(\d+)/ }),
+    part: 'api',
+    script: 'bench:api',
+    args: [],
+    timeoutMs: 180_000,
+    figures: (out) =>
+      pick(out, {
+        requestsPerSec: /requests\/s\s+(\d+)/,
+        p99Ms: /latency p99 ([\d.]+) ms/,
+        p50Ms: /p50 ([\d.]+) ms/,
+        non2xx: /non-2xx\s+(\d+)/,
+      }),
   },
   {
-    part: 'tlsn', script: 'bench:tlsn', args: ['--sizes', '16384', '--runs', '1', '--json'], timeoutMs: 300_000,
+    part: 'tlsn',
+    script: 'bench:tlsn',
+    args: ['--sizes', '16384', '--runs', '1', '--json'],
+    timeoutMs: 300_000,
     figures: (out): Record<string, number> => {
-      const json = out.split('\n').reverse().find((l) => l.startsWith('[{'));
+      const json = out
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('[{'));
       const row = json ? (JSON.parse(json) as Record<string, number>[])[0] : undefined;
-      return row ? { size: row.size!, totalMs: row.totalMs!, setupMs: row.setupMs!, requestMs: row.requestMs!, peakRssProverGiB: +(row.peakRssProver! / 2 ** 30).toFixed(2) } : {};
+      return row
+        ? {
+            size: row.size!,
+            totalMs: row.totalMs!,
+            setupMs: row.setupMs!,
+            requestMs: row.requestMs!,
+            peakRssProverGiB: +(row.peakRssProver! / 2 ** 30).toFixed(2),
+          }
+        : {};
     },
   },
 ];
@@ -257,7 +339,11 @@ function pick(out: string, patterns: Record<string, RegExp>): Record<string, num
 async function runComponent(c: (typeof COMPONENTS)[number]): Promise<Component> {
   note(`npm run -s ${c.script}${c.args.length ? ` -- ${c.args.join(' ')}` : ''}`);
   const t0 = performance.now();
-  const child = spawn('npm', ['run', '-s', c.script, ...(c.args.length ? ['--', ...c.args] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['run', '-s', c.script, ...(c.args.length ? ['--', ...c.args] : [])], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const kill = () => {
     try {
       process.kill(-child.pid!, 'SIGKILL'); // its whole process group: npm, node and anything they started
@@ -267,8 +353,14 @@ async function runComponent(c: (typeof COMPONENTS)[number]): Promise<Component> 
   };
   cleanups.push(async () => kill());
   let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); process.stderr.write(d); });
-  child.stderr.on('data', (d: Buffer) => { output += d.toString(); process.stderr.write(d); });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+    process.stderr.write(d);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+    process.stderr.write(d);
+  });
   const timer = setTimeout(kill, c.timeoutMs);
   const exitCode = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   clearTimeout(timer);
@@ -287,25 +379,47 @@ async function runComponent(c: (typeof COMPONENTS)[number]): Promise<Component> 
 function printTable(): void {
   const rows: [string, string, string][] = [];
   const bare = results.bare?.medianMs;
-  if (results.bare) rows.push(['bare MPC-TLS session (1 KB fetch)', secs(bare), `runs ${results.bare.runs.map((r) => secs(r.totalMs)).join(', ')}`]);
-  for (const [name, r] of [['quorum 1', results.q1], ['quorum 3', results.q3]] as const) {
+  if (results.bare)
+    rows.push([
+      'bare MPC-TLS session (1 KB fetch)',
+      secs(bare),
+      `runs ${results.bare.runs.map((r) => secs(r.totalMs)).join(', ')}`,
+    ]);
+  for (const [name, r] of [
+    ['quorum 1', results.q1],
+    ['quorum 3', results.q3],
+  ] as const) {
     if (!r) continue;
-    const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}× bare (goal ≤ ${r.goal.toFixed(2)}) ${r.ratio <= r.goal ? 'met' : 'NOT met'}` : 'no bare figure to compare';
-    rows.push([`${name}: POST → RequestFulfilled`, secs(r.medianMs), `${ratio}; runs ${r.runs.map((x) => secs(x.totalMs)).join(', ')}; ${r.runs[0]?.provers ?? 0} provers`]);
+    const ratio = Number.isFinite(r.ratio)
+      ? `${r.ratio.toFixed(2)}× bare (goal ≤ ${r.goal.toFixed(2)}) ${r.ratio <= r.goal ? 'met' : 'NOT met'}`
+      : 'no bare figure to compare';
+    rows.push([
+      `${name}: POST → RequestFulfilled`,
+      secs(r.medianMs),
+      `${ratio}; runs ${r.runs.map((x) => secs(x.totalMs)).join(', ')}; ${r.runs[0]?.provers ?? 0} provers`,
+    ]);
     const s = r.runs.at(-1)?.stages;
     if (s) {
       const t = (k: string, w: 'first' | 'last' = 'first') => (s[k] ? secs(s[k][w]) : '—');
-      rows.push(['  stages of the last run (after POST)', '', `queued ${t('queued')}, notary ${t('notary-connected')}, request-sent ${t('request-sent', 'last')}, attested ${t('attested', 'last')}, responded ${t('responded', 'last')}`]);
+      rows.push([
+        '  stages of the last run (after POST)',
+        '',
+        `queued ${t('queued')}, notary ${t('notary-connected')}, request-sent ${t('request-sent', 'last')}, attested ${t('attested', 'last')}, responded ${t('responded', 'last')}`,
+      ]);
     }
   }
   for (const [part, c] of Object.entries(results.components)) {
-    const figs = Object.entries(c.figures).map(([k, v]) => `${k}=${v}`).join(', ');
+    const figs = Object.entries(c.figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     rows.push([`bench:${part}`, c.ok ? secs(c.ms) : `FAILED (${c.exitCode})`, figs || '(see output in the JSON file)']);
   }
   const w0 = Math.max(...rows.map((r) => r[0].length), 10);
   const w1 = Math.max(...rows.map((r) => r[1].length), 8);
   const line = `${'-'.repeat(w0)}-+-${'-'.repeat(w1)}-+-${'-'.repeat(60)}`;
-  process.stdout.write(`\nVeritas benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memGiB} GiB, node ${results.machine.node}, tlsn threads ${tuning.threads}\n`);
+  process.stdout.write(
+    `\nVeritas benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memGiB} GiB, node ${results.machine.node}, tlsn threads ${tuning.threads}\n`,
+  );
   process.stdout.write(`${'figure'.padEnd(w0)} | ${'median'.padEnd(w1)} | detail\n${line}\n`);
   for (const r of rows) process.stdout.write(`${r[0].padEnd(w0)} | ${r[1].padEnd(w1)} | ${r[2]}\n`);
   for (const e of results.errors) process.stdout.write(`error: ${e}\n`);
@@ -322,7 +436,8 @@ try {
   for (const c of COMPONENTS) {
     if (!wants(c.part) || finished) continue;
     results.components[c.part] = await runComponent(c);
-    if (!results.components[c.part]!.ok) results.errors.push(`bench:${c.part} exited ${results.components[c.part]!.exitCode}`);
+    if (!results.components[c.part]!.ok)
+      results.errors.push(`bench:${c.part} exited ${results.components[c.part]!.exitCode}`);
   }
 } catch (e) {
   results.errors.push(e instanceof Error ? e.message : String(e));

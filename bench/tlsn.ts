@@ -35,14 +35,22 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 const h = await startTlsnHarness();
 const rows: Record<string, unknown>[] = [];
 try {
-  console.log(`tlsn-wasm MPC-TLS bench: threads=${tuning.threads} network=${tuning.network}`
-    + `${tuning.workerResourceLimits ? ` young=${values['young-mb']}MB` : ''}${tuning.execArgv ? ` execArgv=${tuning.execArgv.join(' ')}` : ''} node=${process.version}`);
-  console.log('size     | setup  | request | verify after reveal | total  | relayed P→V / V→P   | peak RSS prover / verifier | wasm memory P / V | peak workers P / V');
+  console.log(
+    `tlsn-wasm MPC-TLS bench: threads=${tuning.threads} network=${tuning.network}` +
+      `${tuning.workerResourceLimits ? ` young=${values['young-mb']}MB` : ''}${tuning.execArgv ? ` execArgv=${tuning.execArgv.join(' ')}` : ''} node=${process.version}`,
+  );
+  console.log(
+    'size     | setup  | request | verify after reveal | total  | relayed P→V / V→P   | peak RSS prover / verifier | wasm memory P / V | peak workers P / V',
+  );
   for (const size of sizes) {
     for (let i = 0; i < runs; i++) {
       const t0 = Date.now();
       const run = await runSession(h, {
-        request: { method: 'GET', path: `/v1/bytes?size=${size}`, headers: [{ name: 'Accept', value: 'application/json' }] },
+        request: {
+          method: 'GET',
+          path: `/v1/bytes?size=${size}`,
+          headers: [{ name: 'Accept', value: 'application/json' }],
+        },
         limits: { maxSentBytes: 512, maxRecvBytes: size + 512 },
         proverWasm: h.trust.wasmPath,
         verifierWasm: h.trust.wasmPath,
@@ -56,18 +64,29 @@ try {
         continue;
       }
       const row = {
-        size, threads: tuning.threads, network: tuning.network,
-        setupMs: run.proof.timings.setupMs, requestMs: run.proof.timings.requestMs,
-        verifyAfterRevealMs: run.verifyDoneAt - run.revealStartAt, initMs: run.proof.timings.initMs, totalMs: total,
-        relayedProverToVerifier: run.room?.bytes.prover ?? 0, relayedVerifierToProver: run.room?.bytes.verifier ?? 0,
-        peakRssProver: run.proverStats?.peakRssBytes ?? 0, peakRssVerifier: run.verifierStats?.peakRssBytes ?? 0,
-        wasmMemoryProver: run.proverStats?.wasmMemoryBytes ?? 0, wasmMemoryVerifier: run.verifierStats?.wasmMemoryBytes ?? 0,
-        peakWorkersProver: run.proverStats?.peakWorkers ?? 0, peakWorkersVerifier: run.verifierStats?.peakWorkers ?? 0,
+        size,
+        threads: tuning.threads,
+        network: tuning.network,
+        setupMs: run.proof.timings.setupMs,
+        requestMs: run.proof.timings.requestMs,
+        verifyAfterRevealMs: run.verifyDoneAt - run.revealStartAt,
+        initMs: run.proof.timings.initMs,
+        totalMs: total,
+        relayedProverToVerifier: run.room?.bytes.prover ?? 0,
+        relayedVerifierToProver: run.room?.bytes.verifier ?? 0,
+        peakRssProver: run.proverStats?.peakRssBytes ?? 0,
+        peakRssVerifier: run.verifierStats?.peakRssBytes ?? 0,
+        wasmMemoryProver: run.proverStats?.wasmMemoryBytes ?? 0,
+        wasmMemoryVerifier: run.verifierStats?.wasmMemoryBytes ?? 0,
+        peakWorkersProver: run.proverStats?.peakWorkers ?? 0,
+        peakWorkersVerifier: run.verifierStats?.peakWorkers ?? 0,
       };
       rows.push(row);
-      console.log(`${String(size).padEnd(8)} | ${s(row.setupMs).padEnd(6)} | ${s(row.requestMs).padEnd(7)} | ${s(row.verifyAfterRevealMs).padEnd(19)} | ${s(total).padEnd(6)} | `
-        + `${`${mb(row.relayedProverToVerifier)} / ${mb(row.relayedVerifierToProver)}`.padEnd(19)} | ${`${gib(row.peakRssProver)} / ${gib(row.peakRssVerifier)}`.padEnd(26)} | `
-        + `${`${gib(row.wasmMemoryProver)} / ${gib(row.wasmMemoryVerifier)}`.padEnd(17)} | ${row.peakWorkersProver} / ${row.peakWorkersVerifier}`);
+      console.log(
+        `${String(size).padEnd(8)} | ${s(row.setupMs).padEnd(6)} | ${s(row.requestMs).padEnd(7)} | ${s(row.verifyAfterRevealMs).padEnd(19)} | ${s(total).padEnd(6)} | ` +
+          `${`${mb(row.relayedProverToVerifier)} / ${mb(row.relayedVerifierToProver)}`.padEnd(19)} | ${`${gib(row.peakRssProver)} / ${gib(row.peakRssVerifier)}`.padEnd(26)} | ` +
+          `${`${gib(row.wasmMemoryProver)} / ${gib(row.wasmMemoryVerifier)}`.padEnd(17)} | ${row.peakWorkersProver} / ${row.peakWorkersVerifier}`,
+      );
     }
   }
   if (values.json) console.log(JSON.stringify(rows));

@@ -20,7 +20,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write('npm run demo -- [--api URL] [--api-key KEY] [--only dataset,price,private] [--sequential] [--ttl SECONDS]\n');
+  process.stdout.write(
+    'npm run demo -- [--api URL] [--api-key KEY] [--only dataset,price,private] [--sequential] [--ttl SECONDS]\n',
+  );
   process.exit(0);
 }
 
@@ -67,13 +69,30 @@ const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m`
 const [bold, dim, green, red, cyan] = [paint(1), paint(2), paint(32), paint(31), paint(36)];
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
-const say = (tag: string, text: string) => process.stdout.write(`${elapsed()} ${cyan(`[${tag}]`.padEnd(10))} ${text}\n`);
+const say = (tag: string, text: string) =>
+  process.stdout.write(`${elapsed()} ${cyan(`[${tag}]`.padEnd(10))} ${text}\n`);
 
 type Created = { requestId: string | null; specCid: string; txHash: string | null; links: Record<string, string> };
 type StageEvent = { stage: string; source: string; detail: Record<string, unknown> | null };
 type Summary = { status: string; merkleRoot: string | null; reportCid: string | null };
-type Detail = { records: { id: string; href: string }[]; operators: { prover: string; notary: string; state: string; response: { bundleCid: string; invalidCode: string | null } | null }[] };
-type Proved = { record: { index: number; value: unknown; sources: { prover: string; notary: string; bundleCid: string; value: unknown }[] }; merkleRoot: string; proof: string[] };
+type Detail = {
+  records: { id: string; href: string }[];
+  operators: {
+    prover: string;
+    notary: string;
+    state: string;
+    response: { bundleCid: string; invalidCode: string | null } | null;
+  }[];
+};
+type Proved = {
+  record: {
+    index: number;
+    value: unknown;
+    sources: { prover: string; notary: string; bundleCid: string; value: unknown }[];
+  };
+  merkleRoot: string;
+  proof: string[];
+};
 
 async function runDemo(client: ApiClient, demo: Demo): Promise<boolean> {
   const created = await client.json<Created>('/v1/requests', {
@@ -81,15 +100,22 @@ async function runDemo(client: ApiClient, demo: Demo): Promise<boolean> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ spec: demo.spec, fee: '10000000000000000' }),
   });
-  if (created.requestId === null) throw new Error('the API has no signing key: the demo needs a devnet API, which sends requests itself');
+  if (created.requestId === null)
+    throw new Error('the API has no signing key: the demo needs a devnet API, which sends requests itself');
   const id = created.requestId;
-  say(demo.key, `${bold(demo.title)}\n${' '.repeat(19)}request ${id} (quorum ${demo.spec.quorum})  ${dim(`${client.base}${created.links.page}`)}`);
+  say(
+    demo.key,
+    `${bold(demo.title)}\n${' '.repeat(19)}request ${id} (quorum ${demo.spec.quorum})  ${dim(`${client.base}${created.links.page}`)}`,
+  );
   const end = (await client.follow(id, (event, data) => {
     if (event !== 'stage') return;
     const e = data as StageEvent;
     const who = e.source.startsWith('0x') ? `${e.source.slice(0, 8)}…` : e.source;
     const extra = e.detail && typeof e.detail.code === 'string' ? ` ${red(String(e.detail.code))}` : '';
-    say(demo.key, `${e.stage === 'failed' || e.stage === 'response_invalid' ? red('✗') : green('✓')} ${e.stage} ${dim(`(${who})`)}${extra}`);
+    say(
+      demo.key,
+      `${e.stage === 'failed' || e.stage === 'response_invalid' ? red('✗') : green('✓')} ${e.stage} ${dim(`(${who})`)}${extra}`,
+    );
   })) as Summary;
   if (end.status !== 'fulfilled') {
     say(demo.key, red(`ended ${end.status}`));
@@ -99,15 +125,24 @@ async function runDemo(client: ApiClient, demo: Demo): Promise<boolean> {
   const lines = [`${green('● fulfilled')}  merkle root ${end.merkleRoot}`];
   for (const r of detail.records) {
     const proved = await client.json<Proved>(r.href);
-    lines.push(`  record #${proved.record.index}: ${bold(JSON.stringify(proved.record.value))}   (${proved.proof.length}-step Merkle proof)`);
-    for (const s of proved.record.sources) lines.push(`    from ${s.prover.slice(0, 10)}… notarised by ${s.notary.slice(0, 10)}…: ${JSON.stringify(s.value)}  ${dim(`${client.base}/bundles/${s.bundleCid}`)}`);
+    lines.push(
+      `  record #${proved.record.index}: ${bold(JSON.stringify(proved.record.value))}   (${proved.proof.length}-step Merkle proof)`,
+    );
+    for (const s of proved.record.sources)
+      lines.push(
+        `    from ${s.prover.slice(0, 10)}… notarised by ${s.notary.slice(0, 10)}…: ${JSON.stringify(s.value)}  ${dim(`${client.base}/bundles/${s.bundleCid}`)}`,
+      );
     lines.push(`    record      ${client.base}${r.href}`);
   }
-  const excluded = detail.operators.filter((o) => o.response && o.response.invalidCode);
+  const excluded = detail.operators.filter((o) => o.response?.invalidCode);
   for (const o of excluded) lines.push(`  ${red('excluded')} ${o.prover.slice(0, 10)}…: ${o.response!.invalidCode}`);
   lines.push(`  provenance  ${client.base}/requests/${id}`);
-  lines.push(`  dataset     ${client.base}/v1/requests/${id}/records.jsonl   (Croissant: ${client.base}/v1/requests/${id}/croissant.json)`);
-  lines.push(`  verify it   npx veritas verify ${id} --ipfs-gateway ${client.base}/v1/bundles   (with VERITAS_RPC_URL, VERITAS_HUB_ADDRESS, VERITAS_ACCEPT_DEVNET_PROOFS=true)`);
+  lines.push(
+    `  dataset     ${client.base}/v1/requests/${id}/records.jsonl   (Croissant: ${client.base}/v1/requests/${id}/croissant.json)`,
+  );
+  lines.push(
+    `  verify it   npx veritas verify ${id} --ipfs-gateway ${client.base}/v1/bundles   (with VERITAS_RPC_URL, VERITAS_HUB_ADDRESS, VERITAS_ACCEPT_DEVNET_PROOFS=true)`,
+  );
   say(demo.key, lines.join('\n'));
   return true;
 }
@@ -121,17 +156,24 @@ if (chosen.length === 0) {
 try {
   await client.json('/v1/operators');
 } catch (e) {
-  process.stderr.write(`demo: no Veritas API at ${values.api} (${toVeritasError(e).message}).\nStart the devnet first: npm start   (then run npm run demo in another terminal)\n`);
+  process.stderr.write(
+    `demo: no Veritas API at ${values.api} (${toVeritasError(e).message}).\nStart the devnet first: npm start   (then run npm run demo in another terminal)\n`,
+  );
   process.exit(1);
 }
-process.stdout.write(`${bold('Veritas demo')} against ${values.api}: ${chosen.length} request(s); MPC-TLS sessions take ~10–20 s each on 2 cores.\n\n`);
+process.stdout.write(
+  `${bold('Veritas demo')} against ${values.api}: ${chosen.length} request(s); MPC-TLS sessions take ~10–20 s each on 2 cores.\n\n`,
+);
 const outcomes: boolean[] = [];
-const run = (d: Demo) => runDemo(client, d).catch((e: unknown) => {
-  say(d.key, red(`failed: ${toVeritasError(e).code}: ${toVeritasError(e).message}`));
-  return false;
-});
+const run = (d: Demo) =>
+  runDemo(client, d).catch((e: unknown) => {
+    say(d.key, red(`failed: ${toVeritasError(e).code}: ${toVeritasError(e).message}`));
+    return false;
+  });
 if (values.sequential) for (const d of chosen) outcomes.push(await run(d));
 else outcomes.push(...(await Promise.all(chosen.map(run))));
 const ok = outcomes.filter(Boolean).length;
-process.stdout.write(`\n${ok === outcomes.length ? green(`all ${ok} request(s) fulfilled`) : red(`${ok} of ${outcomes.length} fulfilled`)} in ${elapsed().trim()}\n`);
+process.stdout.write(
+  `\n${ok === outcomes.length ? green(`all ${ok} request(s) fulfilled`) : red(`${ok} of ${outcomes.length} fulfilled`)} in ${elapsed().trim()}\n`,
+);
 process.exitCode = ok === outcomes.length ? 0 : 1;

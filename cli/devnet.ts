@@ -115,7 +115,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const deployer = await connectChain(anvil.rpcUrl, keys[0]!, { chainId: anvil.chainId });
 
     stage('contracts');
-    const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, { minBond: parseEther('1'), unbondDelay: 3_600 });
+    const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, {
+      minBond: parseEther('1'),
+      unbondDelay: 3_600,
+    });
 
     stage('database');
     const database = await openDatabase({ url: options.databaseUrl, dataDir: dir('db'), log });
@@ -186,14 +189,30 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const api = await startApi({
       db: database.db,
       ipfs,
-      chain: { publicClient: consumer.publicClient, walletClient: consumer.walletClient, hubAddress: deployment.hub, chainId: anvil.chainId },
-      config: { api: { host: '127.0.0.1', port: options.apiPort ?? 0, apiKeys: [apiKey], corsOrigins: [], rateLimitPerMin: 6_000 } },
+      chain: {
+        publicClient: consumer.publicClient,
+        walletClient: consumer.walletClient,
+        hubAddress: deployment.hub,
+        chainId: anvil.chainId,
+      },
+      config: {
+        api: {
+          host: '127.0.0.1',
+          port: options.apiPort ?? 0,
+          apiKeys: [apiKey],
+          corsOrigins: [],
+          rateLimitPerMin: 6_000,
+        },
+      },
       log,
       acceptDevnetProofs: true,
     });
     lifecycle.defer('API', () => api.close());
 
-    await writeFile(dir('secrets.example.json'), `${JSON.stringify({ [FIXTURE_SECRET_REF]: 'Bearer <token>' }, null, 2)}\n`);
+    await writeFile(
+      dir('secrets.example.json'),
+      `${JSON.stringify({ [FIXTURE_SECRET_REF]: 'Bearer <token>' }, null, 2)}\n`,
+    );
 
     return {
       rpcUrl: anvil.rpcUrl,

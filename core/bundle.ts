@@ -15,6 +15,9 @@ export async function signBundle(account: LocalAccount, unsigned: UnsignedBundle
 
 /** The address that signed the bundle (lowercase); compare it with `bundle.prover`. */
 export async function recoverBundleSigner(bundle: ProvenanceBundle): Promise<`0x${string}`> {
-  const signer = await recoverMessageAddress({ message: { raw: bundleDigest(bundle) }, signature: bundle.proverSignature as Hex });
+  const signer = await recoverMessageAddress({
+    message: { raw: bundleDigest(bundle) },
+    signature: bundle.proverSignature as Hex,
+  });
   return signer.toLowerCase() as `0x${string}`;
 }

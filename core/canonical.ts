@@ -35,12 +35,13 @@ function assertJsonValue(value: unknown, path: string): void {
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new VeritasError('INPUT_INVALID', `${path} is not a finite number`, { field: path });
+      if (!Number.isFinite(value))
+        throw new VeritasError('INPUT_INVALID', `${path} is not a finite number`, { field: path });
       return;
     case 'object':
       if (value === null) return;
       if (Array.isArray(value)) {
-        value.forEach((item, i) => assertJsonValue(item, `${path}[${i}]`));
+        for (const [i, item] of value.entries()) assertJsonValue(item, `${path}[${i}]`);
         return;
       }
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)

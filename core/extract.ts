@@ -45,6 +45,9 @@ export function extractValue(rule: ExtractionRule, body: Uint8Array): unknown {
 export function extractFromResponse(rule: ExtractionRule, recv: Uint8Array): { value: unknown; status: number } {
   const response = parseHttpResponse(recv);
   if (response.status < 200 || response.status > 299)
-    throw new VeritasError('EXTRACTION_FAILED', `the source answered HTTP ${response.status}`, { field: 'status', details: { status: response.status } });
+    throw new VeritasError('EXTRACTION_FAILED', `the source answered HTTP ${response.status}`, {
+      field: 'status',
+      details: { status: response.status },
+    });
   return { value: extractValue(rule, response.body), status: response.status };
 }

@@ -8,7 +8,8 @@ export type HttpResponse = { status: number; headers: Map<string, string>; body:
 
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
-const fail = (reason: string) => new VeritasError('EXTRACTION_FAILED', `HTTP response: ${reason}`, { field: 'transcript.recv' });
+const fail = (reason: string) =>
+  new VeritasError('EXTRACTION_FAILED', `HTTP response: ${reason}`, { field: 'transcript.recv' });
 
 export function parseHttpResponse(bytes: Uint8Array): HttpResponse {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -72,10 +73,19 @@ export function assertSessionMatchesSpec(
 ): void {
   const url = new URL(spec.url);
   if (session.serverName !== url.hostname)
-    throw new VeritasError('TRANSCRIPT_MISMATCH', `the session was with ${session.serverName}, the spec asks for ${url.hostname}`, { field: 'serverName' });
+    throw new VeritasError(
+      'TRANSCRIPT_MISMATCH',
+      `the session was with ${session.serverName}, the spec asks for ${url.hostname}`,
+      { field: 'serverName' },
+    );
   const target = `${url.pathname}${url.search}`;
-  const forms = [`${spec.method} ${url.protocol}//${url.host}${target} HTTP/1.1\r\n`, `${spec.method} ${target} HTTP/1.1\r\n`];
+  const forms = [
+    `${spec.method} ${url.protocol}//${url.host}${target} HTTP/1.1\r\n`,
+    `${spec.method} ${target} HTTP/1.1\r\n`,
+  ];
   const line = forms.find((l) => Buffer.from(session.sent.subarray(0, l.length)).toString('latin1') === l);
   if (!line || !session.sentRanges.some((r) => r.start === 0 && r.end >= line.length))
-    throw new VeritasError('TRANSCRIPT_MISMATCH', `the revealed request line is not "${forms[0]!.trim()}"`, { field: 'transcript.sent' });
+    throw new VeritasError('TRANSCRIPT_MISMATCH', `the revealed request line is not "${forms[0]!.trim()}"`, {
+      field: 'transcript.sent',
+    });
 }

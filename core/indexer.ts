@@ -47,15 +47,31 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
   const name = o.name ?? `indexer:${lower(o.hub)}`;
   await o.db.transaction(async (tx) => {
     for (const e of events) {
-      const at = { txHash: e.transactionHash, blockNumber: Number(e.blockNumber), log: `${e.transactionHash}:${e.logIndex}` };
+      const at = {
+        txHash: e.transactionHash,
+        blockNumber: Number(e.blockNumber),
+        log: `${e.transactionHash}:${e.logIndex}`,
+      };
       const args = e.args as Record<string, unknown>;
       const timeline = async (requestId: string, stage: string, detail: Record<string, unknown>) => {
         const [seen] = await tx
           .select({ id: requestEvents.id })
           .from(requestEvents)
-          .where(and(eq(requestEvents.requestId, requestId), eq(requestEvents.stage, stage), sql`${requestEvents.detail}->>'log' = ${at.log}`))
+          .where(
+            and(
+              eq(requestEvents.requestId, requestId),
+              eq(requestEvents.stage, stage),
+              sql`${requestEvents.detail}->>'log' = ${at.log}`,
+            ),
+          )
           .limit(1);
-        if (!seen) await tx.insert(requestEvents).values({ requestId, source: 'chain', stage, detail: { ...detail, txHash: at.txHash, blockNumber: at.blockNumber, log: at.log } });
+        if (!seen)
+          await tx.insert(requestEvents).values({
+            requestId,
+            source: 'chain',
+            stage,
+            detail: { ...detail, txHash: at.txHash, blockNumber: at.blockNumber, log: at.log },
+          });
       };
       switch (e.eventName) {
         case 'DataRequested': {
@@ -74,7 +90,11 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
               blockNumber: at.blockNumber,
             })
             .onConflictDoUpdate({ target: requests.id, set: { txHash: at.txHash, blockNumber: at.blockNumber } });
-          await timeline(id, 'requested', { quorum: Number(args.quorum), deadline: Number(args.deadline), specCid: args.specCid });
+          await timeline(id, 'requested', {
+            quorum: Number(args.quorum),
+            deadline: Number(args.deadline),
+            specCid: args.specCid,
+          });
           break;
         }
         case 'Assigned': {
@@ -82,8 +102,14 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
           const provers = (args.provers as string[]).map(lower);
           const notaries = (args.notaries as string[]).map(lower);
           for (const [position, prover] of provers.entries())
-            await tx.insert(assignments).values({ requestId: id, prover, notary: notaries[position]!, position }).onConflictDoNothing();
-          await tx.update(requests).set({ status: 'assigned' }).where(and(eq(requests.id, id), eq(requests.status, 'requested')));
+            await tx
+              .insert(assignments)
+              .values({ requestId: id, prover, notary: notaries[position]!, position })
+              .onConflictDoNothing();
+          await tx
+            .update(requests)
+            .set({ status: 'assigned' })
+            .where(and(eq(requests.id, id), eq(requests.status, 'requested')));
           await timeline(id, 'assigned', { provers, notaries });
           break;
         }
@@ -92,8 +118,19 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
           const prover = lower(args.prover as string);
           await tx
             .insert(responses)
-            .values({ requestId: id, prover, notary: lower(args.notary as string), resultHash: lower(args.resultHash as string), bundleCid: args.bundleCid as string, txHash: at.txHash, blockNumber: at.blockNumber })
-            .onConflictDoUpdate({ target: [responses.requestId, responses.prover], set: { txHash: at.txHash, blockNumber: at.blockNumber } });
+            .values({
+              requestId: id,
+              prover,
+              notary: lower(args.notary as string),
+              resultHash: lower(args.resultHash as string),
+              bundleCid: args.bundleCid as string,
+              txHash: at.txHash,
+              blockNumber: at.blockNumber,
+            })
+            .onConflictDoUpdate({
+              target: [responses.requestId, responses.prover],
+              set: { txHash: at.txHash, blockNumber: at.blockNumber },
+            });
           await timeline(id, 'responded', { prover, bundleCid: args.bundleCid });
           break;
         }
@@ -101,9 +138,18 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
           const id = lower(args.requestId as string);
           await tx
             .update(requests)
-            .set({ status: 'fulfilled', merkleRoot: lower(args.merkleRoot as string), reportCid: args.reportCid as string, fulfilledAt: sql`coalesce(${requests.fulfilledAt}, now())` })
+            .set({
+              status: 'fulfilled',
+              merkleRoot: lower(args.merkleRoot as string),
+              reportCid: args.reportCid as string,
+              fulfilledAt: sql`coalesce(${requests.fulfilledAt}, now())`,
+            })
             .where(eq(requests.id, id));
-          await timeline(id, 'fulfilled', { merkleRoot: args.merkleRoot, reportCid: args.reportCid, included: (args.included as string[]).map(lower) });
+          await timeline(id, 'fulfilled', {
+            merkleRoot: args.merkleRoot,
+            reportCid: args.reportCid,
+            included: (args.included as string[]).map(lower),
+          });
           break;
         }
         case 'RequestExpired': {
@@ -117,39 +163,72 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
           const notary = lower(args.notary as string);
           const inserted = await tx
             .insert(evidence)
-            .values({ requestId: id, notary, prover: lower(args.prover as string), kind: 'double_attestation', detail: { slashed: String(args.slashed), reporter: lower(args.reporter as string) }, txHash: at.txHash })
-            .onConflictDoUpdate({ target: [evidence.requestId, evidence.notary, evidence.prover, evidence.kind], set: { txHash: at.txHash } })
+            .values({
+              requestId: id,
+              notary,
+              prover: lower(args.prover as string),
+              kind: 'double_attestation',
+              detail: { slashed: String(args.slashed), reporter: lower(args.reporter as string) },
+              txHash: at.txHash,
+            })
+            .onConflictDoUpdate({
+              target: [evidence.requestId, evidence.notary, evidence.prover, evidence.kind],
+              set: { txHash: at.txHash },
+            })
             .returning({ id: evidence.id });
-          if (inserted.length > 0) await timeline(id, 'equivocation_reported', { notary, slashed: String(args.slashed) });
+          if (inserted.length > 0)
+            await timeline(id, 'equivocation_reported', { notary, slashed: String(args.slashed) });
           break;
         }
         case 'OperatorRegistered':
           await tx
             .insert(operators)
-            .values({ address: lower(args.operator as string), metadataUri: args.metadataURI as string, bond: String(args.bond), registeredBlock: at.blockNumber })
+            .values({
+              address: lower(args.operator as string),
+              metadataUri: args.metadataURI as string,
+              bond: String(args.bond),
+              registeredBlock: at.blockNumber,
+            })
             .onConflictDoUpdate({ target: operators.address, set: { metadataUri: args.metadataURI as string } });
           break;
         case 'OperatorSlashed':
-          await tx.update(operators).set({ bond: String(args.remainingBond) }).where(eq(operators.address, lower(args.operator as string)));
+          await tx
+            .update(operators)
+            .set({ bond: String(args.remainingBond) })
+            .where(eq(operators.address, lower(args.operator as string)));
           break;
         case 'OperatorDeactivated':
-          await tx.update(operators).set({ status: 'inactive' }).where(eq(operators.address, lower(args.operator as string)));
+          await tx
+            .update(operators)
+            .set({ status: 'inactive' })
+            .where(eq(operators.address, lower(args.operator as string)));
           break;
         default:
           break;
       }
     }
     // slashed = number of equivocations proven against the operator: recomputed, so it is replay-safe
-    const slashedNotaries = [...new Set(events.filter((e) => e.eventName === 'EquivocationReported').map((e) => lower((e.args as { notary: string }).notary)))];
+    const slashedNotaries = [
+      ...new Set(
+        events
+          .filter((e) => e.eventName === 'EquivocationReported')
+          .map((e) => lower((e.args as { notary: string }).notary)),
+      ),
+    ];
     if (slashedNotaries.length > 0)
       await tx
         .update(operators)
-        .set({ slashed: sql`(select count(*) from ${evidence} where ${evidence.notary} = ${operators.address} and ${evidence.txHash} is not null)` })
+        .set({
+          slashed: sql`(select count(*) from ${evidence} where ${evidence.notary} = ${operators.address} and ${evidence.txHash} is not null)`,
+        })
         .where(inArray(operators.address, slashedNotaries));
     await tx
       .insert(chainCursors)
       .values({ name, lastBlock: Number(to) })
-      .onConflictDoUpdate({ target: chainCursors.name, set: { lastBlock: sql`greatest(${chainCursors.lastBlock}, ${Number(to)})` } });
+      .onConflictDoUpdate({
+        target: chainCursors.name,
+        set: { lastBlock: sql`greatest(${chainCursors.lastBlock}, ${Number(to)})` },
+      });
   });
   return events.length;
 }
@@ -178,8 +257,9 @@ export function startIndexer(o: IndexerOptions, { run = true }: { run?: boolean 
       if (n > 0) log.debug({ from: String(indexed + 1n), to: String(to), events: n }, 'indexed');
       indexed = to;
     }
-    for (const w of waiters.splice(0)) if (w.block <= indexed) w.resolve();
-    else waiters.push(w);
+    for (const w of waiters.splice(0))
+      if (w.block <= indexed) w.resolve();
+      else waiters.push(w);
     return indexed;
   };
   const sync = (): Promise<bigint> => (running ??= syncOnce().finally(() => (running = undefined)));
@@ -197,7 +277,8 @@ export function startIndexer(o: IndexerOptions, { run = true }: { run?: boolean 
 
   return {
     sync,
-    waitFor: (block) => (block <= indexed ? Promise.resolve() : new Promise((resolve) => waiters.push({ block, resolve }))),
+    waitFor: (block) =>
+      block <= indexed ? Promise.resolve() : new Promise((resolve) => waiters.push({ block, resolve })),
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

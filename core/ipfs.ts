@@ -94,7 +94,9 @@ export async function createIpfs(options: CreateIpfsOptions): Promise<IpfsNode> 
   const offline = network === 'none';
   const dir = resolve(options.dir);
   if (openDirs.has(dir))
-    throw new VeritasError('IPFS_ERROR', `an IPFS node is already running on ${dir} in this process; share it`, { field: 'dir' });
+    throw new VeritasError('IPFS_ERROR', `an IPFS node is already running on ${dir} in this process; share it`, {
+      field: 'dir',
+    });
   openDirs.add(dir);
   const blockstore = new FsBlockstore(join(options.dir, 'blocks'));
   const datastore = new FsDatastore(join(options.dir, 'datastore'));
@@ -222,7 +224,11 @@ export async function createIpfs(options: CreateIpfsOptions): Promise<IpfsNode> 
         blocks.push(block);
       }
       try {
-        await cars.import({ blocks: async function* () { yield* blocks; } });
+        await cars.import({
+          blocks: async function* () {
+            yield* blocks;
+          },
+        });
         const roots = await reader.getRoots();
         if (opts.pin ?? true) for (const root of roots) await pinCid(root, { timeoutMs: 10_000 });
         return roots.map((r) => r.toString());
@@ -306,7 +312,11 @@ async function fetchDag(node: Helia, cid: CID, options: { signal?: AbortSignal; 
           chunks.push(chunk);
           size += chunk.byteLength;
         }
-        const block = createUnsafe({ cid: blockCid, bytes: concat(chunks, size), codec: await node.getCodec(blockCid.code) });
+        const block = createUnsafe({
+          cid: blockCid,
+          bytes: concat(chunks, size),
+          codec: await node.getCodec(blockCid.code),
+        });
         for (const [, link] of block.links()) next.push(link);
       }),
     );
@@ -323,14 +333,22 @@ function parseCid(text: string): CID {
 }
 
 async function assertBlockMatchesCid(cid: CID, bytes: Uint8Array): Promise<void> {
-  const hasher = cid.multihash.code === sha256.code ? sha256 : cid.multihash.code === identity.code ? identity : undefined;
+  const hasher =
+    cid.multihash.code === sha256.code ? sha256 : cid.multihash.code === identity.code ? identity : undefined;
   if (hasher === undefined)
-    throw new VeritasError('INPUT_INVALID', `CAR block ${cid} uses an unsupported hash (0x${cid.multihash.code.toString(16)})`, {
-      field: 'car',
-    });
+    throw new VeritasError(
+      'INPUT_INVALID',
+      `CAR block ${cid} uses an unsupported hash (0x${cid.multihash.code.toString(16)})`,
+      {
+        field: 'car',
+      },
+    );
   const digest = await hasher.digest(bytes);
   if (!equalBytes(digest.digest, cid.multihash.digest))
-    throw new VeritasError('INPUT_INVALID', `CAR block ${cid} does not match its CID`, { field: 'car', details: { cid: cid.toString() } });
+    throw new VeritasError('INPUT_INVALID', `CAR block ${cid} does not match its CID`, {
+      field: 'car',
+      details: { cid: cid.toString() },
+    });
 }
 
 // A signal that fires on the caller's signal or after timeoutMs, whichever first.

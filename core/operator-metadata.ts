@@ -23,7 +23,10 @@ export const encodeOperatorMetadata = (m: z.input<typeof OperatorMetadata>): str
 
 /** Parses registry metadata; INPUT_INVALID (field `metadataURI`) when it is not ours or not valid. */
 export function decodeOperatorMetadata(uri: string): OperatorMetadata {
-  if (!uri.startsWith(PREFIX)) throw new VeritasError('INPUT_INVALID', 'metadataURI: not a data:application/json;base64 URI', { field: 'metadataURI' });
+  if (!uri.startsWith(PREFIX))
+    throw new VeritasError('INPUT_INVALID', 'metadataURI: not a data:application/json;base64 URI', {
+      field: 'metadataURI',
+    });
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(uri.slice(PREFIX.length), 'base64').toString('utf8'));
@@ -33,7 +36,9 @@ export function decodeOperatorMetadata(uri: string): OperatorMetadata {
   const r = OperatorMetadata.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new VeritasError('INPUT_INVALID', `metadataURI: ${issue.path.join('.')}: ${issue.message}`, { field: `metadataURI.${issue.path.join('.')}` });
+    throw new VeritasError('INPUT_INVALID', `metadataURI: ${issue.path.join('.')}: ${issue.message}`, {
+      field: `metadataURI.${issue.path.join('.')}`,
+    });
   }
   return r.data;
 }

@@ -9,7 +9,12 @@ import type { RequestSpec } from '../schemas/spec.ts';
  * The spec's hash is keccak256 of the exact pinned bytes (the RFC 8785 canonical JSON the API pinned), so a CID
  * that serves different bytes is SPEC_HASH_MISMATCH — whatever JSON it holds.
  */
-export async function loadSpec(ipfs: IpfsNode, specCid: string, specHash: `0x${string}`, timeoutMs = 30_000): Promise<RequestSpec> {
+export async function loadSpec(
+  ipfs: IpfsNode,
+  specCid: string,
+  specHash: `0x${string}`,
+  timeoutMs = 30_000,
+): Promise<RequestSpec> {
   const bytes = await ipfs.getBytes(specCid, { timeoutMs, maxBytes: 256 * 1024 });
   const actual = keccak256(bytes);
   if (actual !== specHash.toLowerCase())

@@ -94,7 +94,8 @@ export function forbiddenReason(ip: string): string | null {
   if (family === 6) {
     // Refused outright, whatever the embedded address: a mapped form is a way to smuggle an IPv4 target.
     if (mappedIPv4(ip) !== null) return 'IPv4-mapped IPv6';
-    if (!globalUnicast6.check(ip, 'ipv6')) return 'not IPv6 global unicast (loopback, unspecified, ULA, link-local, multicast, NAT64 or reserved)';
+    if (!globalUnicast6.check(ip, 'ipv6'))
+      return 'not IPv6 global unicast (loopback, unspecified, ULA, link-local, multicast, NAT64 or reserved)';
     for (const r of v6Rules) if (r.list.check(ip, 'ipv6')) return r.reason;
     return null;
   }
@@ -102,12 +103,18 @@ export function forbiddenReason(ip: string): string | null {
 }
 
 const refuse = (host: string, reason: string, details: Record<string, unknown> = {}): VeritasError =>
-  new VeritasError('SSRF_REFUSED', `refused to connect to "${host}": ${reason}`, { field: 'url', details: { host, ...details } });
+  new VeritasError('SSRF_REFUSED', `refused to connect to "${host}": ${reason}`, {
+    field: 'url',
+    details: { host, ...details },
+  });
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/;
 
 const defaultResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }));
 
 /** Splits "host:port" / "[v6]:port". */
 export function parseHostPort(target: string): { host: string; port: number } {
@@ -142,9 +149,14 @@ export async function checkTarget(host: string, port: number, policy: SsrfPolicy
   try {
     addresses = await (policy.resolve ?? defaultResolver)(name);
   } catch (e) {
-    throw new VeritasError('SERVER_UNREACHABLE', `cannot resolve "${name}": ${(e as Error).message}`, { field: 'url', cause: e, transient: true });
+    throw new VeritasError('SERVER_UNREACHABLE', `cannot resolve "${name}": ${(e as Error).message}`, {
+      field: 'url',
+      cause: e,
+      transient: true,
+    });
   }
-  if (addresses.length === 0) throw new VeritasError('SERVER_UNREACHABLE', `"${name}" has no address`, { field: 'url', transient: true });
+  if (addresses.length === 0)
+    throw new VeritasError('SERVER_UNREACHABLE', `"${name}" has no address`, { field: 'url', transient: true });
   for (const a of addresses) {
     const reason = forbiddenReason(a.address);
     if (reason) throw refuse(name, `it resolves to ${a.address} (${reason})`, { address: a.address });

@@ -29,7 +29,15 @@ export const TLSN_VERSION = '0.1.0-alpha.12';
 export const VERITAS_VERSION = '0.1.0';
 
 /** The stages a request goes through at this operator, in order (published as timeline events). */
-export const STAGES = ['queued', 'notary-connected', 'mpc-setup', 'request-sent', 'attested', 'pinned', 'responded'] as const;
+export const STAGES = [
+  'queued',
+  'notary-connected',
+  'mpc-setup',
+  'request-sent',
+  'attested',
+  'pinned',
+  'responded',
+] as const;
 export type FetchStage = (typeof STAGES)[number];
 
 export type FetcherDeps = {
@@ -41,7 +49,11 @@ export type FetcherDeps = {
   /** The proxy's policy, also checked before a session so a refused URL costs no MPC work. */
   ssrf: SsrfPolicy;
   sessionTimeoutMs: number;
-  onStage: (requestId: Hex, stage: FetchStage | 'retrying' | 'failed', detail?: Record<string, unknown>) => Promise<void> | void;
+  onStage: (
+    requestId: Hex,
+    stage: FetchStage | 'retrying' | 'failed',
+    detail?: Record<string, unknown>,
+  ) => Promise<void> | void;
   /** Aborts a running MPC session (operator shutdown). */
   signal?: AbortSignal;
 };
@@ -67,7 +79,8 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
 
   const onChain = await hub.read.getRequest([requestId]);
   // Fulfilled with a quorum before this spare prover got to it, or expired: nothing left to answer.
-  if (onChain.status === RequestStatus.Fulfilled || onChain.status === RequestStatus.Expired) return { outcome: 'skipped', reason: 'closed' };
+  if (onChain.status === RequestStatus.Fulfilled || onChain.status === RequestStatus.Expired)
+    return { outcome: 'skipped', reason: 'closed' };
   const { request, spec, notary } = await readRequest(ctx, requestId, me);
   if (!notary) return { outcome: 'skipped', reason: 'not-assigned' };
   if (Date.now() / 1000 > Number(request.deadline))
@@ -170,10 +183,25 @@ async function runSession(
     const answer = await control.next(deps.sessionTimeoutMs);
     if (answer.type !== 'attestation') throw notaryRefused(answer);
 
-    const transcript = encodeTranscript({ sent: proved.sent, recv: proved.recv, sentRanges: proved.sentRevealed, recvRanges: proved.recvRevealed });
-    await checkAttestation(ctx, { attestation: answer.attestation, signature: answer.signature as Hex }, { requestId, me, notary, spec, transcript });
+    const transcript = encodeTranscript({
+      sent: proved.sent,
+      recv: proved.recv,
+      sentRanges: proved.sentRevealed,
+      recvRanges: proved.recvRevealed,
+    });
+    await checkAttestation(
+      ctx,
+      { attestation: answer.attestation, signature: answer.signature as Hex },
+      { requestId, me, notary, spec, transcript },
+    );
     await deps.onStage(requestId, 'attested', { resultHash: answer.attestation.resultHash, notary });
-    return { notary, transcript, attestation: answer.attestation, signature: answer.signature as Hex, timings: { ...proved.timings } };
+    return {
+      notary,
+      transcript,
+      attestation: answer.attestation,
+      signature: answer.signature as Hex,
+      timings: { ...proved.timings },
+    };
   } finally {
     control.ws.close();
   }
@@ -191,13 +219,20 @@ async function checkAttestation(
     new VeritasError('BUNDLE_INVALID', `the notary's attestation.${field} ${why}`, { field: `attestation.${field}` });
   const signer = await recoverAttestationSigner(attestationDomain(ctx.chainId, ctx.hub), a, signed.signature);
   if (signer.toLowerCase() !== expected.notary.toLowerCase())
-    throw new VeritasError('BAD_SIGNATURE', `attestation signed by ${signer}, not the assigned notary ${expected.notary}`, { field: 'attestation.signature' });
+    throw new VeritasError(
+      'BAD_SIGNATURE',
+      `attestation signed by ${signer}, not the assigned notary ${expected.notary}`,
+      { field: 'attestation.signature' },
+    );
   if (a.requestId !== expected.requestId) throw mismatch('requestId', 'names another request');
   if (a.prover !== expected.me) throw mismatch('prover', 'names another prover');
   if (a.notary !== expected.notary.toLowerCase()) throw mismatch('notary', 'names another notary');
-  if (a.serverNameHash !== hashServerName(new URL(expected.spec.url).hostname)) throw mismatch('serverNameHash', 'is not the spec host');
-  if (a.sentHash !== transcriptHash(t.sent, t.sentRanges)) throw mismatch('sentHash', 'does not match the sent transcript');
-  if (a.recvHash !== transcriptHash(t.recv, t.recvRanges)) throw mismatch('recvHash', 'does not match the received transcript');
+  if (a.serverNameHash !== hashServerName(new URL(expected.spec.url).hostname))
+    throw mismatch('serverNameHash', 'is not the spec host');
+  if (a.sentHash !== transcriptHash(t.sent, t.sentRanges))
+    throw mismatch('sentHash', 'does not match the sent transcript');
+  if (a.recvHash !== transcriptHash(t.recv, t.recvRanges))
+    throw mismatch('recvHash', 'does not match the received transcript');
   const { value } = extractFromResponse(expected.spec.extract, t.recv);
   if (a.resultHash !== hashJson(value)) throw mismatch('resultHash', 'is not the hash of the extracted value');
 }
@@ -209,12 +244,15 @@ export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): Prove
     if (!('secret' in h)) return { name: h.name, value: h.value };
     const value = secrets.get(h.ref);
     if (value === undefined)
-      throw new VeritasError('INPUT_INVALID', `this operator has no secret "${h.ref}" for header ${h.name}`, { field: `headers.${h.name}` });
+      throw new VeritasError('INPUT_INVALID', `this operator has no secret "${h.ref}" for header ${h.name}`, {
+        field: `headers.${h.name}`,
+      });
     assertSecretFits(h.ref, value);
     return { name: h.name, value, secret: true };
   });
   // Compressed bodies cannot be extracted from the transcript: ask for identity encoding.
-  if (!headers.some((h) => h.name.toLowerCase() === 'accept-encoding')) headers.push({ name: 'Accept-Encoding', value: 'identity' });
+  if (!headers.some((h) => h.name.toLowerCase() === 'accept-encoding'))
+    headers.push({ name: 'Accept-Encoding', value: 'identity' });
   return {
     method: spec.method,
     path: `${url.pathname}${url.search}`,
@@ -225,7 +263,16 @@ export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): Prove
 
 // A notary that is busy, timed out or hit an infrastructure error may succeed later; one that found the request,
 // the spec or the response wrong will not.
-const RETRYABLE_NOTARY_CODES = ['BUSY', 'TIMEOUT', 'PEER_DISCONNECTED', 'TLSN_FAILED', 'CHAIN_ERROR', 'IPFS_ERROR', 'INTERNAL', 'SERVER_UNREACHABLE'];
+const RETRYABLE_NOTARY_CODES = [
+  'BUSY',
+  'TIMEOUT',
+  'PEER_DISCONNECTED',
+  'TLSN_FAILED',
+  'CHAIN_ERROR',
+  'IPFS_ERROR',
+  'INTERNAL',
+  'SERVER_UNREACHABLE',
+];
 
 const notaryRefused = (m: NotaryMessage) =>
   m.type === 'error'
@@ -236,7 +283,7 @@ const notaryRefused = (m: NotaryMessage) =>
     : new VeritasError('TLSN_FAILED', `unexpected notary message ${m.type}`, { transient: true });
 
 /** The notary's control socket, with a queue so messages that arrive early are not lost. */
-async function openControl(url: string, timeoutMs: number) {
+async function openControl(url: string, _timeoutMs: number) {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   const queue: NotaryMessage[] = [];
   const waiters: { resolve: (m: NotaryMessage) => void; reject: (e: Error) => void }[] = [];
@@ -260,7 +307,14 @@ async function openControl(url: string, timeoutMs: number) {
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
-    ws.once('error', (e) => reject(new VeritasError('SERVER_UNREACHABLE', `notary ${url} unreachable: ${e.message}`, { transient: true, cause: e })));
+    ws.once('error', (e) =>
+      reject(
+        new VeritasError('SERVER_UNREACHABLE', `notary ${url} unreachable: ${e.message}`, {
+          transient: true,
+          cause: e,
+        }),
+      ),
+    );
   });
   return {
     ws,
@@ -269,10 +323,19 @@ async function openControl(url: string, timeoutMs: number) {
       if (m) return Promise.resolve(m);
       if (closed) return Promise.reject(closed);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new VeritasError('TIMEOUT', 'the notary did not answer in time', { transient: true })), ms);
+        const timer = setTimeout(
+          () => reject(new VeritasError('TIMEOUT', 'the notary did not answer in time', { transient: true })),
+          ms,
+        );
         waiters.push({
-          resolve: (v) => (clearTimeout(timer), resolve(v)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
+          resolve: (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         });
       });
     },

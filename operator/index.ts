@@ -44,7 +44,12 @@ export type OperatorOptions = {
   log: Logger;
 };
 
-export type StageEvent = { requestId: Hex; operator: Hex; stage: FetchStage | 'retrying' | 'failed'; detail?: Record<string, unknown> };
+export type StageEvent = {
+  requestId: Hex;
+  operator: Hex;
+  stage: FetchStage | 'retrying' | 'failed';
+  detail?: Record<string, unknown>;
+};
 
 export type Operator = {
   address: Hex;
@@ -93,7 +98,14 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const proxy = await startProxy({ host: '127.0.0.1', policy: o.ssrf });
   const jobs = startJobs(
     ctx,
-    { secrets: o.secrets, sessions: createFileStore(path.join(o.dataDir, 'sessions')), proxyBaseUrl: proxy.url, ssrf: o.ssrf, sessionTimeoutMs, onStage },
+    {
+      secrets: o.secrets,
+      sessions: createFileStore(path.join(o.dataDir, 'sessions')),
+      proxyBaseUrl: proxy.url,
+      ssrf: o.ssrf,
+      sessionTimeoutMs,
+      onStage,
+    },
     {
       fromBlock: o.jobs?.fromBlock ?? 0n,
       pollIntervalMs: o.jobs?.pollIntervalMs ?? 1_000,
@@ -111,7 +123,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     events,
     async register(bond = parseEther('1'), name?: string) {
       if (await registryOf(ctx).read.isActive([o.account.address])) return;
-      const metadataURI = encodeOperatorMetadata({ notaryUrl: notary.url, ipfs: o.ipfs.multiaddrs, ...(name ? { name } : {}) });
+      const metadataURI = encodeOperatorMetadata({
+        notaryUrl: notary.url,
+        ipfs: o.ipfs.multiaddrs,
+        ...(name ? { name } : {}),
+      });
       const hash = await o.chain.walletClient.writeContract({
         address: o.chain.registry,
         abi: operatorRegistryAbi,

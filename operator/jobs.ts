@@ -16,7 +16,16 @@ import { answerRequest, type FetcherDeps } from './fetcher.ts';
 export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
 
 /** Failures worth retrying; everything else (bad spec, SSRF, certificate, schema, …) is final. */
-const TRANSIENT: readonly ErrorCode[] = ['BUSY', 'CHAIN_ERROR', 'IPFS_ERROR', 'TIMEOUT', 'PEER_DISCONNECTED', 'SERVER_UNREACHABLE', 'INTERNAL', 'DB_ERROR'];
+const TRANSIENT: readonly ErrorCode[] = [
+  'BUSY',
+  'CHAIN_ERROR',
+  'IPFS_ERROR',
+  'TIMEOUT',
+  'PEER_DISCONNECTED',
+  'SERVER_UNREACHABLE',
+  'INTERNAL',
+  'DB_ERROR',
+];
 
 export type JobsOptions = {
   fromBlock: bigint;
@@ -49,14 +58,27 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
     const head = await ctx.publicClient.getBlockNumber();
     while (from <= head) {
       const to = from + 4_999n < head ? from + 4_999n : head;
-      const logs = await ctx.publicClient.getContractEvents({ address: ctx.hub, abi: oracleHubAbi, eventName: 'Assigned', fromBlock: from, toBlock: to });
-      const mine = logs.filter((l) => l.args.provers?.some((p) => p.toLowerCase() === me)).map((l) => l.args.requestId as Hex);
+      const logs = await ctx.publicClient.getContractEvents({
+        address: ctx.hub,
+        abi: oracleHubAbi,
+        eventName: 'Assigned',
+        fromBlock: from,
+        toBlock: to,
+      });
+      const mine = logs
+        .filter((l) => l.args.provers?.some((p) => p.toLowerCase() === me))
+        .map((l) => l.args.requestId as Hex);
       const inserted = await ctx.db.transaction(async (tx) => {
         const rows = mine.length
-          ? await tx.insert(operatorJobs).values(mine.map((requestId) => ({ requestId, operator: me, state: 'queued' })))
-              .onConflictDoNothing().returning({ requestId: operatorJobs.requestId })
+          ? await tx
+              .insert(operatorJobs)
+              .values(mine.map((requestId) => ({ requestId, operator: me, state: 'queued' })))
+              .onConflictDoNothing()
+              .returning({ requestId: operatorJobs.requestId })
           : [];
-        await tx.insert(chainCursors).values({ name: cursorName, lastBlock: Number(to) })
+        await tx
+          .insert(chainCursors)
+          .values({ name: cursorName, lastBlock: Number(to) })
           .onConflictDoUpdate({ target: chainCursors.name, set: { lastBlock: Number(to), updatedAt: new Date() } });
         return rows;
       });
@@ -68,12 +90,16 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
   async function startDue(): Promise<void> {
     const free = options.concurrency - running.size;
     if (free <= 0) return;
-    const due = await ctx.db.select().from(operatorJobs)
-      .where(and(
-        eq(operatorJobs.operator, me),
-        notInArray(operatorJobs.state, [...TERMINAL_STATES]),
-        or(isNull(operatorJobs.nextAttemptAt), lte(operatorJobs.nextAttemptAt, new Date())),
-      ))
+    const due = await ctx.db
+      .select()
+      .from(operatorJobs)
+      .where(
+        and(
+          eq(operatorJobs.operator, me),
+          notInArray(operatorJobs.state, [...TERMINAL_STATES]),
+          or(isNull(operatorJobs.nextAttemptAt), lte(operatorJobs.nextAttemptAt, new Date())),
+        ),
+      )
       .orderBy(asc(operatorJobs.createdAt))
       .limit(free + running.size);
     for (const job of due) {
@@ -89,16 +115,36 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
   async function runJob(requestId: Hex): Promise<void> {
     const rlog = requestLogger(log, requestId);
     const where = and(eq(operatorJobs.requestId, requestId), eq(operatorJobs.operator, me));
-    const [job] = await ctx.db.update(operatorJobs)
-      .set({ state: 'running', attempts: sql`${operatorJobs.attempts} + 1`, nextAttemptAt: null, updatedAt: new Date() })
-      .where(where).returning();
+    const [job] = await ctx.db
+      .update(operatorJobs)
+      .set({
+        state: 'running',
+        attempts: sql`${operatorJobs.attempts} + 1`,
+        nextAttemptAt: null,
+        updatedAt: new Date(),
+      })
+      .where(where)
+      .returning();
     try {
       const outcome = await answerRequest(ctx, { ...deps, signal: abort.signal }, requestId);
       if (outcome.outcome === 'responded') {
-        await ctx.db.update(operatorJobs).set({ state: 'responded', bundleCid: outcome.bundleCid, txHash: outcome.txHash, lastError: null, lastErrorCode: null, updatedAt: new Date() }).where(where);
+        await ctx.db
+          .update(operatorJobs)
+          .set({
+            state: 'responded',
+            bundleCid: outcome.bundleCid,
+            txHash: outcome.txHash,
+            lastError: null,
+            lastErrorCode: null,
+            updatedAt: new Date(),
+          })
+          .where(where);
         rlog.info({ bundleCid: outcome.bundleCid, txHash: outcome.txHash }, 'request answered');
       } else {
-        await ctx.db.update(operatorJobs).set({ state: 'skipped', lastError: outcome.reason, updatedAt: new Date() }).where(where);
+        await ctx.db
+          .update(operatorJobs)
+          .set({ state: 'skipped', lastError: outcome.reason, updatedAt: new Date() })
+          .where(where);
         rlog.info({ reason: outcome.reason }, 'request skipped');
       }
     } catch (e) {
@@ -106,12 +152,29 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       const err = toVeritasError(e);
       const attempts = job?.attempts ?? 1;
       const retry = (err.transient || TRANSIENT.includes(err.code)) && attempts < options.maxAttempts;
-      const nextAttemptAt = retry ? new Date(Date.now() + Math.min(options.backoffBaseMs * 2 ** (attempts - 1), 60_000)) : null;
-      await ctx.db.update(operatorJobs)
-        .set({ state: retry ? 'retrying' : 'failed', lastErrorCode: err.code, lastError: err.message, nextAttemptAt, updatedAt: new Date() })
+      const nextAttemptAt = retry
+        ? new Date(Date.now() + Math.min(options.backoffBaseMs * 2 ** (attempts - 1), 60_000))
+        : null;
+      await ctx.db
+        .update(operatorJobs)
+        .set({
+          state: retry ? 'retrying' : 'failed',
+          lastErrorCode: err.code,
+          lastError: err.message,
+          nextAttemptAt,
+          updatedAt: new Date(),
+        })
         .where(where);
-      await deps.onStage(requestId, retry ? 'retrying' : 'failed', { code: err.code, message: err.message, attempts, ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}) });
-      rlog[retry ? 'warn' : 'error']({ code: err.code, err: err.message, attempts }, retry ? 'request failed, will retry' : 'request failed');
+      await deps.onStage(requestId, retry ? 'retrying' : 'failed', {
+        code: err.code,
+        message: err.message,
+        attempts,
+        ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
+      });
+      rlog[retry ? 'warn' : 'error'](
+        { code: err.code, err: err.message, attempts },
+        retry ? 'request failed, will retry' : 'request failed',
+      );
     }
   }
 

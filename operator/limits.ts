@@ -16,8 +16,12 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 export function sessionLimits(spec: RequestSpec): Limits {
   const url = new URL(spec.url);
   // The request line is in absolute form (scheme and host repeated), then the Host header.
-  let sent = `${spec.method} ${url.protocol}//${url.host}${url.pathname}${url.search} HTTP/1.1\r\n`.length + url.host.length + FIXED_OVERHEAD;
-  for (const h of spec.headers) sent += h.name.length + 4 + ('secret' in h ? SECRET_HEADER_ALLOWANCE : Buffer.byteLength(h.value));
+  let sent =
+    `${spec.method} ${url.protocol}//${url.host}${url.pathname}${url.search} HTTP/1.1\r\n`.length +
+    url.host.length +
+    FIXED_OVERHEAD;
+  for (const h of spec.headers)
+    sent += h.name.length + 4 + ('secret' in h ? SECRET_HEADER_ALLOWANCE : Buffer.byteLength(h.value));
   sent += spec.body === undefined ? 0 : Buffer.byteLength(spec.body) + 32;
   return { maxSentBytes: roundUp(sent, 256), maxRecvBytes: spec.maxResponseBytes };
 }
@@ -25,5 +29,7 @@ export function sessionLimits(spec: RequestSpec): Limits {
 /** A secret value longer than its allowance would overflow the limit both sides agreed on: refuse it up front. */
 export function assertSecretFits(ref: string, value: string): void {
   if (Buffer.byteLength(value) > SECRET_HEADER_ALLOWANCE - 8)
-    throw new VeritasError('INPUT_INVALID', `secret ${ref} is longer than ${SECRET_HEADER_ALLOWANCE - 8} bytes`, { field: `secrets.${ref}` });
+    throw new VeritasError('INPUT_INVALID', `secret ${ref} is longer than ${SECRET_HEADER_ALLOWANCE - 8} bytes`, {
+      field: `secrets.${ref}`,
+    });
 }

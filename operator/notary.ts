@@ -22,7 +22,7 @@ import { sessionLimits } from './limits.ts';
 import type { FileStore } from './store.ts';
 import type { OperatorContext } from './context.ts';
 import { hubOf, readRequest } from './context.ts';
-import { createRelay, attachRelay } from './tlsn/relay.ts';
+import { createRelay } from './tlsn/relay.ts';
 import { verify } from './tlsn/session.ts';
 import type { VerifiedTranscript } from './tlsn/transcript.ts';
 
@@ -44,7 +44,9 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
   const log = ctx.log.child({ component: 'notary' });
   const relay = createRelay({ path: '/relay' });
   const control = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const server = http.createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'));
+  const server = http.createServer((_req, res) =>
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'),
+  );
   const usedNonces = new Set<string>();
   const inFlight = new Set<string>();
 
@@ -79,7 +81,8 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         nowSeconds: Math.floor(Date.now() / 1000),
         maxSkewSeconds: HELLO_MAX_SKEW_SECONDS,
       });
-      if (usedNonces.has(h.nonce)) throw new VeritasError('INPUT_INVALID', 'hello.nonce: already used', { field: 'hello.nonce' });
+      if (usedNonces.has(h.nonce))
+        throw new VeritasError('INPUT_INVALID', 'hello.nonce: already used', { field: 'hello.nonce' });
       usedNonces.add(h.nonce);
 
       // On-chain: is this prover assigned to me for this request, and is the request still open?
@@ -87,16 +90,26 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
       // Who is asking comes first: a stranger learns nothing about the request, not even whether it is still open.
       const [assigned, assignedNotary] = await hubOf(ctx).read.isAssigned([requestId, h.prover]);
       if (!assigned || assignedNotary.toLowerCase() !== ctx.account.address.toLowerCase())
-        throw new VeritasError('NOT_ASSIGNED', `prover ${h.prover} is not assigned to notary ${ctx.account.address} for ${h.requestId}`, { field: 'hello.prover' });
+        throw new VeritasError(
+          'NOT_ASSIGNED',
+          `prover ${h.prover} is not assigned to notary ${ctx.account.address} for ${h.requestId}`,
+          { field: 'hello.prover' },
+        );
       const { request, spec } = await readRequest(ctx, requestId, h.prover);
 
       key = `${h.requestId}-${h.prover}`;
       // One attestation per (request, prover), ever: a second one with other hashes would be slashable equivocation.
       if ((await options.attestations.get(key)) !== undefined)
-        throw new VeritasError('INPUT_INVALID', `an attestation for prover ${h.prover} on ${h.requestId} was already issued`, { field: 'hello.requestId' });
+        throw new VeritasError(
+          'INPUT_INVALID',
+          `an attestation for prover ${h.prover} on ${h.requestId} was already issued`,
+          { field: 'hello.requestId' },
+        );
       // A prover that restarted may be back before its previous session has finished tearing down here.
       if (inFlight.has(key))
-        throw new VeritasError('BUSY', `a session for prover ${h.prover} on ${h.requestId} is still in progress`, { transient: true });
+        throw new VeritasError('BUSY', `a session for prover ${h.prover} on ${h.requestId} is still in progress`, {
+          transient: true,
+        });
       inFlight.add(key);
 
       const room = randomBytes(16).toString('hex');
@@ -115,7 +128,11 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
       });
 
       const attestation = attest(verified, spec, { requestId, prover: h.prover, notary: ctx.account.address });
-      const signature = await signAttestation(ctx.account as LocalAccount, attestationDomain(ctx.chainId, ctx.hub), attestation);
+      const signature = await signAttestation(
+        ctx.account as LocalAccount,
+        attestationDomain(ctx.chainId, ctx.hub),
+        attestation,
+      );
       await options.attestations.put(key, { attestation, signature, request: { deadline: Number(request.deadline) } });
       send(ws, { type: 'attestation', attestation, signature });
       rlog.info({ resultHash: attestation.resultHash, serverName: verified.serverName }, 'attestation signed');
@@ -157,7 +174,8 @@ export function attest(
 ): Attestation {
   assertSessionMatchesSpec(spec, v);
   const recvWhole = v.recvRanges.length === 1 && v.recvRanges[0]!.start === 0 && v.recvRanges[0]!.end === v.recv.length;
-  if (!recvWhole) throw new VeritasError('INPUT_INVALID', 'the response must be revealed whole', { field: 'transcript.recv' });
+  if (!recvWhole)
+    throw new VeritasError('INPUT_INVALID', 'the response must be revealed whole', { field: 'transcript.recv' });
 
   const { value } = extractFromResponse(spec.extract, v.recv);
   compileResultSchema(spec.resultSchema)(value);

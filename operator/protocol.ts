@@ -49,17 +49,26 @@ export async function checkHello(
   expected: { chainId: number; hub: `0x${string}`; notary: `0x${string}`; nowSeconds: number; maxSkewSeconds: number },
 ): Promise<void> {
   const { signature, ...fields } = hello;
-  const bad = (field: string, why: string) => new VeritasError('INPUT_INVALID', `hello.${field}: ${why}`, { field: `hello.${field}` });
+  const bad = (field: string, why: string) =>
+    new VeritasError('INPUT_INVALID', `hello.${field}: ${why}`, { field: `hello.${field}` });
   if (fields.chainId !== expected.chainId) throw bad('chainId', `this notary serves chain ${expected.chainId}`);
   if (fields.hub !== expected.hub.toLowerCase()) throw bad('hub', 'this notary serves another OracleHub');
   if (fields.notary !== expected.notary.toLowerCase()) throw bad('notary', 'addressed to another notary');
-  if (Math.abs(expected.nowSeconds - fields.issuedAt) > expected.maxSkewSeconds) throw bad('issuedAt', 'too old or in the future');
+  if (Math.abs(expected.nowSeconds - fields.issuedAt) > expected.maxSkewSeconds)
+    throw bad('issuedAt', 'too old or in the future');
   let signer: string;
   try {
     signer = await recoverMessageAddress({ message: { raw: helloDigest(fields) }, signature: signature as Hex });
   } catch (e) {
-    throw new VeritasError('BAD_SIGNATURE', 'hello.signature: not a valid signature', { field: 'hello.signature', cause: e });
+    throw new VeritasError('BAD_SIGNATURE', 'hello.signature: not a valid signature', {
+      field: 'hello.signature',
+      cause: e,
+    });
   }
   if (signer.toLowerCase() !== fields.prover)
-    throw new VeritasError('BAD_SIGNATURE', `hello.signature: signed by ${signer}, not by the prover ${fields.prover}`, { field: 'hello.signature' });
+    throw new VeritasError(
+      'BAD_SIGNATURE',
+      `hello.signature: signed by ${signer}, not by the prover ${fields.prover}`,
+      { field: 'hello.signature' },
+    );
 }

@@ -5,7 +5,10 @@ import { VeritasError } from '../core/errors.ts';
 
 export type SecretStore = { get(ref: string): string | undefined };
 
-const SecretsFile = z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string().regex(/^[^\r\n]*$/, 'must not contain CR or LF'));
+const SecretsFile = z.record(
+  z.string().regex(/^[A-Za-z0-9_.-]+$/),
+  z.string().regex(/^[^\r\n]*$/, 'must not contain CR or LF'),
+);
 
 export const secretStoreFrom = (entries: Record<string, string>): SecretStore => {
   const map = new Map(Object.entries(SecretsFile.parse(entries)));
@@ -19,10 +22,16 @@ export async function loadSecretStore(file: string | undefined): Promise<SecretS
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (e) {
-    throw new VeritasError('CONFIG_INVALID', `VERITAS_SECRETS_FILE: cannot read ${file}: ${(e as Error).message}`, { field: 'VERITAS_SECRETS_FILE' });
+    throw new VeritasError('CONFIG_INVALID', `VERITAS_SECRETS_FILE: cannot read ${file}: ${(e as Error).message}`, {
+      field: 'VERITAS_SECRETS_FILE',
+    });
   }
   const r = SecretsFile.safeParse(json);
   if (!r.success)
-    throw new VeritasError('CONFIG_INVALID', `VERITAS_SECRETS_FILE: ${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`, { field: 'VERITAS_SECRETS_FILE' });
+    throw new VeritasError(
+      'CONFIG_INVALID',
+      `VERITAS_SECRETS_FILE: ${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`,
+      { field: 'VERITAS_SECRETS_FILE' },
+    );
   return secretStoreFrom(r.data);
 }

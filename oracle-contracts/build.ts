@@ -57,7 +57,8 @@ async function build(): Promise<void> {
   const solc = require('solc') as { compile(input: string): string };
   const output = JSON.parse(solc.compile(JSON.stringify({ language: 'Solidity', sources, settings }))) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
-  for (const w of (output.errors ?? []).filter((e) => e.severity === 'warning')) process.stderr.write(w.formattedMessage);
+  for (const w of (output.errors ?? []).filter((e) => e.severity === 'warning'))
+    process.stderr.write(w.formattedMessage);
   if (errors.length > 0) {
     for (const e of errors) process.stderr.write(e.formattedMessage);
     throw new Error(`solc: ${errors.length} error(s) compiling oracle-contracts`);

@@ -10,7 +10,11 @@ export const Attestation = z
     /** keccak256 of the UTF-8 server name the Verifier authenticated (SNI + certificate). */
     serverNameHash: Hex32,
     /** Unix seconds of the TLS session, as reported by the Verifier's connection info. */
-    tlsTime: z.number().int().min(0).max(2 ** 53 - 1),
+    tlsTime: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 53 - 1),
     sentHash: Hex32,
     recvHash: Hex32,
     /** keccak256 of the RFC 8785 canonical JSON of the extracted value. */

@@ -29,21 +29,31 @@ export const Range = z
 export type Range = z.infer<typeof Range>;
 
 /** Turns a zod failure into a VeritasError naming the first bad field (dotted path with [i] for indexes). */
-export function zodToVeritasError(error: z.ZodError, what: string, code: 'INPUT_INVALID' | 'SCHEMA_INVALID' = 'SCHEMA_INVALID') {
+export function zodToVeritasError(
+  error: z.ZodError,
+  what: string,
+  code: 'INPUT_INVALID' | 'SCHEMA_INVALID' = 'SCHEMA_INVALID',
+) {
   const problems = error.issues.map((i) => ({ field: fieldPath(i.path), reason: i.message }));
   const first = problems[0] ?? { field: '$', reason: 'invalid' };
-  return new VeritasError(code, `${what}: ${first.field}: ${first.reason}`, { field: first.field, details: { problems } });
+  return new VeritasError(code, `${what}: ${first.field}: ${first.reason}`, {
+    field: first.field,
+    details: { problems },
+  });
 }
 
 export function fieldPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '$';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 /** Parses untrusted input with a zod schema; a failure is a VeritasError whose `field` names the offending member. */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string, code?: 'INPUT_INVALID' | 'SCHEMA_INVALID'): z.infer<S> {
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+  code?: 'INPUT_INVALID' | 'SCHEMA_INVALID',
+): z.infer<S> {
   const r = schema.safeParse(input);
   if (!r.success) throw zodToVeritasError(r.error, what, code);
   return r.data;

@@ -7,7 +7,10 @@ const headerName = z
   .max(128)
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header token');
 // Values may not contain CR/LF: a header value must never be able to inject another header or a body.
-const headerValue = z.string().max(8192).regex(/^[^\r\n]*$/, 'must not contain CR or LF');
+const headerValue = z
+  .string()
+  .max(8192)
+  .regex(/^[^\r\n]*$/, 'must not contain CR or LF');
 
 /** A header sent in the clear and revealed to the notary. */
 export const PublicHeader = z.object({ name: headerName, value: headerValue }).strict();
@@ -20,19 +23,28 @@ export const SecretHeader = z
   .object({
     name: headerName,
     secret: z.literal(true),
-    ref: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must be a secret name of letters, digits, _ . -'),
+    ref: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be a secret name of letters, digits, _ . -'),
   })
   .strict();
 
 export const Header = z.union([PublicHeader, SecretHeader]);
 export type Header = z.infer<typeof Header>;
 
-export const JsonPathRule = z.object({ jsonPath: z.string().min(1).max(512).startsWith('$', 'must start with $') }).strict();
+export const JsonPathRule = z
+  .object({ jsonPath: z.string().min(1).max(512).startsWith('$', 'must start with $') })
+  .strict();
 export const RegexRule = z
   .object({
     regex: z.string().min(1).max(512),
     group: z.union([z.number().int().min(0).max(32), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)]).default(1),
-    flags: z.string().regex(/^[imsu]*$/, 'only i, m, s and u flags are allowed').default(''),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'only i, m, s and u flags are allowed')
+      .default(''),
   })
   .strict();
 /** How the value is taken out of the response body: JSONPath over the JSON body, or a regex capture group. */
@@ -106,7 +118,8 @@ export const RequestSpec = z
       ctx.addIssue({ code: 'custom', path: ['body'], message: 'a GET request has no body' });
     const names = spec.headers.map((h) => h.name.toLowerCase());
     names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['headers', i, 'name'], message: `duplicate header ${n}` });
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({ code: 'custom', path: ['headers', i, 'name'], message: `duplicate header ${n}` });
       // The prover sets these itself; letting a spec set them would break the framing the transcript parser relies on.
       if (['host', 'content-length', 'transfer-encoding', 'connection'].includes(n))
         ctx.addIssue({ code: 'custom', path: ['headers', i, 'name'], message: `${n} is set by the prover` });

@@ -31,10 +31,14 @@ export function assertCanonicalRanges(ranges: readonly Range[], length: number, 
     if (!(Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.end > r.start))
       throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] is not a non-empty range`, { field: `${field}[${i}]` });
     if (r.end > length)
-      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] ends past the transcript (${length} bytes)`, { field: `${field}[${i}]` });
+      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] ends past the transcript (${length} bytes)`, {
+        field: `${field}[${i}]`,
+      });
     const prev = ranges[i - 1];
     if (prev && r.start <= prev.end)
-      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] overlaps or touches the previous range (not merged)`, { field: `${field}[${i}]` });
+      throw new VeritasError('BUNDLE_INVALID', `${field}[${i}] overlaps or touches the previous range (not merged)`, {
+        field: `${field}[${i}]`,
+      });
   });
 }
 

@@ -10,7 +10,9 @@ import { RequestSpec } from './spec.ts';
 import type { z } from 'zod';
 
 // ajv-formats is CommonJS with `exports.default`; under Node's ESM interop the default import is the exports object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv2020,
+) => Ajv2020;
 
 const newAjv = (): Ajv2020 => {
   const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
@@ -24,17 +26,28 @@ const documentValidators = new Map<PublishedName, ValidateFunction>();
 
 /** `/transcript/sent` → `transcript.sent`, `/headers/0/name` → `headers[0].name`. */
 export function ajvField(e: ErrorObject): string {
-  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (e.keyword === 'required') parts.push(String((e.params as { missingProperty: string }).missingProperty));
-  if (e.keyword === 'additionalProperties') parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
+  if (e.keyword === 'additionalProperties')
+    parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
   if (parts.length === 0) return '$';
   return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function ajvError(code: 'BUNDLE_INVALID' | 'SCHEMA_INVALID' | 'RESULT_SCHEMA_MISMATCH', what: string, errors: ErrorObject[]) {
+function ajvError(
+  code: 'BUNDLE_INVALID' | 'SCHEMA_INVALID' | 'RESULT_SCHEMA_MISMATCH',
+  what: string,
+  errors: ErrorObject[],
+) {
   const problems = errors.map((e) => ({ field: ajvField(e), reason: e.message ?? e.keyword }));
   const first = problems[0]!;
-  return new VeritasError(code, `${what}: ${first.field}: ${first.reason}`, { field: first.field, details: { problems } });
+  return new VeritasError(code, `${what}: ${first.field}: ${first.reason}`, {
+    field: first.field,
+    details: { problems },
+  });
 }
 
 /**
@@ -52,7 +65,9 @@ export function validateDocument<N extends PublishedName>(
     documentValidators.set(name, validate);
   }
   if (!validate(json)) throw ajvError(code, name, validate.errors ?? []);
-  return parseWith(published[name], json, name, code === 'BUNDLE_INVALID' ? 'SCHEMA_INVALID' : code) as z.infer<(typeof published)[N]>;
+  return parseWith(published[name], json, name, code === 'BUNDLE_INVALID' ? 'SCHEMA_INVALID' : code) as z.infer<
+    (typeof published)[N]
+  >;
 }
 
 /** A compiled consumer result schema: throws RESULT_SCHEMA_MISMATCH naming the offending part of the value. */
@@ -94,14 +109,18 @@ export function validateSpec(input: unknown): RequestSpec {
     try {
       new RegExp(spec.extract.regex, spec.extract.flags);
     } catch (e) {
-      throw new VeritasError('INPUT_INVALID', `spec: extract.regex: ${(e as Error).message}`, { field: 'extract.regex' });
+      throw new VeritasError('INPUT_INVALID', `spec: extract.regex: ${(e as Error).message}`, {
+        field: 'extract.regex',
+      });
     }
   } else {
     try {
       JSONPath.toPathArray(spec.extract.jsonPath);
       JSONPath({ path: spec.extract.jsonPath, json: {}, wrap: true, eval: false });
     } catch (e) {
-      throw new VeritasError('INPUT_INVALID', `spec: extract.jsonPath: ${(e as Error).message}`, { field: 'extract.jsonPath' });
+      throw new VeritasError('INPUT_INVALID', `spec: extract.jsonPath: ${(e as Error).message}`, {
+        field: 'extract.jsonPath',
+      });
     }
   }
   return spec;

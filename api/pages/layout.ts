@@ -54,4 +54,9 @@ export const short = (hex: string | null | undefined, n = 10): string =>
   hex == null ? '—' : hex.length > 2 * n + 2 ? `${hex.slice(0, n + 2)}…${hex.slice(-n / 2)}` : hex;
 
 export const time = (d: Date | string | null | undefined): Html =>
-  d == null ? html`<span class="muted">—</span>` : html`<time datetime="${new Date(d).toISOString()}">${new Date(d).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>`;
+  d == null
+    ? html`<span class="muted">—</span>`
+    : html`<time datetime="${new Date(d).toISOString()}">${new Date(d)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')}</time>`;

@@ -7,12 +7,28 @@ import { REQUEST_STATUSES, type RequestStatus } from '../../core/db/schema.ts';
 import type { ApiDeps } from '../deps.ts';
 import { errorResponse, notFound } from '../errors.ts';
 import type { ApiEnv } from '../middleware.ts';
-import { getOperator, getRequestDetail, listOperators, listRequests, operatorResponses, recordsOf } from '../queries.ts';
+import {
+  getOperator,
+  getRequestDetail,
+  listOperators,
+  listRequests,
+  operatorResponses,
+  recordsOf,
+} from '../queries.ts';
 import { loadIpfsJson } from '../routes/bundles.ts';
 import { verifyForPanel } from '../verification.ts';
 import { provedRecordOf } from '../views.ts';
 import { layout } from './layout.ts';
-import { bundlePage, type BundleDoc, type BundleFacts, docsPage, operatorPage, operatorsPage, requestListPage, requestPage } from './views.ts';
+import {
+  bundlePage,
+  type BundleDoc,
+  type BundleFacts,
+  docsPage,
+  operatorPage,
+  operatorsPage,
+  requestListPage,
+  requestPage,
+} from './views.ts';
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -24,7 +40,13 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
   app.onError((e, c) => {
     const { status, body } = errorResponse(e);
     if (status >= 500) c.var.log?.error({ err: e }, 'page failed');
-    return c.html(layout(status === 404 ? 'Not found' : 'Error', html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1><p>${body.message}</p>`), status);
+    return c.html(
+      layout(
+        status === 404 ? 'Not found' : 'Error',
+        html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1><p>${body.message}</p>`,
+      ),
+      status,
+    );
   });
 
   app.get('/', async (c) => {
@@ -44,18 +66,32 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     const facts = new Map<string, BundleFacts>();
     for (const b of bundleRows) {
       const doc = b.content as BundleDoc;
-      facts.set(b.cid, { cid: b.cid, prover: b.prover, serverName: doc.serverName, tlsTime: doc.tlsTime, trust: doc.trust });
+      facts.set(b.cid, {
+        cid: b.cid,
+        prover: b.prover,
+        serverName: doc.serverName,
+        tlsTime: doc.tlsTime,
+        trust: doc.trust,
+      });
     }
     // bundles the aggregator did not cache: their facts are also in the records' sources
     for (const rec of records) {
-      const sources = (rec.provenance as { sources?: { bundleCid: string; prover: string; serverName: string; tlsTime: number }[] }).sources ?? [];
-      for (const s of sources) if (!facts.has(s.bundleCid)) facts.set(s.bundleCid, { cid: s.bundleCid, prover: s.prover, serverName: s.serverName, tlsTime: s.tlsTime });
+      const sources =
+        (rec.provenance as { sources?: { bundleCid: string; prover: string; serverName: string; tlsTime: number }[] })
+          .sources ?? [];
+      for (const s of sources)
+        if (!facts.has(s.bundleCid))
+          facts.set(s.bundleCid, { cid: s.bundleCid, prover: s.prover, serverName: s.serverName, tlsTime: s.tlsTime });
     }
     const root = detail.request.merkleRoot;
     const verification =
       detail.request.status === 'fulfilled' && root !== null
         ? await Promise.all(
-            records.slice(0, 20).map(async (rec) => ({ recordId: rec.id, index: rec.index, result: await verifyForPanel(deps, provedRecordOf(rec, root)) })),
+            records.slice(0, 20).map(async (rec) => ({
+              recordId: rec.id,
+              index: rec.index,
+              result: await verifyForPanel(deps, provedRecordOf(rec, root)),
+            })),
           )
         : [];
     return c.html(layout(`Request ${id.slice(0, 10)}`, requestPage({ detail, records, bundles: facts, verification })));
@@ -75,7 +111,9 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     if (!ADDRESS.test(address)) throw notFound('operator', address, 'address');
     const op = await getOperator(db, address);
     if (!op) throw notFound('operator', address, 'address');
-    return c.html(layout(`Operator ${address.slice(0, 10)}`, operatorPage(op, await operatorResponses(db, op.address))));
+    return c.html(
+      layout(`Operator ${address.slice(0, 10)}`, operatorPage(op, await operatorResponses(db, op.address))),
+    );
   });
 
   app.get('/docs', (c) => c.html(layout('API', docsPage(openapi() as Parameters<typeof docsPage>[0]))));

@@ -3,12 +3,17 @@ import { html, raw } from 'hono/html';
 import type { Range } from '../../schemas/common.ts';
 import type { Html } from './layout.ts';
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // Printable ASCII and line breaks as themselves; any other byte as \xNN so nothing is hidden or misread.
 function printable(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b === 0x0a || b === 0x0d || b === 0x09 || (b >= 0x20 && b < 0x7f) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of bytes)
+    out +=
+      b === 0x0a || b === 0x0d || b === 0x09 || (b >= 0x20 && b < 0x7f)
+        ? String.fromCharCode(b)
+        : `\\x${b.toString(16).padStart(2, '0')}`;
   return out.replace(/\r\n/g, '↵\n');
 }
 
@@ -23,7 +28,7 @@ export function transcriptHtml(label: string, data: Uint8Array, ranges: readonly
   };
   for (const r of sorted) {
     hidden(cursor, r.start);
-    parts.push(escape(printable(data.subarray(r.start, Math.min(r.end, data.length)))));
+    parts.push(escapeHtml(printable(data.subarray(r.start, Math.min(r.end, data.length)))));
     cursor = r.end;
   }
   hidden(cursor, data.length);

@@ -8,8 +8,7 @@ import { decodeTranscript, type RevealedTranscript } from '../../schemas/transcr
 import { type Html, short, statusBadge, time } from './layout.ts';
 import { transcriptHtml } from './transcript.ts';
 
-const specUrl = (r: RequestRow): string =>
-  (r.spec as { url?: string } | null)?.url ?? '(spec not yet fetched)';
+const specUrl = (r: RequestRow): string => (r.spec as { url?: string } | null)?.url ?? '(spec not yet fetched)';
 
 export function requestListPage(items: RequestRow[], nextCursor: string | null, status: string | undefined): Html {
   return html`<h1>Requests</h1>
@@ -23,9 +22,10 @@ export function requestListPage(items: RequestRow[], nextCursor: string | null, 
         </select></label>
       <button type="submit">Filter</button>
     </form>
-    ${items.length === 0
-      ? html`<p class="muted">No requests yet.</p>`
-      : html`<table>
+    ${
+      items.length === 0
+        ? html`<p class="muted">No requests yet.</p>`
+        : html`<table>
           <thead><tr><th scope="col">Request</th><th scope="col">Source</th><th scope="col">Status</th><th scope="col">Quorum</th><th scope="col">Created</th></tr></thead>
           <tbody>
             ${items.map(
@@ -38,7 +38,8 @@ export function requestListPage(items: RequestRow[], nextCursor: string | null, 
               </tr>`,
             )}
           </tbody>
-        </table>`}
+        </table>`
+    }
     ${nextCursor ? html`<nav class="pager"><a href="/?cursor=${nextCursor}${status ? `&status=${status}` : ''}">Older requests →</a></nav>` : ''}`;
 }
 
@@ -74,15 +75,18 @@ export function requestPage({ detail, records, bundles, verification }: RequestP
     <h2>Timeline</h2>
     <ol class="timeline">
       ${detail.timeline.map(
-        (s) => html`<li class="${s.status}"><strong>${s.stage}</strong> ${statusBadge(s.status)} ${s.at ? time(s.at) : ''}
+        (
+          s,
+        ) => html`<li class="${s.status}"><strong>${s.stage}</strong> ${statusBadge(s.status)} ${s.at ? time(s.at) : ''}
           ${typeof s.detail.state === 'string' ? html`<span class="muted">— ${s.detail.state}</span>` : ''}</li>`,
       )}
     </ol>
 
     <h2>Operators</h2>
-    ${detail.work.length === 0
-      ? html`<p class="muted">No assignment recorded yet.</p>`
-      : html`<table>
+    ${
+      detail.work.length === 0
+        ? html`<p class="muted">No assignment recorded yet.</p>`
+        : html`<table>
           <thead><tr><th scope="col">#</th><th scope="col">Prover</th><th scope="col">Notary</th><th scope="col">State</th><th scope="col">Server name</th><th scope="col">TLS time</th><th scope="col">Bundle</th><th scope="col">Response tx</th></tr></thead>
           <tbody>
             ${detail.work.map((w) => {
@@ -99,35 +103,46 @@ export function requestPage({ detail, records, bundles, verification }: RequestP
               </tr>`;
             })}
           </tbody>
-        </table>`}
+        </table>`
+    }
 
     <h2>Records</h2>
-    ${records.length === 0
-      ? html`<p class="muted">No records yet.</p>`
-      : html`<table>
+    ${
+      records.length === 0
+        ? html`<p class="muted">No records yet.</p>`
+        : html`<table>
           <thead><tr><th scope="col">Index</th><th scope="col">Value</th><th scope="col">Leaf</th><th scope="col">Proof</th></tr></thead>
           <tbody>${records.map(
-            (rec) => html`<tr><td>${rec.index}</td><td class="mono">${JSON.stringify(rec.value)}</td><td class="mono">${short(rec.leafHash)}</td>
+            (
+              rec,
+            ) => html`<tr><td>${rec.index}</td><td class="mono">${JSON.stringify(rec.value)}</td><td class="mono">${short(rec.leafHash)}</td>
               <td><a href="/v1/records/${encodeURIComponent(rec.id)}">ProvedRecord</a></td></tr>`,
           )}</tbody>
-        </table>`}
+        </table>`
+    }
 
     <h2 id="verify">Verify</h2>
     <section class="panel" aria-labelledby="verify">
       <p class="legend">Computed by this server with the same checks as <code>veritas verify</code>, against the chain and IPFS only.
         Run <code>veritas verify ${r.id}</code> to check it yourself.</p>
-      ${verification.length === 0
-        ? html`<p class="muted">Nothing to verify until the request is fulfilled.</p>`
-        : verification.map(
-            (v) => html`<h3>Record ${v.index} ${v.result.ok ? html`<span class="badge ok" data-verified="true">verified</span>` : html`<span class="badge bad" data-verified="false">failed</span>`}</h3>
+      ${
+        verification.length === 0
+          ? html`<p class="muted">Nothing to verify until the request is fulfilled.</p>`
+          : verification.map(
+              (
+                v,
+              ) => html`<h3>Record ${v.index} ${v.result.ok ? html`<span class="badge ok" data-verified="true">verified</span>` : html`<span class="badge bad" data-verified="false">failed</span>`}</h3>
               <ul class="checks" data-record="${v.recordId}">
                 ${v.result.checks.map(
-                  (c) => html`<li class="check ${c.ok ? 'ok' : 'bad'}" data-check="${c.name}" data-ok="${c.ok ? 'true' : 'false'}">
+                  (
+                    c,
+                  ) => html`<li class="check ${c.ok ? 'ok' : 'bad'}" data-check="${c.name}" data-ok="${c.ok ? 'true' : 'false'}">
                     <span class="mark" aria-hidden="true">${c.ok ? '✓' : '✗'}</span><strong>${c.name}</strong>
                     <span class="muted">${c.ok ? 'pass' : 'FAIL'} — ${c.detail}</span></li>`,
                 )}
               </ul>`,
-          )}
+            )
+      }
     </section>`;
 }
 
@@ -164,22 +179,28 @@ export function bundlePage(cid: string, b: BundleDoc): Html {
     <h2>Revealed transcript</h2>
     <p class="legend">Bytes the prover did not reveal (secret headers) were never seen by the notary; they are zeroed in the bundle and shown as
       <span class="mono" style="background:#6e2a2a;color:#ffb3b3">[redacted: N bytes]</span>.</p>
-    ${t
-      ? html`${transcriptHtml('Sent (request)', t.sent, t.sentRanges)}${transcriptHtml('Received (response)', t.recv, t.recvRanges)}`
-      : html`<p class="muted">This document has no transcript (it may be a spec or a report).</p>`}`;
+    ${
+      t
+        ? html`${transcriptHtml('Sent (request)', t.sent, t.sentRanges)}${transcriptHtml('Received (response)', t.recv, t.recvRanges)}`
+        : html`<p class="muted">This document has no transcript (it may be a spec or a report).</p>`
+    }`;
 }
 
 export function operatorsPage(ops: OperatorRow[]): Html {
   return html`<h1>Operators</h1>
-    ${ops.length === 0
-      ? html`<p class="muted">No operators registered yet.</p>`
-      : html`<table>
+    ${
+      ops.length === 0
+        ? html`<p class="muted">No operators registered yet.</p>`
+        : html`<table>
           <thead><tr><th scope="col">Address</th><th scope="col">Status</th><th scope="col">Bond (wei)</th><th scope="col">Answered</th><th scope="col">Agreed</th><th scope="col">Invalid</th><th scope="col">Slashed</th></tr></thead>
           <tbody>${ops.map(
-            (o) => html`<tr><td><a class="mono" href="/operators/${o.address}">${o.address}</a></td><td>${statusBadge(o.status)}</td>
+            (
+              o,
+            ) => html`<tr><td><a class="mono" href="/operators/${o.address}">${o.address}</a></td><td>${statusBadge(o.status)}</td>
               <td class="mono">${o.bond}</td><td>${o.answered}</td><td>${o.agreed}</td><td>${o.invalid}</td><td>${o.slashed}</td></tr>`,
           )}</tbody>
-        </table>`}`;
+        </table>`
+    }`;
 }
 
 export function operatorPage(o: OperatorRow, responses: ResponseRow[]): Html {
@@ -192,9 +213,10 @@ export function operatorPage(o: OperatorRow, responses: ResponseRow[]): Html {
       <dt>Invalid</dt><dd>${o.invalid}</dd><dt>Slashed</dt><dd>${o.slashed}</dd>
     </dl>
     <h2>Recent responses</h2>
-    ${responses.length === 0
-      ? html`<p class="muted">None yet.</p>`
-      : html`<table>
+    ${
+      responses.length === 0
+        ? html`<p class="muted">None yet.</p>`
+        : html`<table>
           <thead><tr><th scope="col">Request</th><th scope="col">Role</th><th scope="col">Verification</th><th scope="col">Bundle</th></tr></thead>
           <tbody>${responses.map(
             (r) => html`<tr><td><a class="mono" href="/requests/${r.requestId}">${short(r.requestId)}</a></td>
@@ -202,10 +224,20 @@ export function operatorPage(o: OperatorRow, responses: ResponseRow[]): Html {
               <td>${statusBadge(r.verification)}${r.invalidCode ? html` <span class="bad">${r.invalidCode}</span>` : ''}</td>
               <td><a class="mono" href="/bundles/${r.bundleCid}">${short(r.bundleCid, 8)}</a></td></tr>`,
           )}</tbody>
-        </table>`}`;
+        </table>`
+    }`;
 }
 
-type OpenApiDoc = { info: { title: string; description?: string }; paths?: Record<string, Record<string, { summary?: string; description?: string; parameters?: { name: string; in: string }[]; security?: unknown[] }>> };
+type OpenApiDoc = {
+  info: { title: string; description?: string };
+  paths?: Record<
+    string,
+    Record<
+      string,
+      { summary?: string; description?: string; parameters?: { name: string; in: string }[]; security?: unknown[] }
+    >
+  >;
+};
 
 export function docsPage(doc: OpenApiDoc): Html {
   const ops = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) =>
@@ -218,7 +250,11 @@ export function docsPage(doc: OpenApiDoc): Html {
     <table>
       <thead><tr><th scope="col">Operation</th><th scope="col">Summary</th><th scope="col">Parameters</th></tr></thead>
       <tbody>${ops.map(
-        ({ path, method, op }) => html`<tr><td class="mono"><strong>${method}</strong> ${path}${op.security?.length ? html` <span class="badge pending">key</span>` : ''}</td>
+        ({
+          path,
+          method,
+          op,
+        }) => html`<tr><td class="mono"><strong>${method}</strong> ${path}${op.security?.length ? html` <span class="badge pending">key</span>` : ''}</td>
           <td>${op.summary ?? ''}${op.description ? html`<br /><span class="muted">${op.description}</span>` : ''}</td>
           <td class="mono">${(op.parameters ?? []).map((p) => `${p.name} (${p.in})`).join(', ')}</td></tr>`,
       )}</tbody>

@@ -4,7 +4,6 @@ import { newRouter, preserialized } from '../router.ts';
 import { isVeritasError } from '../../core/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
-import type { ApiEnv } from '../middleware.ts';
 import { Bundle, CidParam, errorResponses } from '../openapi.ts';
 import { isKnownBundle } from '../queries.ts';
 
@@ -13,7 +12,10 @@ const route = createRoute({
   path: '/{cid}',
   summary: 'A provenance bundle, spec or report from IPFS (bytes as pinned)',
   request: { params: CidParam },
-  responses: { 200: { description: 'the JSON document', content: { 'application/json': { schema: Bundle } } }, ...errorResponses },
+  responses: {
+    200: { description: 'the JSON document', content: { 'application/json': { schema: Bundle } } },
+    ...errorResponses,
+  },
 });
 
 /** Content on this node's disk, or named by a response the indexer saw (worth a bounded network fetch). */
@@ -37,11 +39,13 @@ export function bundlesRouter(deps: ApiDeps) {
     const { cid } = c.req.valid('param');
     const bytes = await loadIpfsJson(deps, cid);
     // content-addressed: the bytes under a CID can never change
-    return preserialized(c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'public, max-age=31536000, immutable',
-      ETag: `"${cid}"`,
-    }));
+    return preserialized(
+      c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'public, max-age=31536000, immutable',
+        ETag: `"${cid}"`,
+      }),
+    );
   });
   return app;
 }

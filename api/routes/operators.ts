@@ -1,9 +1,8 @@
 // /v1/operators: registered operators with their track record (answered, agreed, invalid, slashed).
 import { createRoute } from '@hono/zod-openapi';
-import { newRouter, preserialized } from '../router.ts';
+import { newRouter } from '../router.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
-import type { ApiEnv } from '../middleware.ts';
 import { AddressParam, errorResponses, OperatorDetail, OperatorList } from '../openapi.ts';
 import { getOperator, listOperators, operatorResponses } from '../queries.ts';
 import { operatorJson, operatorResponseJson } from '../views.ts';
@@ -12,7 +11,10 @@ const listRoute = createRoute({
   method: 'get',
   path: '/',
   summary: 'Registered operators and their records',
-  responses: { 200: { description: 'operators', content: { 'application/json': { schema: OperatorList } } }, ...errorResponses },
+  responses: {
+    200: { description: 'operators', content: { 'application/json': { schema: OperatorList } } },
+    ...errorResponses,
+  },
 });
 
 const detailRoute = createRoute({
@@ -20,7 +22,10 @@ const detailRoute = createRoute({
   path: '/{address}',
   summary: 'One operator and its recent responses as prover or notary',
   request: { params: AddressParam },
-  responses: { 200: { description: 'the operator', content: { 'application/json': { schema: OperatorDetail } } }, ...errorResponses },
+  responses: {
+    200: { description: 'the operator', content: { 'application/json': { schema: OperatorDetail } } },
+    ...errorResponses,
+  },
 });
 
 export function operatorsRouter(deps: ApiDeps) {

@@ -3,7 +3,6 @@ import { createRoute } from '@hono/zod-openapi';
 import { newRouter, preserialized } from '../router.ts';
 import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
-import type { ApiEnv } from '../middleware.ts';
 import { errorResponses, ProvedRecordBody, RecordIdParam } from '../openapi.ts';
 import { getRecord, getRequest } from '../queries.ts';
 import { provedRecordOf } from '../views.ts';
@@ -47,11 +46,13 @@ export function recordsRouter(deps: ApiDeps) {
       hit = entry;
     }
     if (c.req.header('if-none-match') === hit.etag) return preserialized(c.body(null, 304, { ETag: hit.etag }));
-    return preserialized(c.body(hit.body, 200, {
-      'Content-Type': 'application/json',
-      ETag: hit.etag,
-      'Cache-Control': 'public, max-age=31536000, immutable',
-    }));
+    return preserialized(
+      c.body(hit.body, 200, {
+        'Content-Type': 'application/json',
+        ETag: hit.etag,
+        'Cache-Control': 'public, max-age=31536000, immutable',
+      }),
+    );
   });
   return app;
 }

@@ -11,7 +11,7 @@ import { VeritasError } from '../../core/errors.ts';
 import { croissantOf } from '../croissant.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { requireApiKey, type ApiEnv } from '../middleware.ts';
+import { requireApiKey } from '../middleware.ts';
 import {
   CreateRequestBody,
   CreateRequestQuery,
@@ -28,7 +28,10 @@ import { getRequest, getRequestDetail, listRequests, recordsOf } from '../querie
 import { provedRecordOf, requestDetail, requestLinks, requestSummary } from '../views.ts';
 import { streamRequestEvents } from '../sse.ts';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 const createRequest = createRoute({
   method: 'post',
@@ -37,7 +40,7 @@ const createRequest = createRoute({
   description:
     'Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends ' +
     '`OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`. ' +
-      'Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws.',
+    'Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws.',
   security: [{ apiKey: [] }],
   request: {
     query: CreateRequestQuery,
@@ -77,9 +80,19 @@ const eventsRoute = createRoute({
     'A final `end` event carries the request status once it is fulfilled, expired or failed.',
   request: {
     params: RequestIdParam,
-    query: z.object({ lastEventId: z.coerce.number().int().min(0).optional().openapi({ param: { name: 'lastEventId', in: 'query' } }) }),
+    query: z.object({
+      lastEventId: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .openapi({ param: { name: 'lastEventId', in: 'query' } }),
+    }),
   },
-  responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errorResponses },
+  responses: {
+    200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    ...errorResponses,
+  },
 });
 
 const jsonlRoute = createRoute({
@@ -87,7 +100,10 @@ const jsonlRoute = createRoute({
   path: '/{id}/records.jsonl',
   summary: 'The request’s records with Merkle proofs, one ProvedRecord per line (streamed)',
   request: { params: RequestIdParam },
-  responses: { 200: { description: 'JSON Lines', content: { 'application/jsonl': { schema: z.string() } } }, ...errorResponses },
+  responses: {
+    200: { description: 'JSON Lines', content: { 'application/jsonl': { schema: z.string() } } },
+    ...errorResponses,
+  },
 });
 
 const croissantRoute = createRoute({
@@ -119,7 +135,11 @@ export function requestsRouter(deps: ApiDeps) {
     return bodyLimit({
       maxSize: deps.options?.bodyLimitBytes ?? 64 * 1024,
       onError: () => {
-        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body exceeds ${deps.options?.bodyLimitBytes ?? 64 * 1024} bytes`);
+        throw new ApiError(
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `the body exceeds ${deps.options?.bodyLimitBytes ?? 64 * 1024} bytes`,
+        );
       },
     })(c, next);
   });
@@ -169,7 +189,10 @@ export function requestsRouter(deps: ApiDeps) {
       const name = revertErrorName(e);
       const field = name === undefined ? undefined : REVERT_FIELDS[name];
       if (field) throw new VeritasError('INPUT_INVALID', `the hub refused the request: ${name}`, { field, cause: e });
-      throw new VeritasError('CHAIN_ERROR', `sending the request failed${name ? `: ${name}` : ''}`, { cause: e, transient: true });
+      throw new VeritasError('CHAIN_ERROR', `sending the request failed${name ? `: ${name}` : ''}`, {
+        cause: e,
+        transient: true,
+      });
     }
     const id = sent.requestId.toLowerCase();
     const txHash = sent.transactionHash;
@@ -189,9 +212,14 @@ export function requestsRouter(deps: ApiDeps) {
         blockNumber: Number(sent.blockNumber),
       })
       .onConflictDoNothing();
-    await db.insert(requestEvents).values({ requestId: id, source: 'api', stage: 'requested', detail: { txHash, specCid } });
+    await db
+      .insert(requestEvents)
+      .values({ requestId: id, source: 'api', stage: 'requested', detail: { txHash, specCid } });
     c.var.log.info({ requestId: id, txHash, specCid }, 'request sent');
-    return c.json({ requestId: id, specHash, specCid, txHash, transaction: null, links: { ...links, ...requestLinks(id) } }, 201);
+    return c.json(
+      { requestId: id, specHash, specCid, txHash, transaction: null, links: { ...links, ...requestLinks(id) } },
+      201,
+    );
   });
 
   app.openapi(listRoute, async (c) => {
@@ -232,16 +260,18 @@ export function requestsRouter(deps: ApiDeps) {
     c.header('Content-Type', 'application/jsonl; charset=utf-8');
     c.header('Content-Disposition', `inline; filename="${request.id}.jsonl"`);
     // Paged from the database as it is written out, so a large request never sits whole in memory.
-    return preserialized(stream(c, async (out) => {
-      if (root === null) return;
-      let after = -1;
-      for (;;) {
-        const rows = await recordsOf(db, request.id, after, pageSize);
-        if (rows.length === 0 || out.aborted) return;
-        await out.write(rows.map((r) => `${JSON.stringify(provedRecordOf(r, root))}\n`).join(''));
-        after = rows.at(-1)!.index;
-      }
-    }));
+    return preserialized(
+      stream(c, async (out) => {
+        if (root === null) return;
+        let after = -1;
+        for (;;) {
+          const rows = await recordsOf(db, request.id, after, pageSize);
+          if (rows.length === 0 || out.aborted) return;
+          await out.write(rows.map((r) => `${JSON.stringify(provedRecordOf(r, root))}\n`).join(''));
+          after = rows.at(-1)!.index;
+        }
+      }),
+    );
   });
 
   app.openapi(croissantRoute, async (c) => {
@@ -256,4 +286,3 @@ export function requestsRouter(deps: ApiDeps) {
 
   return app;
 }
-

@@ -13,23 +13,36 @@ export function register(program: Command): void {
   program
     .command('aggregator')
     .description('re-verify bundles, aggregate under each spec’s policy, pin reports and fulfil requests on-chain')
-    .option('--from-block <n>', 'first block to index when the database has no cursor (the OracleHub deployment block)', '0')
+    .option(
+      '--from-block <n>',
+      'first block to index when the database has no cursor (the OracleHub deployment block)',
+      '0',
+    )
     .option('--poll <ms>', 'milliseconds between passes', '500')
     .action(async (opts: { fromBlock: string; poll: string }) => {
       const config = loadConfig(process.env);
       const log = initLogger({ level: config.logLevel });
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read and write the chain');
       const hub = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to aggregate for');
-      const privateKey = required(config.chain.privateKey, 'VERITAS_PRIVATE_KEY', 'to send fulfil transactions as the hub’s aggregator');
-      if (!/^\d+$/.test(opts.fromBlock)) throw new VeritasError('INPUT_INVALID', '--from-block must be a block number', { field: 'from-block' });
+      const privateKey = required(
+        config.chain.privateKey,
+        'VERITAS_PRIVATE_KEY',
+        'to send fulfil transactions as the hub’s aggregator',
+      );
+      if (!/^\d+$/.test(opts.fromBlock))
+        throw new VeritasError('INPUT_INVALID', '--from-block must be a block number', { field: 'from-block' });
       const chainId = await fetchChainId(rpcUrl);
       const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
       const ipfs = await createIpfs({
         dir: join(config.dataDir, 'ipfs-aggregator'),
-        network: config.ipfs.network === 'public' ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers } : config.ipfs.network,
+        network:
+          config.ipfs.network === 'public'
+            ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers }
+            : config.ipfs.network,
         log,
       });
-      for (const peer of config.ipfs.peers ?? []) await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+      for (const peer of config.ipfs.peers ?? [])
+        await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
       const aggregator = startAggregator({
         db: db.db,
         ipfs,
@@ -41,7 +54,9 @@ export function register(program: Command): void {
         log,
         pollIntervalMs: Number(opts.poll),
       });
-      process.stdout.write(`Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})\n`);
+      process.stdout.write(
+        `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})\n`,
+      );
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

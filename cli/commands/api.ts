@@ -27,16 +27,22 @@ export function register(program: Command): void {
       const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
       const ipfs = await createIpfs({
         dir: join(config.dataDir, 'ipfs-api'),
-        network: config.ipfs.network === 'public' ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers } : config.ipfs.network,
+        network:
+          config.ipfs.network === 'public'
+            ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers }
+            : config.ipfs.network,
         log,
       });
-      for (const peer of config.ipfs.peers ?? []) await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+      for (const peer of config.ipfs.peers ?? [])
+        await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
       const api = await startApi({
         db: db.db,
         ipfs,
         chain: {
           publicClient: createVeritasPublicClient(rpcUrl, chainId),
-          walletClient: config.chain.privateKey ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey) : undefined,
+          walletClient: config.chain.privateKey
+            ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey)
+            : undefined,
           hubAddress,
           chainId,
         },

@@ -21,15 +21,23 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
     try {
       res = await fetch(`${root}${path}`, { ...init, headers: headers(init) });
     } catch (e) {
-      throw new VeritasError('SERVER_UNREACHABLE', `cannot reach the API at ${root}: ${(e as Error).message}`, { field: '--api', cause: e, transient: true });
+      throw new VeritasError('SERVER_UNREACHABLE', `cannot reach the API at ${root}: ${(e as Error).message}`, {
+        field: '--api',
+        cause: e,
+        transient: true,
+      });
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; field?: string };
-      throw new VeritasError((body.code ?? 'INTERNAL') as ErrorCode, `${res.status}: ${body.message ?? res.statusText}`, {
-        ...(body.field ? { field: body.field } : {}),
-        // a gateway or a dependency of the API (its database, say) is briefly down: worth another try
-        transient: res.status === 502 || res.status === 503 || res.status === 504,
-      });
+      throw new VeritasError(
+        (body.code ?? 'INTERNAL') as ErrorCode,
+        `${res.status}: ${body.message ?? res.statusText}`,
+        {
+          ...(body.field ? { field: body.field } : {}),
+          // a gateway or a dependency of the API (its database, say) is briefly down: worth another try
+          transient: res.status === 502 || res.status === 503 || res.status === 504,
+        },
+      );
     }
     return res;
   };
@@ -41,15 +49,16 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
       let lastId: string | undefined;
       for (let attempt = 0; ; attempt++) {
         try {
-          const res = await raw(`/v1/requests/${requestId}/events`, { headers: lastId ? { 'last-event-id': lastId } : {} });
+          const res = await raw(`/v1/requests/${requestId}/events`, {
+            headers: lastId ? { 'last-event-id': lastId } : {},
+          });
           const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
           let buf = '';
           for (;;) {
             const { value, done } = await reader.read();
             if (done) break;
             buf += value;
-            let cut: number;
-            while ((cut = buf.indexOf('\n\n')) >= 0) {
+            for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
               const block = buf.slice(0, cut);
               buf = buf.slice(cut + 2);
               let event = 'message';

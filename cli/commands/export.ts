@@ -18,7 +18,9 @@ export function register(program: Command): void {
     .option('--api <url>', 'the Veritas API', 'http://127.0.0.1:8080')
     .action(async (requestId: string, opts: { format: 'jsonl' | 'croissant'; out?: string; api: string }) => {
       if (!/^0x[0-9a-fA-F]{64}$/.test(requestId))
-        throw new VeritasError('INPUT_INVALID', 'request-id must be 0x followed by 64 hex digits', { field: 'request-id' });
+        throw new VeritasError('INPUT_INVALID', 'request-id must be 0x followed by 64 hex digits', {
+          field: 'request-id',
+        });
       loadConfig(process.env); // fails early on a bad environment, like every command
       const client = apiClient(opts.api, undefined);
       const path = `/v1/requests/${requestId}/${opts.format === 'jsonl' ? 'records.jsonl' : 'croissant.json'}`;

@@ -16,21 +16,37 @@ import { createLifecycle } from '../lifecycle.ts';
 export function register(program: Command): void {
   program
     .command('operator')
-    .description('run one operator: notary service (Verifier), fetcher (Prover) with its SSRF-guarded proxy, Helia node')
+    .description(
+      'run one operator: notary service (Verifier), fetcher (Prover) with its SSRF-guarded proxy, Helia node',
+    )
     .option('--register <ether>', 'register in OperatorRegistry with this bond if not yet active')
     .option('--name <name>', 'a display name in the registry metadata')
-    .option('--from-block <n>', 'first block to scan when the database has no cursor (the OracleHub deployment block)', '0')
+    .option(
+      '--from-block <n>',
+      'first block to scan when the database has no cursor (the OracleHub deployment block)',
+      '0',
+    )
     .action(async (opts: { register?: string; name?: string; fromBlock: string }) => {
       const config = loadConfig(process.env);
       const log = initLogger({ level: config.logLevel });
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to watch and answer requests');
       const hub = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to serve');
       const registry = required(config.chain.registryAddress, 'VERITAS_REGISTRY_ADDRESS', 'to find notaries');
-      const privateKey = required(config.chain.privateKey, 'VERITAS_PRIVATE_KEY', 'as the operator key (it signs attestations and responses)');
+      const privateKey = required(
+        config.chain.privateKey,
+        'VERITAS_PRIVATE_KEY',
+        'as the operator key (it signs attestations and responses)',
+      );
       if (config.trust === 'devnet' && !config.tlsnWasm)
-        throw new VeritasError('CONFIG_INVALID', 'VERITAS_TLSN_WASM is required with VERITAS_TRUST=devnet (the devnet’s patched wasm)', { field: 'VERITAS_TLSN_WASM' });
+        throw new VeritasError(
+          'CONFIG_INVALID',
+          'VERITAS_TLSN_WASM is required with VERITAS_TRUST=devnet (the devnet’s patched wasm)',
+          { field: 'VERITAS_TLSN_WASM' },
+        );
       if (config.trust === 'webpki' && config.tlsnWasm)
-        throw new VeritasError('CONFIG_INVALID', 'VERITAS_TLSN_WASM only goes with VERITAS_TRUST=devnet', { field: 'VERITAS_TLSN_WASM' });
+        throw new VeritasError('CONFIG_INVALID', 'VERITAS_TLSN_WASM only goes with VERITAS_TRUST=devnet', {
+          field: 'VERITAS_TLSN_WASM',
+        });
 
       const account = privateKeyToAccount(privateKey);
       const dataDir = path.join(config.dataDir, 'operator', account.address.toLowerCase());
@@ -39,10 +55,17 @@ export function register(program: Command): void {
         const chain = await connectChain(rpcUrl, privateKey);
         const database = await openDatabase({ url: config.databaseUrl, dataDir, log });
         lifecycle.defer('database', () => database.close());
-        const network = config.ipfs.network === 'public' ? { listen: config.ipfs.listen ?? ['/ip4/0.0.0.0/tcp/4001'], ...(config.ipfs.peers ? { bootstrap: config.ipfs.peers } : {}) } : config.ipfs.network;
+        const network =
+          config.ipfs.network === 'public'
+            ? {
+                listen: config.ipfs.listen ?? ['/ip4/0.0.0.0/tcp/4001'],
+                ...(config.ipfs.peers ? { bootstrap: config.ipfs.peers } : {}),
+              }
+            : config.ipfs.network;
         const ipfs = await createIpfs({ dir: path.join(dataDir, 'ipfs'), network, log });
         lifecycle.defer('ipfs', () => ipfs.stop());
-        for (const peer of config.ipfs.peers ?? []) await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+        for (const peer of config.ipfs.peers ?? [])
+          await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
         const operator = await startOperator({
           account,
           chain: { ...chain, chainId: chain.publicClient.chain.id, hub, registry },

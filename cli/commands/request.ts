@@ -42,16 +42,34 @@ export function register(program: Command): void {
     .option('--group <group>', 'the regex capture group (number or name)', '1')
     .option('--flags <flags>', 'regex flags (i, m, s, u)')
     .option('--quorum <n>', 'independent provers', '3')
-    .addOption(new Option('--policy <policy>', 'aggregation policy').choices(['median', 'mode', 'exact']).default('exact'))
+    .addOption(
+      new Option('--policy <policy>', 'aggregation policy').choices(['median', 'mode', 'exact']).default('exact'),
+    )
     .option('--min-agreement <n>', 'mode: responses that must agree (default: quorum)')
-    .addOption(new Option('--value-type <type>', 'normalization of the value').choices(['number', 'string', 'timestamp', 'json']))
+    .addOption(
+      new Option('--value-type <type>', 'normalization of the value').choices([
+        'number',
+        'string',
+        'timestamp',
+        'json',
+      ]),
+    )
     .option('--precision <digits>', 'number: decimal places kept')
     .option('--header <header>', "a request header 'Name: value' (repeatable)", collect, [])
-    .option('--secret-header <header>', "a secret header 'Name=ref' resolved by each prover's secret store (repeatable)", collect, [])
+    .option(
+      '--secret-header <header>',
+      "a secret header 'Name=ref' resolved by each prover's secret store (repeatable)",
+      collect,
+      [],
+    )
     .addOption(new Option('--method <method>', 'HTTP method').choices(['GET', 'POST']).default('GET'))
     .option('--body <body>', 'request body (POST)')
     .option('--result-schema <json>', 'JSON Schema the extracted value must satisfy')
-    .addOption(new Option('--records <mode>', 'one record, or one per array element').choices(['single', 'array']).default('single'))
+    .addOption(
+      new Option('--records <mode>', 'one record, or one per array element')
+        .choices(['single', 'array'])
+        .default('single'),
+    )
     .option('--name <name>', 'a name for the dataset')
     .option('--ttl <seconds>', 'deadline, seconds from now', '600')
     .option('--fee <wei>', 'fee escrowed for the operators, in wei', '0')
@@ -62,16 +80,27 @@ export function register(program: Command): void {
       const config = loadConfig(process.env);
       const spec = specFromFlags(url, opts);
       const client = apiClient(opts.api, opts.apiKey ?? config.api.apiKeys?.[0]);
-      const created = await client.json<{ requestId: string | null; specCid: string; txHash: string | null; transaction: unknown; links: Record<string, string> }>(
-        '/v1/requests',
-        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ spec, fee: opts.fee }) },
-      );
+      const created = await client.json<{
+        requestId: string | null;
+        specCid: string;
+        txHash: string | null;
+        transaction: unknown;
+        links: Record<string, string>;
+      }>('/v1/requests', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ spec, fee: opts.fee }),
+      });
       if (created.requestId === null) {
-        process.stdout.write(`${JSON.stringify({ specCid: created.specCid, transaction: created.transaction }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ specCid: created.specCid, transaction: created.transaction }, null, 2)}\n`,
+        );
         process.stderr.write('the API has no signing key: send this transaction yourself\n');
         return;
       }
-      process.stderr.write(`request ${created.requestId}\n  tx ${created.txHash}\n  page ${client.base}${created.links.page}\n`);
+      process.stderr.write(
+        `request ${created.requestId}\n  tx ${created.txHash}\n  page ${client.base}${created.links.page}\n`,
+      );
       if (!opts.wait) {
         process.stdout.write(`${created.requestId}\n`);
         return;
@@ -99,12 +128,18 @@ function specFromFlags(url: string, o: Opts): RequestSpecInput {
   const headers = [
     ...o.header.map((h, i) => {
       const m = /^([^:]+):\s*(.*)$/.exec(h);
-      if (!m) throw new VeritasError('INPUT_INVALID', `--header ${JSON.stringify(h)} must look like 'Name: value'`, { field: `--header[${i}]` });
+      if (!m)
+        throw new VeritasError('INPUT_INVALID', `--header ${JSON.stringify(h)} must look like 'Name: value'`, {
+          field: `--header[${i}]`,
+        });
       return { name: m[1]!.trim(), value: m[2]! };
     }),
     ...o.secretHeader.map((h, i) => {
       const m = /^([^=]+)=(.+)$/.exec(h);
-      if (!m) throw new VeritasError('INPUT_INVALID', `--secret-header ${JSON.stringify(h)} must look like 'Name=ref'`, { field: `--secret-header[${i}]` });
+      if (!m)
+        throw new VeritasError('INPUT_INVALID', `--secret-header ${JSON.stringify(h)} must look like 'Name=ref'`, {
+          field: `--secret-header[${i}]`,
+        });
       return { name: m[1]!.trim(), secret: true as const, ref: m[2]!.trim() };
     }),
   ];
@@ -118,7 +153,11 @@ function specFromFlags(url: string, o: Opts): RequestSpecInput {
   }
   const group = /^\d+$/.test(o.group) ? Number(o.group) : o.group;
   const policy =
-    o.policy === 'median' ? { policy: 'median' as const } : o.policy === 'mode' ? { policy: 'mode' as const, minAgreement: o.minAgreement ? int(o.minAgreement, '--min-agreement') : quorum } : { policy: 'exact' as const };
+    o.policy === 'median'
+      ? { policy: 'median' as const }
+      : o.policy === 'mode'
+        ? { policy: 'mode' as const, minAgreement: o.minAgreement ? int(o.minAgreement, '--min-agreement') : quorum }
+        : { policy: 'exact' as const };
   const valueType = o.valueType ?? (o.policy === 'median' ? 'number' : 'json');
   return {
     url,
@@ -126,7 +165,10 @@ function specFromFlags(url: string, o: Opts): RequestSpecInput {
     headers,
     ...(o.body !== undefined ? { body: o.body } : {}),
     ...(o.name !== undefined ? { name: o.name } : {}),
-    extract: o.jsonPath !== undefined ? { jsonPath: o.jsonPath } : { regex: o.regex!, group, ...(o.flags ? { flags: o.flags } : {}) },
+    extract:
+      o.jsonPath !== undefined
+        ? { jsonPath: o.jsonPath }
+        : { regex: o.regex!, group, ...(o.flags ? { flags: o.flags } : {}) },
     resultSchema,
     value: { type: valueType, ...(o.precision !== undefined ? { precision: int(o.precision, '--precision') } : {}) },
     aggregation: policy,
@@ -149,7 +191,9 @@ function progressPrinter(out: NodeJS.WriteStream): (event: string, data: unknown
       out.write(`${elapsed} ${tty ? green('✓') : '-'} ${e.stage}${who}\n`);
     } else if (event === 'end') {
       const s = data as { status: string; merkleRoot: string | null };
-      out.write(`${elapsed} ${s.status === 'fulfilled' ? green('●') : '✗'} ${s.status}${s.merkleRoot ? ` root ${s.merkleRoot}` : ''}\n`);
+      out.write(
+        `${elapsed} ${s.status === 'fulfilled' ? green('●') : '✗'} ${s.status}${s.merkleRoot ? ` root ${s.merkleRoot}` : ''}\n`,
+      );
     }
   };
 }

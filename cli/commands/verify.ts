@@ -19,7 +19,11 @@ export function register(program: Command): void {
     .command('verify')
     .description('verify a record (or every record of a request) against the chain and IPFS, without trusting the API')
     .argument('<target>', 'a request id (0x…) or a ProvedRecord JSON file')
-    .option('--ipfs-gateway <url>', 'where to read CIDs from; every byte is re-hashed against its CID', 'http://127.0.0.1:8080/v1/bundles')
+    .option(
+      '--ipfs-gateway <url>',
+      'where to read CIDs from; every byte is re-hashed against its CID',
+      'http://127.0.0.1:8080/v1/bundles',
+    )
     .action(async (target: string, opts: { ipfsGateway: string }) => {
       const config = loadConfig(process.env);
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read the on-chain root');
@@ -27,7 +31,9 @@ export function register(program: Command): void {
       const publicClient = createVeritasPublicClient(rpcUrl, await fetchChainId(rpcUrl));
       const getJson = gatewayReader(opts.ipfsGateway);
       const src = { publicClient, hub, getJson, acceptDevnetProofs: config.acceptDevnetProofs };
-      const records = /^0x[0-9a-fA-F]{64}$/.test(target) ? await recordsOfRequest(target as Hex, src) : [await recordFile(target)];
+      const records = /^0x[0-9a-fA-F]{64}$/.test(target)
+        ? await recordsOfRequest(target as Hex, src)
+        : [await recordFile(target)];
       let failed: string | undefined;
       for (const proved of records) {
         const v = await verifyProvedRecord(proved, src);
@@ -48,17 +54,31 @@ function print(p: ProvedRecord, v: RecordVerification): void {
 
 async function recordFile(path: string): Promise<ProvedRecord> {
   const parsed = ProvedRecord.safeParse(JSON.parse(await readFile(path, 'utf8')));
-  if (!parsed.success) throw new VeritasError('INPUT_INVALID', `${path} is not a ProvedRecord: ${parsed.error.issues[0]?.message}`, { field: 'target' });
+  if (!parsed.success)
+    throw new VeritasError('INPUT_INVALID', `${path} is not a ProvedRecord: ${parsed.error.issues[0]?.message}`, {
+      field: 'target',
+    });
   return parsed.data;
 }
 
 /** From a request id alone: the report CID is on-chain, the report on IPFS; proofs are rebuilt from its records. */
-async function recordsOfRequest(requestId: Hex, src: Parameters<typeof verifyProvedRecord>[1]): Promise<ProvedRecord[]> {
+async function recordsOfRequest(
+  requestId: Hex,
+  src: Parameters<typeof verifyProvedRecord>[1],
+): Promise<ProvedRecord[]> {
   const chain = await readOnChainRequest(src.publicClient, src.hub, requestId);
-  if (chain.status !== 'fulfilled') throw new VeritasError('INPUT_INVALID', `request ${requestId} is ${chain.status}, not fulfilled`, { field: 'target' });
+  if (chain.status !== 'fulfilled')
+    throw new VeritasError('INPUT_INVALID', `request ${requestId} is ${chain.status}, not fulfilled`, {
+      field: 'target',
+    });
   const report = AggregateReport.parse(await src.getJson(chain.reportCid));
   const tree = buildRecordTree(report.records.map((r) => ({ requestId, index: r.index, recordHash: hashJson(r) })));
-  return report.records.map((record) => ({ record, recordHash: hashJson(record), merkleRoot: tree.root, proof: tree.proof(record.index) }));
+  return report.records.map((record) => ({
+    record,
+    recordHash: hashJson(record),
+    merkleRoot: tree.root,
+    proof: tree.proof(record.index),
+  }));
 }
 
 /** Reads a CID over HTTP and refuses bytes that do not hash to it (raw-leaf CIDv1, what core/ipfs pins for JSON). */

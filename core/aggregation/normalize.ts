@@ -23,7 +23,8 @@ const DECIMAL = /^\s*([+-])?(\d+)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
 export function roundHalfEven(value: number | string, precision: number): number {
   const text = typeof value === 'number' ? numberText(value) : value;
   const m = DECIMAL.exec(text);
-  if (!m || (m[2] === undefined && (m[3] === undefined || m[3] === ''))) throw mismatch('number', `${JSON.stringify(text)} is not a decimal number`);
+  if (!m || (m[2] === undefined && (m[3] === undefined || m[3] === '')))
+    throw mismatch('number', `${JSON.stringify(text)} is not a decimal number`);
   const negative = m[1] === '-';
   const intPart = m[2] ?? '';
   const fracPart = m[3] ?? '';
@@ -69,12 +70,18 @@ export function normalizeTimestamp(value: unknown): string {
     const n = Number(value);
     ms = Math.abs(n) < 1e11 ? n * 1000 : n;
   } else if (typeof value === 'string' && ISO.test(value.trim())) {
-    ms = Date.parse(value.trim().replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    ms = Date.parse(
+      value
+        .trim()
+        .replace(' ', 'T')
+        .replace(/([+-]\d{2})(\d{2})$/, '$1:$2'),
+    );
   } else {
     throw mismatch('timestamp', `expected ISO-8601 with a zone or unix seconds/milliseconds, got ${describe(value)}`);
   }
   const date = new Date(Math.round(ms));
-  if (!Number.isFinite(ms) || Number.isNaN(date.getTime())) throw mismatch('timestamp', `${describe(value)} is not a valid time`);
+  if (!Number.isFinite(ms) || Number.isNaN(date.getTime()))
+    throw mismatch('timestamp', `${describe(value)} is not a valid time`);
   return date.toISOString();
 }
 

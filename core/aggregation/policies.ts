@@ -27,7 +27,13 @@ export function aggregate(candidates: readonly Candidate[], input: PolicyInput):
   if (policy.policy === 'median')
     return input.records === 'array'
       ? medianOfArrays(candidates, policy.madK, input.value.precision, input.needed, policy.band)
-      : median(candidates as readonly { prover: `0x${string}`; value: number }[], policy.madK, input.value.precision, input.needed, policy.band);
+      : median(
+          candidates as readonly { prover: `0x${string}`; value: number }[],
+          policy.madK,
+          input.value.precision,
+          input.needed,
+          policy.band,
+        );
   if (policy.policy === 'mode') return mode(candidates, Math.max(policy.minAgreement, 1), input.needed);
   return exact(candidates, input.needed);
 }
@@ -83,19 +89,39 @@ export function median(
 }
 
 /** Element-wise median of equally long arrays; answers of another length than the most common one dissent. */
-function medianOfArrays(candidates: readonly Candidate[], madK: number, precision: number | undefined, needed: number, band = 0): PolicyOutcome {
+function medianOfArrays(
+  candidates: readonly Candidate[],
+  madK: number,
+  precision: number | undefined,
+  needed: number,
+  band = 0,
+): PolicyOutcome {
   const arrays = candidates as readonly { prover: `0x${string}`; value: number[] }[];
-  const lengths = mode(arrays.map((c) => ({ prover: c.prover, value: c.value.length })), 1, 0);
+  const lengths = mode(
+    arrays.map((c) => ({ prover: c.prover, value: c.value.length })),
+    1,
+    0,
+  );
   if (!lengths.ok) return { ok: false, reason: lengths.reason, included: [], excluded: [] };
   const length = lengths.value as number;
   const excluded: PolicyExclusion[] = arrays
     .filter((c) => c.value.length !== length)
-    .map((c) => ({ prover: c.prover, code: 'DISSENT', reason: `${c.value.length} elements, most answers have ${length}` }));
+    .map((c) => ({
+      prover: c.prover,
+      code: 'DISSENT',
+      reason: `${c.value.length} elements, most answers have ${length}`,
+    }));
   let pool = arrays.filter((c) => c.value.length === length);
   const value: number[] = [];
   // A source that is an outlier in any element is excluded as a whole: one source, one vote.
   for (let i = 0; i < length; i++) {
-    const r = median(pool.map((c) => ({ prover: c.prover, value: c.value[i]! })), madK, precision, 0, band);
+    const r = median(
+      pool.map((c) => ({ prover: c.prover, value: c.value[i]! })),
+      madK,
+      precision,
+      0,
+      band,
+    );
     for (const e of r.excluded) excluded.push({ ...e, reason: `element ${i}: ${e.reason}` });
     pool = pool.filter((c) => r.included.includes(c.prover));
   }
@@ -104,7 +130,8 @@ function medianOfArrays(candidates: readonly Candidate[], madK: number, precisio
     value.push(precision === undefined ? medianOf(xs) : roundHalfEven(medianOf(xs), precision));
   }
   const included = pool.map((c) => c.prover);
-  if (included.length < needed) return { ok: false, reason: `${included.length} agreeing, ${needed} needed`, included, excluded };
+  if (included.length < needed)
+    return { ok: false, reason: `${included.length} agreeing, ${needed} needed`, included, excluded };
   return { ok: true, value, included, excluded };
 }
 
@@ -121,12 +148,26 @@ export function mode(candidates: readonly Candidate[], minAgreement: number, nee
   const dissent = (winner: Candidate[] | undefined): PolicyExclusion[] =>
     candidates
       .filter((c) => !winner?.includes(c))
-      .map((c) => ({ prover: c.prover, code: 'DISSENT', reason: `answered ${short(c.value)}, not the most common value` }));
+      .map((c) => ({
+        prover: c.prover,
+        code: 'DISSENT',
+        reason: `answered ${short(c.value)}, not the most common value`,
+      }));
   if (ranked[1] && ranked[1].length === top.length)
-    return { ok: false, reason: `tie between values carried by ${top.length} responses each`, included: [], excluded: dissent(undefined) };
+    return {
+      ok: false,
+      reason: `tie between values carried by ${top.length} responses each`,
+      included: [],
+      excluded: dissent(undefined),
+    };
   const included = top.map((c) => c.prover);
   if (top.length < minAgreement)
-    return { ok: false, reason: `${top.length} responses agree, minAgreement is ${minAgreement}`, included, excluded: dissent(top) };
+    return {
+      ok: false,
+      reason: `${top.length} responses agree, minAgreement is ${minAgreement}`,
+      included,
+      excluded: dissent(top),
+    };
   if (top.length < needed)
     return { ok: false, reason: `${top.length} responses agree, ${needed} needed`, included, excluded: dissent(top) };
   return { ok: true, value: top[0]!.value, included, excluded: dissent(top) };

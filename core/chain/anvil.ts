@@ -111,11 +111,16 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   const mnemonic = options.mnemonic ?? ANVIL_MNEMONIC;
   const accountCount = options.accounts ?? 10;
   const args = [
-    '--host', '127.0.0.1',
-    '--port', String(options.port ?? 0),
-    '--accounts', String(accountCount),
-    '--balance', String(options.balanceEther ?? 10_000),
-    '--mnemonic', mnemonic,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(options.port ?? 0),
+    '--accounts',
+    String(accountCount),
+    '--balance',
+    String(options.balanceEther ?? 10_000),
+    '--mnemonic',
+    mnemonic,
   ];
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime));
@@ -178,9 +183,9 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
     ]);
     const rpcUrl = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + timeoutMs;
-    let chainId: number | undefined;
     // bound is not always serving: poll eth_chainId (each attempt bounded) until it answers or time is up
-    while ((chainId = await rpcChainId(rpcUrl)) === undefined) {
+    let chainId = await rpcChainId(rpcUrl);
+    for (; chainId === undefined; chainId = await rpcChainId(rpcUrl)) {
       if (Date.now() > deadline || !live.has(child)) throw new Error('anvil did not answer eth_chainId');
       await new Promise((r) => setTimeout(r, 25));
     }

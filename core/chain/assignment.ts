@@ -20,7 +20,9 @@ const draw = (seed: Hex, tag: 0n | 1n, i: number): bigint =>
 
 const checkQuorum = (quorum: number): void => {
   if (!Number.isInteger(quorum) || quorum < 1 || quorum > 255) {
-    throw new VeritasError('INPUT_INVALID', `quorum must be an integer from 1 to 255, got ${quorum}`, { field: 'quorum' });
+    throw new VeritasError('INPUT_INVALID', `quorum must be an integer from 1 to 255, got ${quorum}`, {
+      field: 'quorum',
+    });
   }
 };
 

@@ -72,7 +72,9 @@ export function attestationDigest(domain: AttestationDomain, att: AnyAttestation
 /** Throws BAD_SIGNATURE unless the signature is 65 bytes, v ∈ {27, 28, 0, 1} and s is in the lower half (as on-chain). */
 export function assertCanonicalSignature(signature: Hex): void {
   if (size(signature) !== 65) {
-    throw new VeritasError('BAD_SIGNATURE', `signature must be 65 bytes, got ${size(signature)}`, { field: 'signature' });
+    throw new VeritasError('BAD_SIGNATURE', `signature must be 65 bytes, got ${size(signature)}`, {
+      field: 'signature',
+    });
   }
   const s = hexToBigInt(slice(signature, 32, 64));
   const v = Number(hexToBigInt(slice(signature, 64, 65)));
@@ -104,7 +106,11 @@ export async function recoverAttestationSigner(
 }
 
 /** True when `signature` is a canonical signature of `att` by `att.notary` — the check OracleHub.respond makes. */
-export async function isSignedByNotary(domain: AttestationDomain, att: AnyAttestation, signature: Hex): Promise<boolean> {
+export async function isSignedByNotary(
+  domain: AttestationDomain,
+  att: AnyAttestation,
+  signature: Hex,
+): Promise<boolean> {
   try {
     return isAddressEqual(await recoverAttestationSigner(domain, att, signature), att.notary as Address);
   } catch {

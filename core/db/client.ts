@@ -44,7 +44,9 @@ const openEmbedded = new Set<string>();
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const log = options.log.child({ component: 'db' });
-  return options.url === undefined ? openEmbeddedDatabase(options.dataDir, log) : openExternalDatabase(options.url, log);
+  return options.url === undefined
+    ? openEmbeddedDatabase(options.dataDir, log)
+    : openExternalDatabase(options.url, log);
 }
 
 async function openExternalDatabase(url: string, log: Logger): Promise<DatabaseHandle> {
@@ -71,9 +73,13 @@ async function openExternalDatabase(url: string, log: Logger): Promise<DatabaseH
 async function openEmbeddedDatabase(dataDir: string, log: Logger): Promise<DatabaseHandle> {
   const pgDir = resolve(dataDir, 'pg');
   if (openEmbedded.has(pgDir))
-    throw new VeritasError('DB_ERROR', `the embedded database in ${pgDir} is already open in this process; share its handle`, {
-      field: 'dataDir',
-    });
+    throw new VeritasError(
+      'DB_ERROR',
+      `the embedded database in ${pgDir} is already open in this process; share its handle`,
+      {
+        field: 'dataDir',
+      },
+    );
   openEmbedded.add(pgDir);
   let pglite: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;

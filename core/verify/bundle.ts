@@ -90,11 +90,20 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   const run = (name: BundleCheckName, code: ErrorCode, body: () => string | undefined): void => {
     try {
       const failure = body();
-      checks.push(failure === undefined ? { name, status: 'pass', message: PASS[name] } : { name, status: 'fail', code, message: failure });
+      checks.push(
+        failure === undefined
+          ? { name, status: 'pass', message: PASS[name] }
+          : { name, status: 'fail', code, message: failure },
+      );
     } catch (e) {
       // A check's own helpers throw VeritasErrors with sharper codes (e.g. EXTRACTION_FAILED): keep them.
       const err = isVeritasError(e) ? e : undefined;
-      checks.push({ name, status: 'fail', code: err?.code === 'INTERNAL' || !err ? code : preferCode(code, err.code), message: (e as Error).message });
+      checks.push({
+        name,
+        status: 'fail',
+        code: err?.code === 'INTERNAL' || !err ? code : preferCode(code, err.code),
+        message: (e as Error).message,
+      });
     }
   };
 
@@ -104,7 +113,8 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     return undefined;
   });
   if (!bundle) {
-    for (const name of BUNDLE_CHECKS.slice(1)) checks.push({ name, status: 'skip', message: 'not checked: the bundle is not well-formed' });
+    for (const name of BUNDLE_CHECKS.slice(1))
+      checks.push({ name, status: 'skip', message: 'not checked: the bundle is not well-formed' });
     return finish(checks, undefined);
   }
   const b = bundle;
@@ -118,17 +128,23 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
 
   run('request', 'REQUEST_MISMATCH', () => {
     const id = lower(ctx.requestId);
-    if (b.requestId !== id) return `bundle.requestId ${b.requestId} is not the request ${id} (a bundle made for another request)`;
+    if (b.requestId !== id)
+      return `bundle.requestId ${b.requestId} is not the request ${id} (a bundle made for another request)`;
     if (att.requestId !== id) return `attestation.requestId ${att.requestId} is not the request ${id}`;
     if (att.prover !== b.prover) return `attestation.prover ${att.prover} is not bundle.prover ${b.prover}`;
     if (att.notary !== b.notary) return `attestation.notary ${att.notary} is not bundle.notary ${b.notary}`;
-    if (ctx.specCid !== undefined && b.specCid !== ctx.specCid) return `bundle.specCid ${b.specCid} is not the request's spec ${ctx.specCid}`;
-    if (ctx.specHash !== undefined && b.specHash !== lower(ctx.specHash)) return `bundle.specHash ${b.specHash} is not the request's ${lower(ctx.specHash)}`;
+    if (ctx.specCid !== undefined && b.specCid !== ctx.specCid)
+      return `bundle.specCid ${b.specCid} is not the request's spec ${ctx.specCid}`;
+    if (ctx.specHash !== undefined && b.specHash !== lower(ctx.specHash))
+      return `bundle.specHash ${b.specHash} is not the request's ${lower(ctx.specHash)}`;
     const r = ctx.response;
     if (r) {
-      if (lower(r.prover) !== b.prover) return `the on-chain response is by ${lower(r.prover)}, the bundle by ${b.prover}`;
-      if (lower(r.notary) !== b.notary) return `the on-chain response names notary ${lower(r.notary)}, the bundle ${b.notary}`;
-      if (lower(r.resultHash) !== att.resultHash) return `the on-chain resultHash ${lower(r.resultHash)} is not the attestation's ${att.resultHash}`;
+      if (lower(r.prover) !== b.prover)
+        return `the on-chain response is by ${lower(r.prover)}, the bundle by ${b.prover}`;
+      if (lower(r.notary) !== b.notary)
+        return `the on-chain response names notary ${lower(r.notary)}, the bundle ${b.notary}`;
+      if (lower(r.resultHash) !== att.resultHash)
+        return `the on-chain resultHash ${lower(r.resultHash)} is not the attestation's ${att.resultHash}`;
     }
     return undefined;
   });
@@ -145,8 +161,14 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   });
 
   run('notary-signature', 'BAD_SIGNATURE', () => {
-    const signer = recoverAttestationSignerFast(attestationDomain(ctx.chainId, lower(ctx.hub) as Address), att, b.notarySignature as Hex);
-    return signer === att.notary ? undefined : `notarySignature recovers to ${signer}, not attestation.notary ${att.notary}`;
+    const signer = recoverAttestationSignerFast(
+      attestationDomain(ctx.chainId, lower(ctx.hub) as Address),
+      att,
+      b.notarySignature as Hex,
+    );
+    return signer === att.notary
+      ? undefined
+      : `notarySignature recovers to ${signer}, not attestation.notary ${att.notary}`;
   });
 
   run('assignment', 'NOT_ASSIGNED', () => {
@@ -163,8 +185,10 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   run('transcript-ranges', 'BUNDLE_INVALID', () => {
     assertCanonicalRanges(transcript.sentRanges, transcript.sent.length, 'transcript.sentRanges');
     assertCanonicalRanges(transcript.recvRanges, transcript.recv.length, 'transcript.recvRanges');
-    if (!isRedacted(transcript.sent, transcript.sentRanges)) return 'transcript.sent has non-zero bytes outside its revealed ranges';
-    if (!isRedacted(transcript.recv, transcript.recvRanges)) return 'transcript.recv has non-zero bytes outside its revealed ranges';
+    if (!isRedacted(transcript.sent, transcript.sentRanges))
+      return 'transcript.sent has non-zero bytes outside its revealed ranges';
+    if (!isRedacted(transcript.recv, transcript.recvRanges))
+      return 'transcript.recv has non-zero bytes outside its revealed ranges';
     return undefined;
   });
 
@@ -178,9 +202,14 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
 
   run('session', 'TRANSCRIPT_MISMATCH', () => {
     const nameHash = keccakUtf8(b.serverName);
-    if (nameHash !== att.serverNameHash) return `keccak256(serverName "${b.serverName}") is not the attested serverNameHash`;
+    if (nameHash !== att.serverNameHash)
+      return `keccak256(serverName "${b.serverName}") is not the attested serverNameHash`;
     if (b.tlsTime !== att.tlsTime) return `bundle.tlsTime ${b.tlsTime} is not the attested ${att.tlsTime}`;
-    assertSessionMatchesSpec(ctx.spec, { serverName: b.serverName, sent: transcript.sent, sentRanges: transcript.sentRanges });
+    assertSessionMatchesSpec(ctx.spec, {
+      serverName: b.serverName,
+      sent: transcript.sent,
+      sentRanges: transcript.sentRanges,
+    });
     return undefined;
   });
 
@@ -204,9 +233,14 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
 
 // Extraction failures keep EXTRACTION_FAILED; other helper codes map onto the check's own code.
 const preferCode = (checkCode: ErrorCode, thrown: ErrorCode): ErrorCode =>
-  thrown === 'EXTRACTION_FAILED' || thrown === 'RESULT_SCHEMA_MISMATCH' || thrown === 'BAD_SIGNATURE' ? thrown : checkCode;
+  thrown === 'EXTRACTION_FAILED' || thrown === 'RESULT_SCHEMA_MISMATCH' || thrown === 'BAD_SIGNATURE'
+    ? thrown
+    : checkCode;
 
-function finish(checks: VerificationCheck<BundleCheckName>[], bundle: ProvenanceBundle | undefined): BundleVerification {
+function finish(
+  checks: VerificationCheck<BundleCheckName>[],
+  bundle: ProvenanceBundle | undefined,
+): BundleVerification {
   const failed = checks.find((c) => c.status === 'fail');
   return { ok: failed === undefined, checks, ...(failed ? { failed } : {}), ...(bundle ? { bundle } : {}) };
 }

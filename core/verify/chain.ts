@@ -31,7 +31,11 @@ export type OnChainRequest = {
 };
 
 /** One consistent read of a request from OracleHub (and its operators from the registry). */
-export async function readOnChainRequest(publicClient: VeritasPublicClient, hubAddress: Address, requestId: Hex): Promise<OnChainRequest> {
+export async function readOnChainRequest(
+  publicClient: VeritasPublicClient,
+  hubAddress: Address,
+  requestId: Hex,
+): Promise<OnChainRequest> {
   const hub = getOracleHub(hubAddress, { publicClient });
   try {
     const [r, [provers, notaries], responses, registryAddress] = await Promise.all([
@@ -40,7 +44,10 @@ export async function readOnChainRequest(publicClient: VeritasPublicClient, hubA
       hub.read.responses([requestId]),
       hub.read.registry(),
     ]);
-    if (r.status === 0) throw new VeritasError('NOT_FOUND', `request ${requestId} does not exist on OracleHub ${hubAddress}`, { field: 'requestId' });
+    if (r.status === 0)
+      throw new VeritasError('NOT_FOUND', `request ${requestId} does not exist on OracleHub ${hubAddress}`, {
+        field: 'requestId',
+      });
     const registry = getOperatorRegistry(registryAddress, { publicClient });
     const members = [...new Set([...provers, ...notaries].map((a) => a.toLowerCase() as Address))];
     const infos = await Promise.all(members.map((a) => registry.read.operatorInfo([a])));
@@ -72,7 +79,11 @@ export async function readOnChainRequest(publicClient: VeritasPublicClient, hubA
     };
   } catch (e) {
     if (e instanceof VeritasError) throw e;
-    throw new VeritasError('CHAIN_ERROR', `reading request ${requestId} from OracleHub failed: ${(e as Error).message}`, { cause: e, transient: true });
+    throw new VeritasError(
+      'CHAIN_ERROR',
+      `reading request ${requestId} from OracleHub failed: ${(e as Error).message}`,
+      { cause: e, transient: true },
+    );
   }
 }
 

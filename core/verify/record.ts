@@ -33,15 +33,43 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
     checks.push(ok ? { name, status: 'pass', message } : { name, status: 'fail', code, message });
   const r = proved.record;
   const recordHash = hashJson(r);
-  add('record-hash', recordHash === proved.recordHash, recordHash === proved.recordHash ? 'recordHash is keccak256 of the record’s canonical JSON' : `the record hashes to ${recordHash}, not ${proved.recordHash}: it was edited`);
-  const inTree = verifyRecordProof(proved.merkleRoot as Hex, { requestId: r.requestId as Hex, index: r.index, recordHash }, proved.proof as Hex[]);
-  add('merkle-proof', inTree, inTree ? `(requestId, ${r.index}, recordHash) is a leaf of ${proved.merkleRoot}` : 'the Merkle proof does not lead from this record to the root', 'VALUE_MISMATCH');
+  add(
+    'record-hash',
+    recordHash === proved.recordHash,
+    recordHash === proved.recordHash
+      ? 'recordHash is keccak256 of the record’s canonical JSON'
+      : `the record hashes to ${recordHash}, not ${proved.recordHash}: it was edited`,
+  );
+  const inTree = verifyRecordProof(
+    proved.merkleRoot as Hex,
+    { requestId: r.requestId as Hex, index: r.index, recordHash },
+    proved.proof as Hex[],
+  );
+  add(
+    'merkle-proof',
+    inTree,
+    inTree
+      ? `(requestId, ${r.index}, recordHash) is a leaf of ${proved.merkleRoot}`
+      : 'the Merkle proof does not lead from this record to the root',
+    'VALUE_MISMATCH',
+  );
 
   let chain: OnChainRequest | undefined;
   try {
     chain = await readOnChainRequest(ctx.publicClient, ctx.hub, r.requestId as Hex);
-    const ok = chain.status === 'fulfilled' && chain.merkleRoot === proved.merkleRoot.toLowerCase() && chain.chainId === r.chainId && chain.hub === r.hub.toLowerCase();
-    add('on-chain-root', ok, ok ? `OracleHub ${chain.hub} fulfilled the request with this root` : `on-chain: status ${chain.status}, root ${chain.merkleRoot}; the record claims ${proved.merkleRoot} on chain ${r.chainId}, hub ${r.hub}`, 'REQUEST_MISMATCH');
+    const ok =
+      chain.status === 'fulfilled' &&
+      chain.merkleRoot === proved.merkleRoot.toLowerCase() &&
+      chain.chainId === r.chainId &&
+      chain.hub === r.hub.toLowerCase();
+    add(
+      'on-chain-root',
+      ok,
+      ok
+        ? `OracleHub ${chain.hub} fulfilled the request with this root`
+        : `on-chain: status ${chain.status}, root ${chain.merkleRoot}; the record claims ${proved.merkleRoot} on chain ${r.chainId}, hub ${r.hub}`,
+      'REQUEST_MISMATCH',
+    );
   } catch (e) {
     add('on-chain-root', false, (e as Error).message, 'CHAIN_ERROR');
   }
@@ -52,7 +80,14 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
       const raw = await ctx.getJson(chain.specCid);
       spec = validateSpec(raw);
       const ok = hashJson(raw) === chain.specHash && chain.specCid === r.specCid;
-      add('spec', ok, ok ? `spec ${chain.specCid} hashes to the on-chain specHash` : 'the spec does not match the on-chain specHash / specCid', 'SPEC_HASH_MISMATCH');
+      add(
+        'spec',
+        ok,
+        ok
+          ? `spec ${chain.specCid} hashes to the on-chain specHash`
+          : 'the spec does not match the on-chain specHash / specCid',
+        'SPEC_HASH_MISMATCH',
+      );
     } catch (e) {
       add('spec', false, (e as Error).message, 'SPEC_HASH_MISMATCH');
     }
@@ -66,11 +101,22 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
       continue;
     }
     const response = chain.responses.find((x) => x.prover === s.prover.toLowerCase());
-    const counted = response !== undefined && response.included && response.bundleCid === s.bundleCid && response.resultHash === s.resultHash;
-    add(`${prefix}: on-chain response`, counted, counted ? `prover ${s.prover} responded with bundle ${s.bundleCid} and was included` : `no included on-chain response of ${s.prover} with bundle ${s.bundleCid}`, 'REQUEST_MISMATCH');
+    const counted =
+      response?.included === true && response.bundleCid === s.bundleCid && response.resultHash === s.resultHash;
+    add(
+      `${prefix}: on-chain response`,
+      counted,
+      counted
+        ? `prover ${s.prover} responded with bundle ${s.bundleCid} and was included`
+        : `no included on-chain response of ${s.prover} with bundle ${s.bundleCid}`,
+      'REQUEST_MISMATCH',
+    );
     try {
       const bundle = await ctx.getJson(s.bundleCid);
-      const v = await verifyBundle(bundle, bundleContext(chain, spec, { acceptDevnetProofs: ctx.acceptDevnetProofs, response }));
+      const v = await verifyBundle(
+        bundle,
+        bundleContext(chain, spec, { acceptDevnetProofs: ctx.acceptDevnetProofs, response }),
+      );
       for (const c of v.checks) if (c.status !== 'skip') checks.push({ ...c, name: `${prefix}: ${c.name}` });
       if (v.bundle) sourceValues.push(v.bundle.value);
     } catch (e) {
@@ -83,7 +129,13 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
     try {
       const expected = derive(spec, sourceValues, r.index);
       const ok = hashJson(expected) === hashJson(r.value);
-      add('record-value', ok, ok ? `the value is the ${spec.aggregation.policy} of its sources’ verified values` : `the sources’ verified values give ${JSON.stringify(expected)}, the record says ${JSON.stringify(r.value)}`);
+      add(
+        'record-value',
+        ok,
+        ok
+          ? `the value is the ${spec.aggregation.policy} of its sources’ verified values`
+          : `the sources’ verified values give ${JSON.stringify(expected)}, the record says ${JSON.stringify(r.value)}`,
+      );
     } catch (e) {
       add('record-value', false, (e as Error).message);
     }
@@ -98,7 +150,12 @@ function reaggregate(spec: RequestSpec, values: unknown[], index: number): unkno
     prover: `0x${(i + 1).toString(16).padStart(40, '0')}` as `0x${string}`,
     value: normalizeAnswer(v, spec.value, spec.records),
   }));
-  const outcome = aggregate(candidates, { policy: spec.aggregation, value: spec.value, records: spec.records, needed: 1 });
+  const outcome = aggregate(candidates, {
+    policy: spec.aggregation,
+    value: spec.value,
+    records: spec.records,
+    needed: 1,
+  });
   if (!outcome.ok) throw new VeritasError('VALUE_MISMATCH', `the sources do not aggregate: ${outcome.reason}`);
   return spec.records === 'array' ? (outcome.value as unknown[])[index] : outcome.value;
 }

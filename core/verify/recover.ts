@@ -5,7 +5,12 @@
 // the malleability rules are OracleHub's (65 bytes, v ∈ {0, 1, 27, 28}, low s) via assertCanonicalSignature.
 import { recover } from 'tiny-secp256k1';
 import { hashMessage, hexToBytes, keccak256, type Address, type Hex } from 'viem';
-import { assertCanonicalSignature, attestationDigest, type AnyAttestation, type AttestationDomain } from '../chain/attestation.ts';
+import {
+  assertCanonicalSignature,
+  attestationDigest,
+  type AnyAttestation,
+  type AttestationDomain,
+} from '../chain/attestation.ts';
 import { VeritasError } from '../errors.ts';
 
 /** The lowercase address whose key produced `signature` over the 32-byte `digest`; BAD_SIGNATURE when none. */
@@ -14,7 +19,8 @@ export function recoverDigestSigner(digest: Hex, signature: Hex): Address {
   const sig = hexToBytes(signature);
   const v = sig[64]!;
   const publicKey = recover(hexToBytes(digest), sig.subarray(0, 64), ((v >= 27 ? v - 27 : v) & 1) as 0 | 1, false);
-  if (publicKey === null) throw new VeritasError('BAD_SIGNATURE', 'signature does not recover to any key', { field: 'signature' });
+  if (publicKey === null)
+    throw new VeritasError('BAD_SIGNATURE', 'signature does not recover to any key', { field: 'signature' });
   return `0x${keccak256(publicKey.subarray(1)).slice(-40)}` as Address;
 }
 

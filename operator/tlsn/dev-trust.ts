@@ -33,19 +33,31 @@ export function derContent(der: Uint8Array): Uint8Array {
 
 function genuineRoot(): x509.X509Certificate {
   const pem = tls.rootCertificates.find((p) => new x509.X509Certificate(p).subject === DEVNET_ROOT_SUBJECT);
-  if (!pem) throw new VeritasError('CONFIG_INVALID', `Node's root store has no "${DEVNET_ROOT_SUBJECT}"; cannot build the devnet trust anchor`);
+  if (!pem)
+    throw new VeritasError(
+      'CONFIG_INVALID',
+      `Node's root store has no "${DEVNET_ROOT_SUBJECT}"; cannot build the devnet trust anchor`,
+    );
   return new x509.X509Certificate(pem);
 }
 
-const randomSerial = (): string => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+const randomSerial = (): string =>
+  Buffer.from(crypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 
 /** Replaces `from` with `to` in `data`, refusing unless `from` occurs exactly once and lengths match. */
 export function replaceOnce(data: Uint8Array, from: Uint8Array, to: Uint8Array, what: string): void {
-  if (from.length !== to.length) throw new VeritasError('INTERNAL', `devnet patch: ${what} length differs (${from.length} vs ${to.length})`);
+  if (from.length !== to.length)
+    throw new VeritasError('INTERNAL', `devnet patch: ${what} length differs (${from.length} vs ${to.length})`);
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const first = buf.indexOf(from);
   const count = first === -1 ? 0 : buf.indexOf(from, first + 1) === -1 ? 1 : 2;
-  if (count !== 1) throw new VeritasError('INTERNAL', `devnet patch: ${what} occurs ${count === 2 ? 'more than once' : 'nowhere'} in the wasm; refusing to patch`);
+  if (count !== 1)
+    throw new VeritasError(
+      'INTERNAL',
+      `devnet patch: ${what} occurs ${count === 2 ? 'more than once' : 'nowhere'} in the wasm; refusing to patch`,
+    );
   buf.set(to, first);
 }
 
@@ -100,7 +112,8 @@ export async function createDevTrust(options: CreateDevTrustOptions): Promise<De
   const spki = (c: x509.X509Certificate) => derContent(new Uint8Array(c.publicKey.rawData));
   // Issuers are matched by DN bytes: ours must equal the genuine root's exactly. Replacing the subject with
   // itself is then a no-op, but it checks that the root we impersonate sits there, once.
-  if (!Buffer.from(subject(root)).equals(subject(ca))) throw new VeritasError('INTERNAL', 'devnet CA subject DN differs from the genuine root');
+  if (!Buffer.from(subject(root)).equals(subject(ca)))
+    throw new VeritasError('INTERNAL', 'devnet CA subject DN differs from the genuine root');
   replaceOnce(wasm, subject(root), subject(ca), 'root subject DN');
   replaceOnce(wasm, spki(root), spki(ca), 'root public key');
   await mkdir(options.dataDir, { recursive: true });

@@ -9,7 +9,8 @@ export type Limiter = {
 };
 
 export function createLimiter(max: number): Limiter {
-  if (!Number.isInteger(max) || max < 1) throw new VeritasError('CONFIG_INVALID', `max concurrent sessions must be a positive integer, got ${max}`);
+  if (!Number.isInteger(max) || max < 1)
+    throw new VeritasError('CONFIG_INVALID', `max concurrent sessions must be a positive integer, got ${max}`);
   let active = 0;
   const queue: Array<() => void> = [];
   const releaser = () => {
@@ -49,7 +50,13 @@ export function createLimiter(max: number): Limiter {
         };
         const onAbort = () => drop(new VeritasError('TIMEOUT', 'aborted while waiting for a session slot'));
         if (options.timeoutMs !== undefined) {
-          timer = setTimeout(() => drop(new VeritasError('TIMEOUT', `no session slot free within ${options.timeoutMs} ms`, { transient: true })), options.timeoutMs);
+          timer = setTimeout(
+            () =>
+              drop(
+                new VeritasError('TIMEOUT', `no session slot free within ${options.timeoutMs} ms`, { transient: true }),
+              ),
+            options.timeoutMs,
+          );
         }
         options.signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(grant);

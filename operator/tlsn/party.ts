@@ -5,7 +5,14 @@
 import type { PartyMessage, PartyStats, ProverJob, ProverOutput, Stage, VerifierJob } from './protocol.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { PROXY_CLOSE_CODES } from './proxy-codes.ts';
-import { peakWorkers, socketCloseListeners, socketCloses, socketTraffic, workerOptions, type SocketClose } from './shim.mjs';
+import {
+  peakWorkers,
+  socketCloseListeners,
+  socketCloses,
+  socketTraffic,
+  workerOptions,
+  type SocketClose,
+} from './shim.mjs';
 import { planReveal, toVerifiedTranscript, type VerifiedTranscript, type WasmPartialTranscript } from './transcript.ts';
 import { loadTlsn, wasmMemory, type TlsnModule } from './wasm.ts';
 
@@ -20,7 +27,11 @@ const stage = (s: Stage) => {
 async function init(job: ProverJob | VerifierJob): Promise<TlsnModule> {
   // Wasm workers allocate almost no JS: a 1 MB young generation saves ~1–2 MB in each of ~36 threads.
   workerOptions.resourceLimits = job.tuning.workerResourceLimits ?? { maxYoungGenerationSizeMb: 1 };
-  const tlsn = await loadTlsn({ wasmPath: job.wasmPath, threads: job.tuning.threads ?? 2, logLevel: job.tuning.logLevel ?? 'Warn' });
+  const tlsn = await loadTlsn({
+    wasmPath: job.wasmPath,
+    threads: job.tuning.threads ?? 2,
+    logLevel: job.tuning.logLevel ?? 'Warn',
+  });
   await stage('initialized');
   return tlsn;
 }
@@ -84,13 +95,26 @@ async function verify(job: VerifierJob): Promise<VerifiedTranscript> {
   const running = verifier.verify();
   await stage('connected');
   const output = await running;
-  const transcript = toVerifiedTranscript({ ...output, transcript: output.transcript as WasmPartialTranscript | undefined });
+  const transcript = toVerifiedTranscript({
+    ...output,
+    transcript: output.transcript as WasmPartialTranscript | undefined,
+  });
   await stage('verified');
   return transcript;
 }
 
 const message = (e: unknown): string =>
-  e instanceof Error ? e.message : typeof e === 'string' ? e : (() => { try { return JSON.stringify(e); } catch { return String(e); } })();
+  e instanceof Error
+    ? e.message
+    : typeof e === 'string'
+      ? e
+      : (() => {
+          try {
+            return JSON.stringify(e);
+          } catch {
+            return String(e);
+          }
+        })();
 
 /**
  * Fails the job when a socket dies in a way the wasm does not notice (it then waits forever): the relay could
@@ -101,9 +125,18 @@ function deadSocket(job: ProverJob | VerifierJob): Promise<never> {
   return new Promise((_, reject) => {
     socketCloseListeners.add((c: SocketClose) => {
       const proxyCode = PROXY_CLOSE_CODES[c.code];
-      if (proxyCode) setTimeout(() => reject(new VeritasError(proxyCode, c.reason || `proxy closed (${c.code})`)), 1000).unref();
+      if (proxyCode)
+        setTimeout(() => reject(new VeritasError(proxyCode, c.reason || `proxy closed (${c.code})`)), 1000).unref();
       else if (c.url === job.relayUrl && !c.wasOpen) {
-        setTimeout(() => reject(new VeritasError('PEER_DISCONNECTED', `cannot connect to the relay at ${c.url} (close ${c.code})`, { transient: true })), 1000).unref();
+        setTimeout(
+          () =>
+            reject(
+              new VeritasError('PEER_DISCONNECTED', `cannot connect to the relay at ${c.url} (close ${c.code})`, {
+                transient: true,
+              }),
+            ),
+          1000,
+        ).unref();
       }
     });
   });

@@ -42,7 +42,11 @@ const closeCodeOf = (code: ErrorCode): number =>
   Number(Object.entries(PROXY_CLOSE_CODES).find(([, c]) => c === code)?.[0] ?? 4502);
 
 /** Close reasons are limited to 123 bytes. */
-const closeReason = (code: ErrorCode, message: string): string => Buffer.from(`${code}: ${message}`).subarray(0, 123).toString('utf8').replace(/\uFFFD$/, '');
+const closeReason = (code: ErrorCode, message: string): string =>
+  Buffer.from(`${code}: ${message}`)
+    .subarray(0, 123)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
 
 export function createProxy(options: ProxyOptions = {}): Proxy {
   const path = options.path ?? '/proxy';
@@ -63,7 +67,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       options.onConnectionClosed?.(stats);
     };
     const fail = (e: unknown) => {
-      const err = e instanceof VeritasError ? e : new VeritasError('SERVER_UNREACHABLE', (e as Error).message, { cause: e });
+      const err =
+        e instanceof VeritasError ? e : new VeritasError('SERVER_UNREACHABLE', (e as Error).message, { cause: e });
       stats.refused = { code: err.code, message: err.message };
       log.info({ target, code: err.code, reason: err.message }, 'proxy connection refused');
       finish(closeCodeOf(err.code), closeReason(err.code, err.message));
@@ -86,7 +91,8 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       sockets.add(tcp);
       const s = tcp;
       s.setTimeout(options.connectTimeoutMs ?? 10_000, () => {
-        if (s.connecting) fail(new VeritasError('SERVER_UNREACHABLE', `connecting to ${target} timed out`, { transient: true }));
+        if (s.connecting)
+          fail(new VeritasError('SERVER_UNREACHABLE', `connecting to ${target} timed out`, { transient: true }));
         else fail(new VeritasError('TIMEOUT', `connection to ${target} idle`));
       });
       s.on('connect', () => {
@@ -97,7 +103,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
         stats.fromServer += d.length;
         ws.send(d, { binary: true });
       });
-      s.on('error', (e) => fail(new VeritasError('SERVER_UNREACHABLE', `${target}: ${e.message}`, { cause: e, transient: true })));
+      s.on('error', (e) =>
+        fail(new VeritasError('SERVER_UNREACHABLE', `${target}: ${e.message}`, { cause: e, transient: true })),
+      );
       s.on('close', () => {
         sockets.delete(s);
         finish(1000, 'server closed');
@@ -131,7 +139,9 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
 export type StandaloneProxy = Proxy & { url: string; port: number };
 
 /** A proxy on its own loopback HTTP server (the prover's side of an operator). */
-export async function startProxy(options: ProxyOptions & { host?: string; port?: number } = {}): Promise<StandaloneProxy> {
+export async function startProxy(
+  options: ProxyOptions & { host?: string; port?: number } = {},
+): Promise<StandaloneProxy> {
   const proxy = createProxy(options);
   const server = http.createServer((_req, res) => res.writeHead(426).end());
   server.on('upgrade', (req, socket, head) => {

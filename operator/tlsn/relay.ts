@@ -48,7 +48,8 @@ type Room = {
 };
 
 const other = (r: RelayRole): RelayRole => (r === 'prover' ? 'verifier' : 'prover');
-const size = (d: RawData): number => (Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : (d as Buffer | ArrayBuffer).byteLength);
+const size = (d: RawData): number =>
+  Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : (d as Buffer | ArrayBuffer).byteLength;
 
 export function createRelay(options: RelayOptions = {}): Relay {
   const path = options.path ?? '/relay';
@@ -78,8 +79,17 @@ export function createRelay(options: RelayOptions = {}): Relay {
     if (!room) {
       if (finished.has(roomId)) return ws.close(1008, 'room already used');
       room = {
-        stats: { room: roomId, bytes: { prover: 0, verifier: 0 }, messages: { prover: 0, verifier: 0 }, openedAt: Date.now() },
-        peers: {}, pending: { prover: [], verifier: [] }, pendingBytes: 0, joinTimer: undefined, closed: false,
+        stats: {
+          room: roomId,
+          bytes: { prover: 0, verifier: 0 },
+          messages: { prover: 0, verifier: 0 },
+          openedAt: Date.now(),
+        },
+        peers: {},
+        pending: { prover: [], verifier: [] },
+        pendingBytes: 0,
+        joinTimer: undefined,
+        closed: false,
       };
       rooms.set(roomId, room);
       const r = room;
@@ -141,7 +151,9 @@ export function attachRelay(server: http.Server, relay: Relay): () => void {
 export type StandaloneRelay = Relay & { url: string; port: number };
 
 /** A relay on its own HTTP server (loopback by default). */
-export async function startRelay(options: RelayOptions & { host?: string; port?: number } = {}): Promise<StandaloneRelay> {
+export async function startRelay(
+  options: RelayOptions & { host?: string; port?: number } = {},
+): Promise<StandaloneRelay> {
   const relay = createRelay(options);
   const server = http.createServer((_req, res) => res.writeHead(426).end());
   attachRelay(server, relay);

@@ -9,7 +9,17 @@ import { VeritasError } from '../../core/errors.ts';
 import { componentLogger, type Logger } from '../../core/log.ts';
 import { classifyFailure } from './failure.ts';
 import type {
-  Limits, PartyMessage, PartyStats, PartyTuning, ProveRequest, ProverJob, ProverOutput, ProverStage, Stage, VerifierJob, VerifierStage,
+  Limits,
+  PartyMessage,
+  PartyStats,
+  PartyTuning,
+  ProveRequest,
+  ProverJob,
+  ProverOutput,
+  ProverStage,
+  Stage,
+  VerifierJob,
+  VerifierStage,
 } from './protocol.ts';
 import { createLimiter, type Limiter } from './limiter.ts';
 import type { Range, VerifiedTranscript } from './transcript.ts';
@@ -80,11 +90,16 @@ export type VerifyOptions = Common & {
 type PartyRun<T> = { output: T; stats: PartyStats };
 
 /** Runs one party to completion; the child is always gone when this settles. */
-async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: (stage: Stage, at: number) => void): Promise<PartyRun<T>> {
+async function runParty<T>(
+  job: ProverJob | VerifierJob,
+  opts: Common,
+  onStage: (stage: Stage, at: number) => void,
+): Promise<PartyRun<T>> {
   const log = (opts.log ?? componentLogger('tlsn-session')).child({ role: job.role });
   const limiter = opts.limiter ?? defaultLimiter;
   // A signal aborted before the call never fires 'abort' again: refuse up front rather than run a whole session.
-  if (opts.signal?.aborted) throw new VeritasError('TIMEOUT', `${job.role}: aborted before start`, { cause: opts.signal.reason });
+  if (opts.signal?.aborted)
+    throw new VeritasError('TIMEOUT', `${job.role}: aborted before start`, { cause: opts.signal.reason });
   const release = await limiter.acquire({ timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   let child: ChildProcess | undefined;
   try {
@@ -107,10 +122,21 @@ async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: 
       const arm = () => {
         clearTimeout(timer);
         const budget = opts.stageTimeoutsMs?.[current] ?? opts.timeoutMs;
-        timer = setTimeout(() => settle(() => reject(new VeritasError('TIMEOUT',
-          `${job.role}: no progress after stage "${current}" for ${budget} ms`, { details: { role: job.role, stage: current }, transient: true }))), budget);
+        timer = setTimeout(
+          () =>
+            settle(() =>
+              reject(
+                new VeritasError('TIMEOUT', `${job.role}: no progress after stage "${current}" for ${budget} ms`, {
+                  details: { role: job.role, stage: current },
+                  transient: true,
+                }),
+              ),
+            ),
+          budget,
+        );
       };
-      const onAbort = () => settle(() => reject(new VeritasError('TIMEOUT', `${job.role}: aborted`, { cause: opts.signal?.reason })));
+      const onAbort = () =>
+        settle(() => reject(new VeritasError('TIMEOUT', `${job.role}: aborted`, { cause: opts.signal?.reason })));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       arm();
       // The wasm's own log lines: detail for debugging; the failure itself comes back as a typed error.
@@ -136,10 +162,25 @@ async function runParty<T>(job: ProverJob | VerifierJob, opts: Common, onStage: 
           settle(() => reject(classifyFailure(job.role, m.message, m.closes, m.code)));
         }
       });
-      c.on('error', (e) => settle(() => reject(new VeritasError('TLSN_FAILED', `${job.role}: cannot start party process: ${e.message}`, { cause: e }))));
+      c.on('error', (e) =>
+        settle(() =>
+          reject(
+            new VeritasError('TLSN_FAILED', `${job.role}: cannot start party process: ${e.message}`, { cause: e }),
+          ),
+        ),
+      );
       // 'close' (not 'exit'): by then every IPC message the child sent has been delivered.
-      c.on('close', (code, signal) => settle(() => reject(new VeritasError('TLSN_FAILED',
-        `${job.role}: party process exited (${signal ?? code}) during stage after "${current}"`, { details: { role: job.role, code, signal } }))));
+      c.on('close', (code, signal) =>
+        settle(() =>
+          reject(
+            new VeritasError(
+              'TLSN_FAILED',
+              `${job.role}: party process exited (${signal ?? code}) during stage after "${current}"`,
+              { details: { role: job.role, code, signal } },
+            ),
+          ),
+        ),
+      );
       c.send(job);
     });
   } finally {
@@ -170,7 +211,8 @@ export async function prove(options: ProveOptions): Promise<ProveResult> {
     tuning: options.tuning ?? {},
   };
   const { output, stats } = await runParty<ProverOutput>(job, options, (stage, at) =>
-    options.onProgress?.(stage as ProverStage, { at, elapsedMs: at - started }));
+    options.onProgress?.(stage as ProverStage, { at, elapsedMs: at - started }),
+  );
   options.onStats?.(stats);
   const m = stats.marks;
   return {

@@ -19,13 +19,15 @@ export const socketTraffic = { received: 0 };
  * Options applied to every worker thread the wasm spawns (set by the party before initialize()), and the
  * process-wide [live, peak] worker counters, shared by all threads so the party can report its peak.
  */
-export const workerOptions = /** @type {{resourceLimits?: import('node:worker_threads').ResourceLimits, counters?: Int32Array}} */ ({});
+export const workerOptions =
+  /** @type {{resourceLimits?: import('node:worker_threads').ResourceLimits, counters?: Int32Array}} */ ({});
 
 /** Peak number of wasm worker threads alive at once in this process. */
 export const peakWorkers = () => (workerOptions.counters ? Atomics.load(workerOptions.counters, 1) : 0);
 
 function countWorker(delta) {
-  const c = (workerOptions.counters ??= new Int32Array(new SharedArrayBuffer(8)));
+  workerOptions.counters ??= new Int32Array(new SharedArrayBuffer(8));
+  const c = workerOptions.counters;
   const live = Atomics.add(c, 0, delta) + delta;
   for (let peak = Atomics.load(c, 1); live > peak; peak = Atomics.load(c, 1)) Atomics.compareExchange(c, 1, peak, live);
 }
@@ -91,10 +93,14 @@ function observedWebSocket() {
         socketCloses.push(c);
         for (const l of socketCloseListeners) l(c);
       };
-      this.addEventListener('open', () => void (wasOpen = true));
+      this.addEventListener('open', () => {
+        wasOpen = true;
+      });
       this.addEventListener('close', (e) => report(e.code, e.reason));
       // A failed connection may fire 'error' without any 'close' reaching us (seen with undici + the wasm).
-      this.addEventListener('error', () => { if (!wasOpen) report(1006, 'connection failed'); });
+      this.addEventListener('error', () => {
+        if (!wasOpen) report(1006, 'connection failed');
+      });
       this.addEventListener('message', () => void socketTraffic.received++);
     }
   };
@@ -129,8 +135,14 @@ export function installShim() {
     attached = true;
     port.on('message', (data) => {
       // Keep the compiled module the parent sends: the fetch below hands it back.
-      if (data && typeof data.type === 'string' && data.type.startsWith('web_spawn_start_') && Array.isArray(data.data)
-        && data.data[0] instanceof WebAssembly.Module) receivedModule = data.data[0];
+      if (
+        data &&
+        typeof data.type === 'string' &&
+        data.type.startsWith('web_spawn_start_') &&
+        Array.isArray(data.data) &&
+        data.data[0] instanceof WebAssembly.Module
+      )
+        receivedModule = data.data[0];
       const ev = { data };
       for (const l of [...listeners]) l(ev);
     });

@@ -45,7 +45,8 @@ export function findAll(hay: Uint8Array, needle: Uint8Array): Range[] {
   const out: Range[] = [];
   if (needle.length === 0) return out;
   const buf = Buffer.from(hay.buffer, hay.byteOffset, hay.byteLength);
-  for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + 1)) out.push({ start: i, end: i + needle.length });
+  for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + 1))
+    out.push({ start: i, end: i + needle.length });
   return out;
 }
 
@@ -74,13 +75,17 @@ export function planReveal(sent: Uint8Array, recv: Uint8Array, options: RevealOp
   const secret = new Set(options.secretHeaders.map((h) => h.toLowerCase()));
   const hidden: Range[] = [];
   const headEnd = buf.indexOf('\r\n\r\n');
-  if (headEnd === -1) throw new VeritasError('TLSN_FAILED', 'sent transcript holds no complete HTTP request head', { details: { sentLength: sent.length } });
+  if (headEnd === -1)
+    throw new VeritasError('TLSN_FAILED', 'sent transcript holds no complete HTTP request head', {
+      details: { sentLength: sent.length },
+    });
   const lineEnd = buf.indexOf(CRLF);
   let pos = lineEnd + 2;
   while (pos < headEnd + 2) {
     const end = buf.indexOf(CRLF, pos);
     const colon = buf.indexOf(':', pos);
-    if (colon === -1 || colon > end) throw new VeritasError('TLSN_FAILED', `malformed header line at byte ${pos} of the sent transcript`);
+    if (colon === -1 || colon > end)
+      throw new VeritasError('TLSN_FAILED', `malformed header line at byte ${pos} of the sent transcript`);
     const name = buf.subarray(pos, colon).toString('latin1').trim().toLowerCase();
     if (secret.has(name)) hidden.push({ start: colon + 1, end });
     pos = end + 2;

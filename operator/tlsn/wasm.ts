@@ -27,6 +27,9 @@ export async function loadTlsn(options: LoadTlsnOptions): Promise<TlsnModule> {
   const tlsn = (await import(pathToFileURL(path.join(tlsnPackageDir(), 'tlsn_wasm.js')).href)) as TlsnModule;
   const module = await WebAssembly.compile(await readFile(options.wasmPath ?? defaultWasmPath()));
   wasmMemory = (await tlsn.default({ module_or_path: module })).memory;
-  await tlsn.initialize({ level: options.logLevel ?? 'Warn', crate_filters: undefined, span_events: undefined }, options.threads);
+  await tlsn.initialize(
+    { level: options.logLevel ?? 'Warn', crate_filters: undefined, span_events: undefined },
+    options.threads,
+  );
   return tlsn;
 }

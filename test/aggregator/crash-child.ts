@@ -6,7 +6,16 @@ import { createIpfs } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
 import { startAggregator } from '../../aggregator/service.ts';
 
-const env = JSON.parse(process.argv[2]!) as { rpcUrl: string; chainId: number; hub: `0x${string}`; key: `0x${string}`; dataDir: string; ipfsDir: string; fromBlock: string; databaseUrl?: string };
+const env = JSON.parse(process.argv[2]!) as {
+  rpcUrl: string;
+  chainId: number;
+  hub: `0x${string}`;
+  key: `0x${string}`;
+  dataDir: string;
+  ipfsDir: string;
+  fromBlock: string;
+  databaseUrl?: string;
+};
 // Never outlive the test: when the parent goes away (even killed), stdin closes and this process ends.
 process.stdin.on('end', () => process.exit(1)).resume();
 const log = rootLogger().child({ test: 'crash-child' });

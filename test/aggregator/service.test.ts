@@ -62,14 +62,34 @@ const settle = async (agg: Aggregator) => {
 };
 
 const fulfilledLogs = async (world: World, requestId: Hex) =>
-  world.publicClient.getContractEvents({ address: world.deployment.hub, abi: oracleHubAbi, eventName: 'RequestFulfilled', args: { requestId }, fromBlock: world.deployment.deployBlock });
+  world.publicClient.getContractEvents({
+    address: world.deployment.hub,
+    abi: oracleHubAbi,
+    eventName: 'RequestFulfilled',
+    args: { requestId },
+    fromBlock: world.deployment.deployBlock,
+  });
 
 test('array records: verified, aggregated, fulfilled; every record proof checks in TS, in Solidity and by verifyRecord', async () => {
   const { world, db } = await setup();
-  const req = await placeRequest(world, baseSpec({ quorum: 2, extract: { jsonPath: '$.prices' }, records: 'array', value: { type: 'number', precision: 2 }, aggregation: { policy: 'median', madK: 3 } }));
+  const req = await placeRequest(
+    world,
+    baseSpec({
+      quorum: 2,
+      extract: { jsonPath: '$.prices' },
+      records: 'array',
+      value: { type: 'number', precision: 2 },
+      aggregation: { policy: 'median', madK: 3 },
+    }),
+  );
   // quorum 2 draws 3 provers (the hub over-samples); the third agrees with the second.
-  const bodies = [JSON.stringify({ prices: [1.001, 2.5, 3.25, 4] }), JSON.stringify({ prices: [1.0, 2.5, 3.26, 4] }), JSON.stringify({ prices: [1.0, 2.5, 3.26, 4] })];
-  for (const [i, prover] of req.provers.entries()) await respond(world, await makeBundle(world, req, prover, { body: bodies[i]! }));
+  const bodies = [
+    JSON.stringify({ prices: [1.001, 2.5, 3.25, 4] }),
+    JSON.stringify({ prices: [1.0, 2.5, 3.26, 4] }),
+    JSON.stringify({ prices: [1.0, 2.5, 3.26, 4] }),
+  ];
+  for (const [i, prover] of req.provers.entries())
+    await respond(world, await makeBundle(world, req, prover, { body: bodies[i]! }));
   const agg = start(world, db);
   await settle(agg);
 
@@ -80,29 +100,68 @@ test('array records: verified, aggregated, fulfilled; every record proof checks 
   assert.equal(row!.status, 'fulfilled');
   const recs = await db.db.select().from(recordsTable).where(eq(recordsTable.requestId, req.requestId));
   assert.equal(recs.length, 4);
-  const verifier = await deployAndWait({ walletClient: world.aggregatorWallet, publicClient: world.publicClient }, { abi: merkleVerifierAbi, bytecode: merkleVerifierBytecode });
+  const verifier = await deployAndWait(
+    { walletClient: world.aggregatorWallet, publicClient: world.publicClient },
+    { abi: merkleVerifierAbi, bytecode: merkleVerifierBytecode },
+  );
   for (const r of recs) {
     const record = DatasetRecord.parse(r.provenance);
     const recordHash = hashJson(record);
     assert.ok(verifyRecordProof(root, { requestId: req.requestId, index: record.index, recordHash }, r.proof as Hex[]));
-    const onchain = await world.publicClient.readContract({ address: verifier.address, abi: merkleVerifierAbi, functionName: 'verify', args: [r.proof as Hex[], root, r.leafHash as Hex] });
+    const onchain = await world.publicClient.readContract({
+      address: verifier.address,
+      abi: merkleVerifierAbi,
+      functionName: 'verify',
+      args: [r.proof as Hex[], root, r.leafHash as Hex],
+    });
     assert.equal(onchain, true, `record ${record.index} verifies on-chain`);
-    const v = await verifyRecord({ record, recordHash, merkleRoot: root, proof: r.proof as Hex[] }, { publicClient: world.publicClient, hub: world.deployment.hub, getJson: (cid) => world.ipfs.getJson(cid), acceptDevnetProofs: false });
+    const v = await verifyRecord(
+      { record, recordHash, merkleRoot: root, proof: r.proof as Hex[] },
+      {
+        publicClient: world.publicClient,
+        hub: world.deployment.hub,
+        getJson: (cid) => world.ipfs.getJson(cid),
+        acceptDevnetProofs: false,
+      },
+    );
     assert.equal(v.ok, true, JSON.stringify(v.failed));
-    const edited = await verifyRecord({ record: { ...record, value: 42 }, recordHash, merkleRoot: root, proof: r.proof as Hex[] }, { publicClient: world.publicClient, hub: world.deployment.hub, getJson: (cid) => world.ipfs.getJson(cid), acceptDevnetProofs: false });
+    const edited = await verifyRecord(
+      { record: { ...record, value: 42 }, recordHash, merkleRoot: root, proof: r.proof as Hex[] },
+      {
+        publicClient: world.publicClient,
+        hub: world.deployment.hub,
+        getJson: (cid) => world.ipfs.getJson(cid),
+        acceptDevnetProofs: false,
+      },
+    );
     assert.equal(edited.failed?.name, 'record-hash');
   }
-  assert.deepEqual(recs.sort((a, b) => a.index - b.index).map((r) => r.value), [1, 2.5, 3.26, 4]);
+  assert.deepEqual(
+    recs.sort((a, b) => a.index - b.index).map((r) => r.value),
+    [1, 2.5, 3.26, 4],
+  );
   await settle(agg); // a further pass changes nothing
   assert.equal((await fulfilledLogs(world, req.requestId)).length, 1);
 });
 
 test('an invalid bundle is recorded with its reason and excluded; a mode without agreement waits, then expires', async () => {
   const { world, db } = await setup();
-  const req = await placeRequest(world, baseSpec({ quorum: 2, extract: { jsonPath: '$.label' }, value: { type: 'string' }, aggregation: { policy: 'mode', minAgreement: 2 }, resultSchema: {} }));
+  const req = await placeRequest(
+    world,
+    baseSpec({
+      quorum: 2,
+      extract: { jsonPath: '$.label' },
+      value: { type: 'string' },
+      aggregation: { policy: 'mode', minAgreement: 2 },
+      resultSchema: {},
+    }),
+  );
   // prover 0 honest; prover 1 pins a devnet bundle (refused by production policy)
   await respond(world, await makeBundle(world, req, req.provers[0]!, { body: JSON.stringify({ label: 'cat' }) }));
-  await respond(world, await makeBundle(world, req, req.provers[1]!, { body: JSON.stringify({ label: 'cat' }), trust: 'devnet' }));
+  await respond(
+    world,
+    await makeBundle(world, req, req.provers[1]!, { body: JSON.stringify({ label: 'cat' }), trust: 'devnet' }),
+  );
   // quorum 2 draws 3 provers (the hub over-samples); the spare disagrees, so no value reaches 2 valid votes
   assert.equal(req.provers.length, 3);
   await respond(world, await makeBundle(world, req, req.provers[2]!, { body: JSON.stringify({ label: 'dog' }) }));
@@ -113,14 +172,22 @@ test('an invalid bundle is recorded with its reason and excluded; a mode without
   assert.equal(bad?.verification, 'invalid');
   assert.equal(bad?.invalidCode, 'TRUST_MODE_REFUSED');
   assert.equal((await fulfilledLogs(world, req.requestId)).length, 0);
-  const stages = (await db.db.select().from(requestEvents).where(eq(requestEvents.requestId, req.requestId))).map((e) => e.stage);
+  const stages = (await db.db.select().from(requestEvents).where(eq(requestEvents.requestId, req.requestId))).map(
+    (e) => e.stage,
+  );
   assert.ok(stages.includes('response_invalid'));
   assert.ok(stages.includes('unfulfilled'));
   // past the deadline the aggregator expires it (refunding the consumer)
   await world.testClient.increaseTime({ seconds: 7200 });
   await world.testClient.mine({ blocks: 1 });
   await settle(agg);
-  const expired = await world.publicClient.getContractEvents({ address: world.deployment.hub, abi: oracleHubAbi, eventName: 'RequestExpired', args: { requestId: req.requestId }, fromBlock: world.deployment.deployBlock });
+  const expired = await world.publicClient.getContractEvents({
+    address: world.deployment.hub,
+    abi: oracleHubAbi,
+    eventName: 'RequestExpired',
+    args: { requestId: req.requestId },
+    fromBlock: world.deployment.deployBlock,
+  });
   assert.equal(expired.length, 1);
   assert.equal((await fulfilledLogs(world, req.requestId)).length, 0);
 });
@@ -128,20 +195,38 @@ test('an invalid bundle is recorded with its reason and excluded; a mode without
 test('SIGKILL between verification and fulfilment: after restart exactly one RequestFulfilled', async () => {
   const world = await startWorld({ operators: 3 });
   cleanups.push(() => world.close());
-  const req = await placeRequest(world, baseSpec({ quorum: 2, aggregation: { policy: 'exact' }, value: { type: 'json' } }));
-  for (const prover of req.provers) await respond(world, await makeBundle(world, req, prover, { body: JSON.stringify({ price: 7 }) }));
+  const req = await placeRequest(
+    world,
+    baseSpec({ quorum: 2, aggregation: { policy: 'exact' }, value: { type: 'json' } }),
+  );
+  for (const prover of req.provers)
+    await respond(world, await makeBundle(world, req, prover, { body: JSON.stringify({ price: 7 }) }));
   // hand the IPFS directory to the child process (one Helia per directory)
   await world.ipfs.stop();
   const ipfsDir = join(world.dir, 'ipfs');
   const dataDir = join(world.dir, 'agg');
   const target = await testDatabase({ dataDir, log });
   cleanups.push(() => target.drop());
-  const env = { rpcUrl: world.anvil.rpcUrl, chainId: world.anvil.chainId, hub: world.deployment.hub, key: world.aggregatorKey, dataDir, ipfsDir, fromBlock: String(world.deployment.deployBlock), databaseUrl: target.url };
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(env)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const env = {
+    rpcUrl: world.anvil.rpcUrl,
+    chainId: world.anvil.chainId,
+    hub: world.deployment.hub,
+    key: world.aggregatorKey,
+    dataDir,
+    ipfsDir,
+    fromBlock: String(world.deployment.deployBlock),
+    databaseUrl: target.url,
+  };
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(env)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   cleanups.push(async () => void child.kill('SIGKILL'));
   const atHook = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('AT_HOOK ') && resolve(line.slice(8)));
+    createInterface({ input: child.stdout! }).on(
+      'line',
+      (line) => line.startsWith('AT_HOOK ') && resolve(line.slice(8)),
+    );
     void exited.then(() => reject(new Error('the child exited before reaching the hook')));
   });
   assert.equal(atHook, req.requestId);

@@ -28,23 +28,41 @@ describe('POST /v1/requests', () => {
   it('validates, pins the canonical spec, sends request() with the node key and records it before the indexer', async () => {
     const app = createApi(env.deps());
     const spec = validSpec(now + 3600);
-    const res = await app.request('/v1/requests', { method: 'POST', headers: auth, body: JSON.stringify({ spec, fee: '1000' }) });
+    const res = await app.request('/v1/requests', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ spec, fee: '1000' }),
+    });
     assert.equal(res.status, 201, await res.clone().text());
-    const body = (await res.json()) as { requestId: Hex; specHash: Hex; specCid: string; txHash: Hex; links: Record<string, string> };
+    const body = (await res.json()) as {
+      requestId: Hex;
+      specHash: Hex;
+      specCid: string;
+      txHash: Hex;
+      links: Record<string, string>;
+    };
     assert.match(body.requestId, /^0x[0-9a-f]{64}$/);
     assert.equal(body.links.self, `/v1/requests/${body.requestId}`);
     // the pinned bytes are the canonical JSON whose hash went on-chain
     const pinned = await env.ipfs.getJson(body.specCid);
     assert.equal(hashJson(pinned), body.specHash);
-    const onChain = await env.v.chain.publicClient.readContract({ address: env.v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [body.requestId] });
+    const onChain = await env.v.chain.publicClient.readContract({
+      address: env.v.hub,
+      abi: oracleHubAbi,
+      functionName: 'getRequest',
+      args: [body.requestId],
+    });
     assert.equal(onChain.specHash, body.specHash);
     assert.equal(onChain.specCid, body.specCid);
     assert.equal(onChain.fee, 1000n);
     const [row] = await env.db.db.select().from(requests).where(eq(requests.id, body.requestId));
     assert.equal(row?.specCid, body.specCid);
-    assert.equal((row?.spec as { url: string }).url, spec.url);
+    assert.equal((row?.spec as { url: string } | undefined)?.url, spec.url);
     const events = await env.db.db.select().from(requestEvents).where(eq(requestEvents.requestId, body.requestId));
-    assert.deepEqual(events.map((e) => [e.source, e.stage]), [['api', 'requested']]);
+    assert.deepEqual(
+      events.map((e) => [e.source, e.stage]),
+      [['api', 'requested']],
+    );
     // and the detail route shows it at once
     const detail = await app.request(`/v1/requests/${body.requestId}`);
     assert.equal(detail.status, 200);
@@ -52,11 +70,23 @@ describe('POST /v1/requests', () => {
   });
 
   it('returns the unsigned transaction with ?unsigned=true or without a node key, and it is sendable as is', async () => {
-    for (const [deps, query] of [[env.deps(), '?unsigned=true'], [env.deps({ signer: false }), '']] as const) {
+    for (const [deps, query] of [
+      [env.deps(), '?unsigned=true'],
+      [env.deps({ signer: false }), ''],
+    ] as const) {
       const app = createApi(deps);
-      const res = await app.request(`/v1/requests${query}`, { method: 'POST', headers: auth, body: JSON.stringify({ spec: validSpec(now + 3600) }) });
+      const res = await app.request(`/v1/requests${query}`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ spec: validSpec(now + 3600) }),
+      });
       assert.equal(res.status, 200);
-      const body = (await res.json()) as { requestId: null; specHash: Hex; specCid: string; transaction: { to: Hex; data: Hex; value: string; chainId: number } };
+      const body = (await res.json()) as {
+        requestId: null;
+        specHash: Hex;
+        specCid: string;
+        transaction: { to: Hex; data: Hex; value: string; chainId: number };
+      };
       assert.equal(body.requestId, null);
       assert.equal(body.transaction.to, env.v.hub);
       const call = decodeFunctionData({ abi: oracleHubAbi, data: body.transaction.data });
@@ -64,7 +94,8 @@ describe('POST /v1/requests', () => {
       assert.deepEqual(call.args, [body.specHash, body.specCid, 2, BigInt(now + 3600)]);
       // As the API documents: the gas of `request` depends on the committee the next block draws, so send with a margin.
       const tx = { to: body.transaction.to, data: body.transaction.data, value: BigInt(body.transaction.value) };
-      const gas = ((await env.v.chain.publicClient.estimateGas({ ...tx, account: env.v.consumer.account })) * 12n) / 10n;
+      const gas =
+        ((await env.v.chain.publicClient.estimateGas({ ...tx, account: env.v.consumer.account })) * 12n) / 10n;
       const hash = await env.v.consumer.sendTransaction({ ...tx, gas });
       assert.equal((await env.v.chain.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
     }
@@ -78,13 +109,33 @@ describe('POST /v1/requests', () => {
       ['http url', JSON.stringify({ spec: { ...spec, url: 'http://api.example.test/' } }), 'spec.url'],
       ['quorum 0', JSON.stringify({ spec: { ...spec, quorum: 0 } }), 'spec.quorum'],
       ['unknown member', JSON.stringify({ spec: { ...spec, colour: 'red' } }), 'spec'],
-      ['bad header', JSON.stringify({ spec: { ...spec, headers: [{ name: 'x', value: 'a\r\nb' }] } }), 'spec.headers[0].value'],
-      ['result schema does not compile', JSON.stringify({ spec: { ...spec, resultSchema: { type: 'integr' } } }), 'spec.resultSchema'],
-      ['regex does not compile', JSON.stringify({ spec: { ...spec, extract: { regex: '([a-z' } } }), 'spec.extract.regex'],
-      ['median of strings', JSON.stringify({ spec: { ...spec, value: { type: 'string' } } }), 'spec.aggregation.policy'],
+      [
+        'bad header',
+        JSON.stringify({ spec: { ...spec, headers: [{ name: 'x', value: 'a\r\nb' }] } }),
+        'spec.headers[0].value',
+      ],
+      [
+        'result schema does not compile',
+        JSON.stringify({ spec: { ...spec, resultSchema: { type: 'integr' } } }),
+        'spec.resultSchema',
+      ],
+      [
+        'regex does not compile',
+        JSON.stringify({ spec: { ...spec, extract: { regex: '([a-z' } } }),
+        'spec.extract.regex',
+      ],
+      [
+        'median of strings',
+        JSON.stringify({ spec: { ...spec, value: { type: 'string' } } }),
+        'spec.aggregation.policy',
+      ],
       ['fee not wei', JSON.stringify({ spec, fee: '1.5' }), 'fee'],
       ['not JSON', '{"spec": ', 'body'],
-      ['deadline in the past (refused by the hub)', JSON.stringify({ spec: { ...spec, deadline: now - 10 } }), 'spec.deadline'],
+      [
+        'deadline in the past (refused by the hub)',
+        JSON.stringify({ spec: { ...spec, deadline: now - 10 } }),
+        'spec.deadline',
+      ],
     ];
     for (const [name, body, field] of cases) {
       const res = await app.request('/v1/requests', { method: 'POST', headers: auth, body });
@@ -99,14 +150,22 @@ describe('POST /v1/requests', () => {
   it('refuses a missing or invalid API key with 401', async () => {
     const app = createApi(env.deps());
     const body = JSON.stringify({ spec: validSpec(now + 3600) });
-    const refused: Record<string, string>[] = [{ 'content-type': 'application/json' }, { ...auth, authorization: 'Bearer wrong-key' }, { 'content-type': 'application/json', 'x-api-key': 'nope' }];
+    const refused: Record<string, string>[] = [
+      { 'content-type': 'application/json' },
+      { ...auth, authorization: 'Bearer wrong-key' },
+      { 'content-type': 'application/json', 'x-api-key': 'nope' },
+    ];
     for (const headers of refused) {
       const res = await app.request('/v1/requests', { method: 'POST', headers, body });
       assert.equal(res.status, 401);
       assert.equal(((await res.json()) as { code: string }).code, 'UNAUTHORIZED');
       assert.match(res.headers.get('www-authenticate') ?? '', /Bearer/);
     }
-    const ok = await app.request('/v1/requests?unsigned=true', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body });
+    const ok = await app.request('/v1/requests?unsigned=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+      body,
+    });
     assert.equal(ok.status, 200);
     // no keys configured: writes are closed, not open
     const closed = createApi(env.deps({ api: { apiKeys: undefined } }));
@@ -143,12 +202,21 @@ describe('GET /v1/requests', () => {
     const consumer = hex(20);
     const base = Date.now() - 3_600_000;
     const seeded = [];
-    for (let i = 0; i < 5; i++) seeded.push(await seedFulfilled(env, { consumer, createdAt: new Date(base + i * 1000), status: i % 2 ? 'assigned' : 'fulfilled' }));
+    for (let i = 0; i < 5; i++)
+      seeded.push(
+        await seedFulfilled(env, {
+          consumer,
+          createdAt: new Date(base + i * 1000),
+          status: i % 2 ? 'assigned' : 'fulfilled',
+        }),
+      );
     const app = createApi(env.deps());
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: Response = await app.request(`/v1/requests?consumer=${consumer}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: Response = await app.request(
+        `/v1/requests?consumer=${consumer}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.equal(res.status, 200);
       const page = (await res.json()) as { items: { id: string; consumer: string }[]; nextCursor: string | null };
       assert.ok(page.items.length <= 2);
@@ -156,14 +224,21 @@ describe('GET /v1/requests', () => {
       cursor = page.nextCursor;
     } while (cursor);
     assert.deepEqual(seen, seeded.map((s) => s.requestId).reverse(), 'newest first, each once');
-    const fulfilled = (await (await app.request(`/v1/requests?consumer=${consumer}&status=fulfilled`)).json()) as { items: { status: string }[] };
+    const fulfilled = (await (await app.request(`/v1/requests?consumer=${consumer}&status=fulfilled`)).json()) as {
+      items: { status: string }[];
+    };
     assert.equal(fulfilled.items.length, 3);
     assert.ok(fulfilled.items.every((r) => r.status === 'fulfilled'));
   });
 
   it('answers bad query parameters with 400 naming them', async () => {
     const app = createApi(env.deps());
-    for (const [q, field] of [['limit=0', 'limit'], ['status=done', 'status'], ['consumer=alice', 'consumer'], ['cursor=zzz', 'cursor']]) {
+    for (const [q, field] of [
+      ['limit=0', 'limit'],
+      ['status=done', 'status'],
+      ['consumer=alice', 'consumer'],
+      ['cursor=zzz', 'cursor'],
+    ]) {
       const res = await app.request(`/v1/requests?${q}`);
       assert.equal(res.status, 400, q);
       assert.equal(((await res.json()) as { field: string }).field, field);
@@ -184,15 +259,21 @@ describe('GET /v1/requests/:id', () => {
       report: { merkleRoot: string };
     };
     assert.equal(d.status, 'fulfilled');
-    assert.deepEqual(d.timeline.map((t) => [t.stage, t.status]), [
-      ['requested', 'done'],
-      ['assigned', 'done'],
-      ['operator 1', 'done'],
-      ['operator 2', 'done'],
-      ['aggregated', 'done'],
-      ['fulfilled', 'done'],
-    ]);
-    assert.deepEqual(d.operators.map((o) => [o.prover, o.notary, o.state, o.response.bundleCid]), s.provers.map((p, i) => [p, s.notaries[i], 'verified', s.bundleCids[i]]));
+    assert.deepEqual(
+      d.timeline.map((t) => [t.stage, t.status]),
+      [
+        ['requested', 'done'],
+        ['assigned', 'done'],
+        ['operator 1', 'done'],
+        ['operator 2', 'done'],
+        ['aggregated', 'done'],
+        ['fulfilled', 'done'],
+      ],
+    );
+    assert.deepEqual(
+      d.operators.map((o) => [o.prover, o.notary, o.state, o.response.bundleCid]),
+      s.provers.map((p, i) => [p, s.notaries[i], 'verified', s.bundleCids[i]]),
+    );
     assert.equal(d.report.merkleRoot, s.merkleRoot);
     assert.equal(d.records[0]?.id, s.recordIds[0]);
   });
@@ -205,7 +286,8 @@ describe('GET /v1/requests/:id', () => {
     const bad = await app.request('/v1/requests/0x1234');
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { field: string }).field, 'id');
-    for (const path of ['/events', '/records.jsonl', '/croissant.json']) assert.equal((await app.request(`/v1/requests/${hex(32)}${path}`)).status, 404, path);
+    for (const path of ['/events', '/records.jsonl', '/croissant.json'])
+      assert.equal((await app.request(`/v1/requests/${hex(32)}${path}`)).status, 404, path);
   });
 });
 
@@ -221,22 +303,35 @@ describe('GET /v1/requests/:id/events (SSE)', () => {
       assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
       const { events } = await readSse(res, (ev) => ev.filter((e) => e.event === 'stage').length >= 2);
       const stages = events.filter((e) => e.event === 'stage');
-      assert.deepEqual(stages.map((e) => JSON.parse(e.data).stage), ['requested', 'assigned']);
+      assert.deepEqual(
+        stages.map((e) => JSON.parse(e.data).stage),
+        ['requested', 'assigned'],
+      );
       lastId = stages.at(-1)!.id;
     });
     // written while no API runs
-    await db.insert(requestEvents).values({ requestId: s.requestId, source: s.provers[0]!, stage: 'responded', detail: {} });
+    await db
+      .insert(requestEvents)
+      .values({ requestId: s.requestId, source: s.provers[0]!, stage: 'responded', detail: {} });
     await withApi(deps, async (api) => {
-      const res = await fetch(`${api.url}/v1/requests/${s.requestId}/events`, { headers: { 'Last-Event-ID': lastId! } });
+      const res = await fetch(`${api.url}/v1/requests/${s.requestId}/events`, {
+        headers: { 'Last-Event-ID': lastId! },
+      });
       const first = await readSse(res, (ev) => ev.some((e) => e.event === 'stage'));
-      assert.deepEqual(first.events.filter((e) => e.event === 'stage').map((e) => JSON.parse(e.data).stage), ['responded'], 'only what came after');
+      assert.deepEqual(
+        first.events.filter((e) => e.event === 'stage').map((e) => JSON.parse(e.data).stage),
+        ['responded'],
+        'only what came after',
+      );
       // the stream stays open with heartbeats, then ends once the request is fulfilled
       const res2 = await fetch(`${api.url}/v1/requests/${s.requestId}/events?lastEventId=${lastId}`);
       let marked = false;
       const rest = await readSse(res2, (ev) => {
         if (!marked && ev.some((e) => e.event === 'stage')) {
           marked = true;
-          void db.insert(requestEvents).values({ requestId: s.requestId, source: 'aggregator', stage: 'fulfilled', detail: {} })
+          void db
+            .insert(requestEvents)
+            .values({ requestId: s.requestId, source: 'aggregator', stage: 'fulfilled', detail: {} })
             .then(() => db.update(requests).set({ status: 'fulfilled' }).where(eq(requests.id, s.requestId)));
         }
         return ev.some((e) => e.event === 'end');
@@ -244,7 +339,12 @@ describe('GET /v1/requests/:id/events (SSE)', () => {
       const stages = rest.events.filter((e) => e.event === 'stage').map((e) => JSON.parse(e.data).stage);
       assert.deepEqual(stages, ['responded', 'fulfilled']);
       assert.equal(JSON.parse(rest.events.at(-1)!.data).status, 'fulfilled');
-      assert.ok(rest.events.every((e, i, all) => i === 0 || e.id === undefined || Number(e.id) > Number(all.slice(0, i).findLast((x) => x.id)?.id ?? 0)));
+      assert.ok(
+        rest.events.every(
+          (e, i, all) =>
+            i === 0 || e.id === undefined || Number(e.id) > Number(all.slice(0, i).findLast((x) => x.id)?.id ?? 0),
+        ),
+      );
     });
   });
 });
@@ -258,10 +358,19 @@ describe('records and exports', () => {
     const proved = ProvedRecord.parse(await res.json());
     assert.equal(proved.merkleRoot, s.merkleRoot);
     assert.equal(proved.recordHash, hashJson(proved.record));
-    assert.ok(verifyRecordProof(s.merkleRoot, { requestId: s.requestId, index: 0, recordHash: proved.recordHash as Hex }, proved.proof as Hex[]));
+    assert.ok(
+      verifyRecordProof(
+        s.merkleRoot,
+        { requestId: s.requestId, index: 0, recordHash: proved.recordHash as Hex },
+        proved.proof as Hex[],
+      ),
+    );
     assert.match(res.headers.get('cache-control') ?? '', /immutable/);
     const etag = res.headers.get('etag')!;
-    assert.equal((await app.request(`/v1/records/${s.recordIds[0]}`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal(
+      (await app.request(`/v1/records/${s.recordIds[0]}`, { headers: { 'if-none-match': etag } })).status,
+      304,
+    );
     assert.equal((await app.request(`/v1/records/${hex(32)}`)).status, 404);
   });
 
@@ -272,19 +381,35 @@ describe('records and exports', () => {
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /jsonl/);
       const text = await res.text();
-      const lines = text.trim().split('\n').map((l) => ProvedRecord.parse(JSON.parse(l)));
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => ProvedRecord.parse(JSON.parse(l)));
       assert.equal(lines.length, 1);
       assert.equal(lines[0]?.record.value, 1200);
-      const c = (await (await fetch(`${api.url}/v1/requests/${s.requestId}/croissant.json`)).json()) as Record<string, any>;
+      type Croissant = {
+        '@type': string;
+        conformsTo: string;
+        '@context': { cr: string };
+        distribution: [{ '@type': string; contentUrl: string; sha256: string }];
+        recordSet: [{ field: { name: string }[] }];
+        'veritas:merkleRoot': string;
+      };
+      const c = (await (await fetch(`${api.url}/v1/requests/${s.requestId}/croissant.json`)).json()) as Croissant;
       assert.equal(c['@type'], 'sc:Dataset');
       assert.equal(c.conformsTo, 'http://mlcommons.org/croissant/1.0');
       assert.equal(c['@context'].cr, 'http://mlcommons.org/croissant/');
       assert.equal(c.distribution[0]['@type'], 'cr:FileObject');
       assert.equal(c.distribution[0].contentUrl, `${api.url}/v1/requests/${s.requestId}/records.jsonl`);
       const { createHash } = await import('node:crypto');
-      assert.equal(c.distribution[0].sha256, createHash('sha256').update(text).digest('hex'), 'checksum of the served JSONL');
+      assert.equal(
+        c.distribution[0].sha256,
+        createHash('sha256').update(text).digest('hex'),
+        'checksum of the served JSONL',
+      );
       const fields = c.recordSet[0].field.map((f: { name: string }) => f.name);
-      for (const f of ['value', 'merkleRoot', 'merkleProof', 'bundleCid', 'prover', 'notary', 'serverName', 'tlsTime']) assert.ok(fields.includes(f), f);
+      for (const f of ['value', 'merkleRoot', 'merkleProof', 'bundleCid', 'prover', 'notary', 'serverName', 'tlsTime'])
+        assert.ok(fields.includes(f), f);
       assert.equal(c['veritas:merkleRoot'], s.merkleRoot);
     });
   });
@@ -296,7 +421,10 @@ describe('records and exports', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), await env.ipfs.getBytes(s.bundleCids[0]!));
     const unknown = await env.ipfs.addJson({ other: hex(8) }, { pin: false });
-    assert.equal((await app.request(`/v1/bundles/bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`)).status, 404);
+    assert.equal(
+      (await app.request(`/v1/bundles/bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`)).status,
+      404,
+    );
     assert.equal((await app.request('/v1/bundles/not-a-cid')).status, 404);
     assert.equal((await app.request(`/v1/bundles/${unknown}`)).status, 200, 'content on this node is served');
   });
@@ -304,10 +432,14 @@ describe('records and exports', () => {
   it('GET /v1/operators lists operators with their record; unknown operator 404', async () => {
     const s = await seedFulfilled(env);
     const app = createApi(env.deps());
-    const list = (await (await app.request('/v1/operators')).json()) as { items: { address: string; answered: number; agreed: number; invalid: number; slashed: number }[] };
+    const list = (await (await app.request('/v1/operators')).json()) as {
+      items: { address: string; answered: number; agreed: number; invalid: number; slashed: number }[];
+    };
     const op = list.items.find((o) => o.address === s.provers[0]);
     assert.deepEqual(op && [op.answered, op.agreed, op.invalid, op.slashed], [1, 1, 0, 0]);
-    const one = (await (await app.request(`/v1/operators/${s.provers[0]}`)).json()) as { responses: { role: string; requestId: string }[] };
+    const one = (await (await app.request(`/v1/operators/${s.provers[0]}`)).json()) as {
+      responses: { role: string; requestId: string }[];
+    };
     assert.ok(one.responses.some((r) => r.requestId === s.requestId && r.role === 'prover'));
     assert.equal((await app.request(`/v1/operators/${hex(20)}`)).status, 404);
     assert.equal((await app.request('/v1/operators/bob')).status, 400);
@@ -317,14 +449,31 @@ describe('records and exports', () => {
 describe('OpenAPI, docs, CORS, pages', () => {
   it('publishes an OpenAPI 3.1 document with every route and a server-rendered docs page listing them', async () => {
     const app = createApi(env.deps());
-    const doc = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     assert.equal(doc.openapi, '3.1.0');
-    for (const p of ['/v1/requests', '/v1/requests/{id}', '/v1/requests/{id}/events', '/v1/requests/{id}/records.jsonl', '/v1/requests/{id}/croissant.json', '/v1/records/{id}', '/v1/bundles/{cid}', '/v1/operators', '/v1/operators/{address}'])
+    for (const p of [
+      '/v1/requests',
+      '/v1/requests/{id}',
+      '/v1/requests/{id}/events',
+      '/v1/requests/{id}/records.jsonl',
+      '/v1/requests/{id}/croissant.json',
+      '/v1/records/{id}',
+      '/v1/bundles/{cid}',
+      '/v1/operators',
+      '/v1/operators/{address}',
+    ])
       assert.ok(doc.paths[p], p);
     assert.ok(doc.paths['/v1/requests']!.post);
     const page = await (await app.request('/docs')).text();
     assert.match(page, /POST<\/strong> \/v1\/requests/);
-    assert.doesNotMatch(page, /<script|https?:\/\/(?!mlcommons)[a-z]+\.[a-z]+\/[^"]*\.(js|css)/i, 'nothing loaded from outside');
+    assert.doesNotMatch(
+      page,
+      /<script|https?:\/\/(?!mlcommons)[a-z]+\.[a-z]+\/[^"]*\.(js|css)/i,
+      'nothing loaded from outside',
+    );
   });
 
   it('sends CORS headers only for configured origins', async () => {
@@ -333,7 +482,9 @@ describe('OpenAPI, docs, CORS, pages', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://curator.example');
     const other = await app.request('/v1/operators', { headers: { origin: 'https://evil.example' } });
     assert.notEqual(other.headers.get('access-control-allow-origin'), 'https://evil.example');
-    const none = await createApi(env.deps()).request('/v1/operators', { headers: { origin: 'https://curator.example' } });
+    const none = await createApi(env.deps()).request('/v1/operators', {
+      headers: { origin: 'https://curator.example' },
+    });
     assert.equal(none.headers.get('access-control-allow-origin'), null);
   });
 
@@ -344,7 +495,8 @@ describe('OpenAPI, docs, CORS, pages', () => {
     assert.equal(list.status, 200);
     assert.match(await list.text(), new RegExp(`/requests/${s.requestId}`));
     const page = await (await app.request(`/requests/${s.requestId}`)).text();
-    for (const want of ['Timeline', 'api.example.test', s.bundleCids[0]!.slice(0, 10), 'data-check=', s.merkleRoot]) assert.ok(page.includes(want), want);
+    for (const want of ['Timeline', 'api.example.test', s.bundleCids[0]!.slice(0, 10), 'data-check=', s.merkleRoot])
+      assert.ok(page.includes(want), want);
     const bundle = await (await app.request(`/bundles/${s.bundleCids[0]}`)).text();
     assert.match(bundle, /class="redacted"[^>]*>\[redacted: \d+ bytes\]/);
     assert.match(bundle, /GET \/v1\/datasets\/42 HTTP\/1\.1/);

@@ -8,7 +8,16 @@ import { pino } from 'pino';
 import type { Hex } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
 import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
-import { assignments, bundles, operators, records, reports, requestEvents, requests, responses } from '../../core/db/schema.ts';
+import {
+  assignments,
+  bundles,
+  operators,
+  records,
+  reports,
+  requestEvents,
+  requests,
+  responses,
+} from '../../core/db/schema.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import type { Config } from '../../core/config.ts';
@@ -90,14 +99,24 @@ export const validSpec = (deadline: number, over: Record<string, unknown> = {}) 
   ...over,
 });
 
-export type Seeded = { requestId: Hex; recordIds: string[]; bundleCids: string[]; provers: Hex[]; notaries: Hex[]; merkleRoot: Hex };
+export type Seeded = {
+  requestId: Hex;
+  recordIds: string[];
+  bundleCids: string[];
+  provers: Hex[];
+  notaries: Hex[];
+  merkleRoot: Hex;
+};
 
 /**
  * Seeds a fulfilled request directly in the database (and its bundles in IPFS), as the indexer and aggregator would
  * write them. The tests using it are about the HTTP layer (shapes, status codes, streaming, caching), not about the
  * network producing the data; the end-to-end pages test builds its request on-chain instead.
  */
-export async function seedFulfilled(env: Env, o: { status?: 'fulfilled' | 'assigned'; createdAt?: Date; consumer?: Hex } = {}): Promise<Seeded> {
+export async function seedFulfilled(
+  env: Env,
+  o: { status?: 'fulfilled' | 'assigned'; createdAt?: Date; consumer?: Hex } = {},
+): Promise<Seeded> {
   const { db } = env.db;
   const requestId = hex(32);
   const specCid = await env.ipfs.addJson({ seeded: requestId });
@@ -106,21 +125,45 @@ export async function seedFulfilled(env: Env, o: { status?: 'fulfilled' | 'assig
   const spec = validSpec(1_900_000_000);
   const bundleCids: string[] = [];
   for (const [i, prover] of provers.entries()) {
-    const sent = new TextEncoder().encode('GET /v1/datasets/42 HTTP/1.1\r\nhost: api.example.test\r\nauthorization: Bearer s3cret\r\n\r\n');
+    const sent = new TextEncoder().encode(
+      'GET /v1/datasets/42 HTTP/1.1\r\nhost: api.example.test\r\nauthorization: Bearer s3cret\r\n\r\n',
+    );
     const recv = new TextEncoder().encode('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"rows":1200}');
     const secretAt = 50;
     const transcript = encodeTranscript({
       sent,
       recv,
-      sentRanges: [{ start: 0, end: secretAt }, { start: sent.length - 4, end: sent.length }],
+      sentRanges: [
+        { start: 0, end: secretAt },
+        { start: sent.length - 4, end: sent.length },
+      ],
       recvRanges: [{ start: 0, end: recv.length }],
     });
-    const bundle = { version: 1, requestId, prover, notary: notaries[i], serverName: 'api.example.test', tlsTime: 1_700_000_000 + i, transcript, value: 1200, trust: 'devnet' };
+    const bundle = {
+      version: 1,
+      requestId,
+      prover,
+      notary: notaries[i],
+      serverName: 'api.example.test',
+      tlsTime: 1_700_000_000 + i,
+      transcript,
+      value: 1200,
+      trust: 'devnet',
+    };
     const cid = await env.ipfs.addJson(bundle);
     bundleCids.push(cid);
     await db.insert(bundles).values({ cid, requestId, prover, content: bundle });
     await db.insert(assignments).values({ requestId, prover, notary: notaries[i]!, position: i });
-    await db.insert(responses).values({ requestId, prover, notary: notaries[i]!, resultHash: hashJson(1200), bundleCid: cid, txHash: hex(32), verification: 'valid', value: 1200 });
+    await db.insert(responses).values({
+      requestId,
+      prover,
+      notary: notaries[i]!,
+      resultHash: hashJson(1200),
+      bundleCid: cid,
+      txHash: hex(32),
+      verification: 'valid',
+      value: 1200,
+    });
   }
   const status = o.status ?? 'fulfilled';
   const record: DatasetRecord = {
@@ -135,7 +178,15 @@ export async function seedFulfilled(env: Env, o: { status?: 'fulfilled' | 'assig
     extract: { jsonPath: '$.rows' },
     policy: { policy: 'median', madK: 3, band: 0.01 },
     trust: 'devnet',
-    sources: provers.map((p, i) => ({ prover: p, notary: notaries[i]!, bundleCid: bundleCids[i]!, serverName: 'api.example.test', tlsTime: 1_700_000_000 + i, resultHash: hashJson(1200), value: 1200 })),
+    sources: provers.map((p, i) => ({
+      prover: p,
+      notary: notaries[i]!,
+      bundleCid: bundleCids[i]!,
+      serverName: 'api.example.test',
+      tlsTime: 1_700_000_000 + i,
+      resultHash: hashJson(1200),
+      value: 1200,
+    })),
   };
   const recordHash = hashJson(record);
   const tree = buildRecordTree([{ requestId, index: 0, recordHash }]);
@@ -158,12 +209,40 @@ export async function seedFulfilled(env: Env, o: { status?: 'fulfilled' | 'assig
     ...(o.createdAt ? { createdAt: o.createdAt } : {}),
   });
   if (status === 'fulfilled') {
-    await db.insert(records).values({ id: recordId, requestId, index: 0, value: 1200, leafHash: recordId, proof: tree.proof(0), provenance: record });
-    await db.insert(reports).values({ requestId, reportCid: specCid, merkleRoot: tree.root, policyOutcome: { included: provers }, recordCount: 1, fulfillTxHash: hex(32), fulfillBlockNumber: 9 });
+    await db.insert(records).values({
+      id: recordId,
+      requestId,
+      index: 0,
+      value: 1200,
+      leafHash: recordId,
+      proof: tree.proof(0),
+      provenance: record,
+    });
+    await db.insert(reports).values({
+      requestId,
+      reportCid: specCid,
+      merkleRoot: tree.root,
+      policyOutcome: { included: provers },
+      recordCount: 1,
+      fulfillTxHash: hex(32),
+      fulfillBlockNumber: 9,
+    });
   }
-  for (const stage of ['requested', 'assigned']) await db.insert(requestEvents).values({ requestId, source: 'indexer', stage, detail: {} });
-  for (const p of provers) await db.insert(operators).values({ address: p, bond: '1000000000000000000', answered: 1, agreed: 1 }).onConflictDoNothing();
-  return { requestId, recordIds: status === 'fulfilled' ? [recordId] : [], bundleCids, provers, notaries, merkleRoot: tree.root };
+  for (const stage of ['requested', 'assigned'])
+    await db.insert(requestEvents).values({ requestId, source: 'indexer', stage, detail: {} });
+  for (const p of provers)
+    await db
+      .insert(operators)
+      .values({ address: p, bond: '1000000000000000000', answered: 1, agreed: 1 })
+      .onConflictDoNothing();
+  return {
+    requestId,
+    recordIds: status === 'fulfilled' ? [recordId] : [],
+    bundleCids,
+    provers,
+    notaries,
+    merkleRoot: tree.root,
+  };
 }
 
 /** Reads Server-Sent Events from a fetch response until `stop` says so; returns them parsed. */
@@ -180,8 +259,7 @@ export async function readSse(
       const { value, done } = await reader.read();
       if (done) break;
       buf += value;
-      let cut: number;
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
+      for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
         const block = buf.slice(0, cut);
         buf = buf.slice(cut + 2);
         const e: SseEvent = { event: 'message', data: '' };

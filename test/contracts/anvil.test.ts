@@ -38,7 +38,10 @@ describe('startAnvil', () => {
     assert.equal(privateKeyToAccount(anvil.accounts[0]!).address, '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266');
     const client = createVeritasPublicClient(anvil.rpcUrl, anvil.chainId);
     assert.equal(await client.getChainId(), 31_338);
-    assert.equal(await client.getBalance({ address: privateKeyToAccount(anvil.accounts[2]!).address }), parseEther('10000'));
+    assert.equal(
+      await client.getBalance({ address: privateKeyToAccount(anvil.accounts[2]!).address }),
+      parseEther('10000'),
+    );
     assert.ok(isAlive(anvil.pid));
 
     await anvil.stop();
@@ -102,7 +105,9 @@ describe('startAnvil', () => {
         process.stdout.write(a.pid + '\\n');
         setInterval(() => {}, 1000);
       `;
-      const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const [chunk] = (await once(parent.stdout!, 'data')) as [Buffer];
       const pid = Number(chunk.toString().trim());
       assert.ok(isAlive(pid));

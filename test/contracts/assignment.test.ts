@@ -9,7 +9,8 @@ import { oracleHubAbi } from '../../core/chain/contracts.ts';
 import { type Chain, deployFixture, expectRevert, makeRequest, startChain, type Veritas } from './fixture.ts';
 
 const randomSeed = (): Hex => bytesToHex(randomBytes(32));
-const randomOperators = (n: number): Address[] => Array.from({ length: n }, () => getAddress(bytesToHex(randomBytes(20))));
+const randomOperators = (n: number): Address[] =>
+  Array.from({ length: n }, () => getAddress(bytesToHex(randomBytes(20))));
 
 describe('assignment', () => {
   let chain: Chain;
@@ -40,8 +41,20 @@ describe('assignment', () => {
   it('sampleSize = min(quorum + floor(quorum / 2), active): the documented table, and TypeScript equals Solidity', async () => {
     // quorum 1 → 1, 2 → 3, 3 → 4, 4 → 6, 5 → 7, capped at the active set
     for (const [quorum, active, size] of [
-      [1, 2, 1], [1, 100, 1], [2, 2, 2], [2, 3, 3], [2, 10, 3], [3, 3, 3], [3, 4, 4], [3, 10, 4],
-      [4, 5, 5], [4, 6, 6], [4, 10, 6], [5, 10, 7], [255, 255, 255], [255, 1000, 382],
+      [1, 2, 1],
+      [1, 100, 1],
+      [2, 2, 2],
+      [2, 3, 3],
+      [2, 10, 3],
+      [3, 3, 3],
+      [3, 4, 4],
+      [3, 10, 4],
+      [4, 5, 5],
+      [4, 6, 6],
+      [4, 10, 6],
+      [5, 10, 7],
+      [255, 255, 255],
+      [255, 1000, 382],
     ] as const) {
       assert.equal(sampleSize(quorum, active), size, `TS sampleSize(${quorum}, ${active})`);
       assert.equal(await sampleSizeOnChain(quorum, active), BigInt(size), `Solidity sampleSize(${quorum}, ${active})`);
@@ -49,7 +62,11 @@ describe('assignment', () => {
     for (let c = 0; c < 100; c++) {
       const quorum = 1 + ((c * 37) % 255);
       const active = (c * 53) % 500;
-      assert.equal(await sampleSizeOnChain(quorum, active), BigInt(sampleSize(quorum, active)), `q=${quorum} n=${active}`);
+      assert.equal(
+        await sampleSizeOnChain(quorum, active),
+        BigInt(sampleSize(quorum, active)),
+        `q=${quorum} n=${active}`,
+      );
     }
     assert.throws(() => sampleSize(0, 5), { code: 'INPUT_INVALID', field: 'quorum' });
     assert.throws(() => sampleSize(256, 500), { code: 'INPUT_INVALID', field: 'quorum' });
@@ -69,7 +86,16 @@ describe('assignment', () => {
 
   it('TypeScript equals Solidity where over-sampling takes the whole set or is capped by it', async () => {
     // n = sampleSize exactly (quorum 2 of 3, 4 of 6), capped (3 of 3, 4 of 5, 5 of 6), and the maximum quorum 255
-    const cases: [number, number][] = [[2, 3], [4, 6], [3, 3], [4, 5], [5, 6], [2, 2], [255, 255], [200, 320]];
+    const cases: [number, number][] = [
+      [2, 3],
+      [4, 6],
+      [3, 3],
+      [4, 5],
+      [5, 6],
+      [2, 2],
+      [255, 255],
+      [200, 320],
+    ];
     for (const [quorum, n] of cases) {
       for (let c = 0; c < 3; c++) {
         const seed = randomSeed();

@@ -99,7 +99,14 @@ export async function send(
   chain: Chain,
   wallet: VeritasWalletClient,
   // viem's parameter types are generic per ABI; the tests pass typed ABIs and let the call site check arguments
-  request: { address: Address; abi: readonly unknown[]; functionName: string; args?: readonly unknown[]; value?: bigint; gas?: bigint },
+  request: {
+    address: Address;
+    abi: readonly unknown[];
+    functionName: string;
+    args?: readonly unknown[];
+    value?: bigint;
+    gas?: bigint;
+  },
 ) {
   const hash = await wallet.writeContract(request as Parameters<VeritasWalletClient['writeContract']>[0]);
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
@@ -150,7 +157,12 @@ export const walletOf = (v: Veritas, address: Address): VeritasWalletClient => {
   return w;
 };
 
-export function attestationFor(requestId: Hex, prover: Address, notary: Address, result = 'result'): ContractAttestation {
+export function attestationFor(
+  requestId: Hex,
+  prover: Address,
+  notary: Address,
+  result = 'result',
+): ContractAttestation {
   return {
     requestId,
     prover,

@@ -2,12 +2,18 @@
 // the quorum, so responses can be left out), and every revert on the way.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Address, type Hex, hexToBigInt, keccak256, numberToHex, parseEther, parseEventLogs, slice, stringToBytes } from 'viem';
 import {
-  attestationDigest,
-  isSignedByNotary,
-  recoverAttestationSigner,
-} from '../../core/chain/attestation.ts';
+  type Address,
+  type Hex,
+  hexToBigInt,
+  keccak256,
+  numberToHex,
+  parseEther,
+  parseEventLogs,
+  slice,
+  stringToBytes,
+} from 'viem';
+import { attestationDigest, isSignedByNotary, recoverAttestationSigner } from '../../core/chain/attestation.ts';
 import { deployExampleConsumer, exampleConsumerAbi, oracleHubAbi } from '../../core/chain/contracts.ts';
 import {
   attestationFor,
@@ -40,7 +46,13 @@ describe('OracleHub', () => {
   });
   after(() => chain.anvil.stop());
 
-  const respondWith = (prover: Address, requestId: Hex, att: ReturnType<typeof attestationFor>, sig: Hex, resultHash?: Hex) =>
+  const respondWith = (
+    prover: Address,
+    requestId: Hex,
+    att: ReturnType<typeof attestationFor>,
+    sig: Hex,
+    resultHash?: Hex,
+  ) =>
     send(chain, walletOf(v, prover), {
       address: v.hub,
       abi: oracleHubAbi,
@@ -49,7 +61,10 @@ describe('OracleHub', () => {
     });
 
   it('happy path: consumer contract requests quorum 3, 4 provers respond, aggregator fulfils with 3, fee split, callback stores root', async () => {
-    const consumerContract = await deployExampleConsumer({ walletClient: v.consumer, publicClient: chain.publicClient }, v.hub);
+    const consumerContract = await deployExampleConsumer(
+      { walletClient: v.consumer, publicClient: chain.publicClient },
+      v.hub,
+    );
     const now = (await chain.publicClient.getBlock()).timestamp;
     const fee = parseEther('1');
     const receipt = await send(chain, v.consumer, {
@@ -61,7 +76,12 @@ describe('OracleHub', () => {
       gas: 1_000_000n, // the committee depends on the block's randomness: no exact estimate
     });
     const r = await requestFromReceipt(v, receipt);
-    const request = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+    const request = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'getRequest',
+      args: [r.requestId],
+    });
     assert.equal(request.consumer, consumerContract);
     assert.equal(request.fee, fee);
     assert.equal(request.quorum, 3);
@@ -78,14 +98,34 @@ describe('OracleHub', () => {
       assert.equal(ev!.args.notary, r.notaries[i]);
       assert.equal(ev!.args.bundleCid, `bafybundle-${r.provers[i]}`);
     }
-    const stored = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'responses', args: [r.requestId] });
-    assert.deepEqual(stored.map((s) => s.prover), r.provers);
-    const one = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getResponse', args: [r.requestId, r.provers[1]!] });
+    const stored = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'responses',
+      args: [r.requestId],
+    });
+    assert.deepEqual(
+      stored.map((s) => s.prover),
+      r.provers,
+    );
+    const one = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'getResponse',
+      args: [r.requestId, r.provers[1]!],
+    });
     assert.equal(one.notary, r.notaries[1]);
     assert.equal(one.resultHash, keccak256(stringToBytes('result')));
 
     assert.equal(
-      (await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] })).responseCount,
+      (
+        await chain.publicClient.readContract({
+          address: v.hub,
+          abi: oracleHubAbi,
+          functionName: 'getRequest',
+          args: [r.requestId],
+        })
+      ).responseCount,
       4,
     );
 
@@ -99,12 +139,39 @@ describe('OracleHub', () => {
     const fulfilled = events.find((e) => e.eventName === 'RequestFulfilled');
     assert.ok(fulfilled && fulfilled.eventName === 'RequestFulfilled');
     assert.deepEqual([...fulfilled.args.included], included);
-    const after = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'responses', args: [r.requestId] });
-    assert.deepEqual(after.map((s) => s.included), [true, true, true, false]);
-    assert.equal(events.some((e) => e.eventName === 'CallbackFailed'), false);
+    const after = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'responses',
+      args: [r.requestId],
+    });
+    assert.deepEqual(
+      after.map((s) => s.included),
+      [true, true, true, false],
+    );
+    assert.equal(
+      events.some((e) => e.eventName === 'CallbackFailed'),
+      false,
+    );
     const root = keccak256(stringToBytes(`root:${r.requestId}`));
-    assert.equal(await chain.publicClient.readContract({ address: consumerContract, abi: exampleConsumerAbi, functionName: 'rootOf', args: [r.requestId] }), root);
-    assert.equal(await chain.publicClient.readContract({ address: consumerContract, abi: exampleConsumerAbi, functionName: 'reportCidOf', args: [r.requestId] }), 'bafyreport');
+    assert.equal(
+      await chain.publicClient.readContract({
+        address: consumerContract,
+        abi: exampleConsumerAbi,
+        functionName: 'rootOf',
+        args: [r.requestId],
+      }),
+      root,
+    );
+    assert.equal(
+      await chain.publicClient.readContract({
+        address: consumerContract,
+        abi: exampleConsumerAbi,
+        functionName: 'reportCidOf',
+        args: [r.requestId],
+      }),
+      'bafyreport',
+    );
 
     // fee split among the 3 included only: 70% shared by their provers, 30% by their notaries, remainder to the
     // first included prover; the left-out responder gets no prover share (only what it earns as someone's notary)
@@ -122,7 +189,12 @@ describe('OracleHub', () => {
     );
     for (const [a, amount] of expected) assert.equal(await balanceIn(v, a), amount, `credit of ${a}`);
 
-    const got = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+    const got = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'getRequest',
+      args: [r.requestId],
+    });
     assert.equal(got.status, 2); // Fulfilled
     assert.equal(got.merkleRoot, root);
     assert.equal(got.reportCid, 'bafyreport');
@@ -135,14 +207,22 @@ describe('OracleHub', () => {
     const ethAfter = await chain.publicClient.getBalance({ address: prover.account.address });
     assert.equal(ethAfter - ethBefore + wrec.gasUsed * wrec.effectiveGasPrice, owed);
     assert.equal(await balanceIn(v, prover.account.address), 0n);
-    await expectRevert(send(chain, prover, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' }), 'NothingToWithdraw');
+    await expectRevert(
+      send(chain, prover, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' }),
+      'NothingToWithdraw',
+    );
   });
 
   it('the TypeScript digest and recovery match the contract', async () => {
     const r = await makeRequest(v, { quorum: 1 });
     const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
     const sig = await signAs(v, r.notaries[0]!, att);
-    const onChain = await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'attestationDigest', args: [att] });
+    const onChain = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'attestationDigest',
+      args: [att],
+    });
     assert.equal(onChain, attestationDigest(v.domain, att));
     assert.equal(await recoverAttestationSigner(v.domain, att, sig), r.notaries[0]);
     assert.equal(await isSignedByNotary(v.domain, att, sig), true);
@@ -171,14 +251,28 @@ describe('OracleHub', () => {
     it('a notary signature from the wrong key: BadNotarySignature', async () => {
       const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
       // signed by the prover itself, and by an operator that is not this prover's notary
-      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, r.provers[0]!, att)), 'BadNotarySignature');
-      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, outsider === r.notaries[0] ? r.provers[1]! : outsider, att)), 'BadNotarySignature');
+      await expectRevert(
+        respondWith(r.provers[0]!, r.requestId, att, await signAs(v, r.provers[0]!, att)),
+        'BadNotarySignature',
+      );
+      await expectRevert(
+        respondWith(
+          r.provers[0]!,
+          r.requestId,
+          att,
+          await signAs(v, outsider === r.notaries[0] ? r.provers[1]! : outsider, att),
+        ),
+        'BadNotarySignature',
+      );
     });
 
     it('a notary signature over other data: BadNotarySignature', async () => {
       const att = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
       const other = { ...att, recvHash: keccak256(stringToBytes('a different response')) };
-      await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, r.notaries[0]!, other)), 'BadNotarySignature');
+      await expectRevert(
+        respondWith(r.provers[0]!, r.requestId, att, await signAs(v, r.notaries[0]!, other)),
+        'BadNotarySignature',
+      );
       // the right data under another domain (another hub) does not count either
       const otherDomain = { ...v.domain, verifyingContract: v.registry };
       const { signAttestation } = await import('../../core/chain/attestation.ts');
@@ -192,7 +286,8 @@ describe('OracleHub', () => {
       const sig = await signAs(v, r.notaries[0]!, att);
       const s = hexToBigInt(slice(sig, 32, 64));
       const vByte = Number(hexToBigInt(slice(sig, 64, 65)));
-      const twin = `${slice(sig, 0, 32)}${numberToHex(N - s, { size: 32 }).slice(2)}${numberToHex(vByte === 27 ? 28 : 27, { size: 1 }).slice(2)}` as Hex;
+      const twin =
+        `${slice(sig, 0, 32)}${numberToHex(N - s, { size: 32 }).slice(2)}${numberToHex(vByte === 27 ? 28 : 27, { size: 1 }).slice(2)}` as Hex;
       await expectRevert(respondWith(r.provers[0]!, r.requestId, att, twin), 'BadNotarySignature');
       await assert.rejects(recoverAttestationSigner(v.domain, att, twin), { code: 'BAD_SIGNATURE' });
       await expectRevert(respondWith(r.provers[0]!, r.requestId, att, slice(sig, 0, 64)), 'BadNotarySignature');
@@ -207,10 +302,19 @@ describe('OracleHub', () => {
     it('an attestation for another request, prover or result: AttestationMismatch', async () => {
       const good = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
       const otherRequest = { ...good, requestId: keccak256('0x1234') };
-      await expectRevert(respondWith(r.provers[0]!, r.requestId, otherRequest, await signAs(v, r.notaries[0]!, otherRequest)), 'AttestationMismatch');
+      await expectRevert(
+        respondWith(r.provers[0]!, r.requestId, otherRequest, await signAs(v, r.notaries[0]!, otherRequest)),
+        'AttestationMismatch',
+      );
       const otherProver = { ...good, prover: r.provers[1]! };
-      await expectRevert(respondWith(r.provers[0]!, r.requestId, otherProver, await signAs(v, r.notaries[0]!, otherProver)), 'AttestationMismatch');
-      await expectRevert(respondWith(r.provers[0]!, r.requestId, good, await signAs(v, r.notaries[0]!, good), keccak256('0x99')), 'AttestationMismatch');
+      await expectRevert(
+        respondWith(r.provers[0]!, r.requestId, otherProver, await signAs(v, r.notaries[0]!, otherProver)),
+        'AttestationMismatch',
+      );
+      await expectRevert(
+        respondWith(r.provers[0]!, r.requestId, good, await signAs(v, r.notaries[0]!, good), keccak256('0x99')),
+        'AttestationMismatch',
+      );
     });
 
     it('an unknown request: UnknownRequest', async () => {
@@ -249,13 +353,17 @@ describe('OracleHub', () => {
     await fulfill(v, r.requestId, included);
     await expectRevert(fulfill(v, r.requestId, included), 'AlreadyFulfilled');
     await expectRevert(respond(v, r.requestId, r.provers[2]!, r.notaries[2]!), 'AlreadyFulfilled');
-    await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] }), 'AlreadyFulfilled');
+    await expectRevert(
+      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] }),
+      'AlreadyFulfilled',
+    );
   });
 
   it('refund only after the deadline and only once', async () => {
     const fee = parseEther('0.5');
     const r = await makeRequest(v, { quorum: 2, fee, ttl: 300 });
-    const expire = () => send(chain, v.reporter, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] });
+    const expire = () =>
+      send(chain, v.reporter, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [r.requestId] });
     await expectRevert(expire(), 'NotExpired');
     // Exactly at the deadline: still answerable, not expired. Pinned with setNextBlockTimestamp, because a relative
     // time jump lands a second later whenever the wall clock ticks between the jump and the transaction.
@@ -272,19 +380,35 @@ describe('OracleHub', () => {
     await expectRevert(fulfill(v, r.requestId, r.provers), 'AlreadyExpired');
     await send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' });
     assert.equal(await balanceIn(v, v.consumer.account.address), 0n);
-    await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' }), 'NothingToWithdraw');
-    await expectRevert(send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [keccak256('0x01')] }), 'UnknownRequest');
+    await expectRevert(
+      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'withdraw' }),
+      'NothingToWithdraw',
+    );
+    await expectRevert(
+      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [keccak256('0x01')] }),
+      'UnknownRequest',
+    );
   });
 
   it('a deadline in the past: DeadlineInPast; stray ETH: UnexpectedPayment; admin: NotOwner', async () => {
     const now = (await chain.publicClient.getBlock()).timestamp;
     await expectRevert(
-      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'request', args: [specHashOf('x'), 'cid', 1, now - 1n] }),
+      send(chain, v.consumer, {
+        address: v.hub,
+        abi: oracleHubAbi,
+        functionName: 'request',
+        args: [specHashOf('x'), 'cid', 1, now - 1n],
+      }),
       'DeadlineInPast',
     );
     await assert.rejects(v.consumer.sendTransaction({ to: v.hub, value: 1n }));
     await expectRevert(
-      send(chain, v.consumer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.consumer.account.address] }),
+      send(chain, v.consumer, {
+        address: v.hub,
+        abi: oracleHubAbi,
+        functionName: 'setAggregator',
+        args: [v.consumer.account.address],
+      }),
       'NotOwner',
     );
   });
@@ -295,12 +419,22 @@ describe('OracleHub', () => {
     const rec = await fulfill(v, r.requestId, r.provers);
     assert.equal(parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'CallbackFailed' }).length, 0);
 
-    await send(chain, v.deployer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.reporter.account.address] });
+    await send(chain, v.deployer, {
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'setAggregator',
+      args: [v.reporter.account.address],
+    });
     const r2 = await makeRequest(v, { quorum: 1 });
     await respondAll(v, r2);
     await expectRevert(fulfill(v, r2.requestId, r2.provers), 'NotAggregator');
     await fulfill(v, r2.requestId, r2.provers, v.reporter);
-    await send(chain, v.deployer, { address: v.hub, abi: oracleHubAbi, functionName: 'setAggregator', args: [v.aggregator.account.address] });
+    await send(chain, v.deployer, {
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'setAggregator',
+      args: [v.aggregator.account.address],
+    });
   });
 
   describe('over-sampling: quorum 2 with 3 active operators', () => {
@@ -314,7 +448,12 @@ describe('OracleHub', () => {
       assert.equal(r.provers.length, 3);
       assert.deepEqual([...r.provers].sort(), v3.operators.map((o) => o.account.address).sort());
       for (let i = 0; i < 3; i++) assert.notEqual(r.notaries[i], r.provers[i]);
-      const request = await chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+      const request = await chain.publicClient.readContract({
+        address: v3.hub,
+        abi: oracleHubAbi,
+        functionName: 'getRequest',
+        args: [r.requestId],
+      });
       assert.equal(request.quorum, 2);
     });
 
@@ -322,7 +461,12 @@ describe('OracleHub', () => {
       const fee = parseEther('0.3');
       const r = await makeRequest(v3, { quorum: 2, fee });
       await respondAll(v3, r);
-      const request = await chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+      const request = await chain.publicClient.readContract({
+        address: v3.hub,
+        abi: oracleHubAbi,
+        functionName: 'getRequest',
+        args: [r.requestId],
+      });
       assert.equal(request.responseCount, 3);
 
       // the aggregator excludes one responder (an invalid bundle or an outlier) and keeps the other two
@@ -336,11 +480,21 @@ describe('OracleHub', () => {
       const rec = await fulfill(v3, r.requestId, [a, b]);
       const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'RequestFulfilled' });
       assert.deepEqual([...ev!.args.included], [a, b]);
-      const got = await chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [r.requestId] });
+      const got = await chain.publicClient.readContract({
+        address: v3.hub,
+        abi: oracleHubAbi,
+        functionName: 'getRequest',
+        args: [r.requestId],
+      });
       assert.equal(got.status, 2); // Fulfilled
 
       const responseOf = (p: Address) =>
-        chain.publicClient.readContract({ address: v3.hub, abi: oracleHubAbi, functionName: 'getResponse', args: [r.requestId, p] });
+        chain.publicClient.readContract({
+          address: v3.hub,
+          abi: oracleHubAbi,
+          functionName: 'getResponse',
+          args: [r.requestId, p],
+        });
       assert.equal((await responseOf(a)).included, true);
       assert.equal((await responseOf(b)).included, true);
       assert.equal((await responseOf(out)).included, false);

@@ -22,7 +22,12 @@ describe('MerkleVerifier', () => {
   after(() => chain.anvil.stop());
 
   const verify = (proof: Hex[], root: Hex, leaf: Hex) =>
-    chain.publicClient.readContract({ address: verifier, abi: merkleVerifierAbi, functionName: 'verify', args: [proof, root, leaf] });
+    chain.publicClient.readContract({
+      address: verifier,
+      abi: merkleVerifierAbi,
+      functionName: 'verify',
+      args: [proof, root, leaf],
+    });
 
   for (const size of [1, 2, 3, 7, 64]) {
     it(`accepts every proof of a ${size}-record tree and rejects tampered ones`, async () => {

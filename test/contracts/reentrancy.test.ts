@@ -37,7 +37,11 @@ describe('reentrancy', () => {
 
   it('withdraw re-entered from the receive hook: Reentrancy, and the refund is paid exactly once', async () => {
     const clients = { walletClient: v.deployer, publicClient: chain.publicClient };
-    const { address: attacker } = await deployAndWait(clients, { abi: reentrantWithdrawerAbi, bytecode: reentrantWithdrawerBytecode, args: [v.hub] });
+    const { address: attacker } = await deployAndWait(clients, {
+      abi: reentrantWithdrawerAbi,
+      bytecode: reentrantWithdrawerBytecode,
+      args: [v.hub],
+    });
     const fee = parseEther('0.4');
     const rec = await send(chain, v.deployer, {
       address: attacker,
@@ -68,11 +72,18 @@ describe('reentrancy', () => {
     let consumer: Address;
     before(async () => {
       const clients = { walletClient: v.deployer, publicClient: chain.publicClient };
-      consumer = (await deployAndWait(clients, { abi: reentrantConsumerAbi, bytecode: reentrantConsumerBytecode, args: [v.hub] })).address;
+      consumer = (
+        await deployAndWait(clients, { abi: reentrantConsumerAbi, bytecode: reentrantConsumerBytecode, args: [v.hub] })
+      ).address;
     });
 
     const requestAs = async (mode: number) => {
-      await send(chain, v.deployer, { address: consumer, abi: reentrantConsumerAbi, functionName: 'setMode', args: [mode] });
+      await send(chain, v.deployer, {
+        address: consumer,
+        abi: reentrantConsumerAbi,
+        functionName: 'setMode',
+        args: [mode],
+      });
       const rec = await send(chain, v.deployer, {
         address: consumer,
         abi: reentrantConsumerAbi,
@@ -86,7 +97,14 @@ describe('reentrancy', () => {
       return r;
     };
     const status = async (requestId: Hex) =>
-      (await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [requestId] })).status;
+      (
+        await chain.publicClient.readContract({
+          address: v.hub,
+          abi: oracleHubAbi,
+          functionName: 'getRequest',
+          args: [requestId],
+        })
+      ).status;
 
     it('a callback re-entering withdraw, fulfill and expire is refused (Reentrancy) and the fulfilment stands', async () => {
       const r = await requestAs(0);

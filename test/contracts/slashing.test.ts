@@ -40,7 +40,12 @@ describe('equivocation slashing', () => {
   after(() => chain.anvil.stop());
 
   const report = (x: ContractAttestation, sx: Hex, y: ContractAttestation, sy: Hex) =>
-    send(chain, v.reporter, { address: v.hub, abi: oracleHubAbi, functionName: 'reportEquivocation', args: [x, sx, y, sy] });
+    send(chain, v.reporter, {
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'reportEquivocation',
+      args: [x, sx, y, sy],
+    });
 
   it('forged evidence reverts: a bad signature, identical attestations, different provers / requests / notaries', async () => {
     // b signed by someone else than the notary it names
@@ -59,7 +64,12 @@ describe('equivocation slashing', () => {
     const otherNotary = { ...b, notary: prover };
     await expectRevert(report(a, sigA, otherNotary, await signAs(v, prover, otherNotary)), 'EvidenceNotComparable');
     assert.equal(
-      await chain.publicClient.readContract({ address: v.registry, abi: operatorRegistryAbi, functionName: 'bondOf', args: [notary] }),
+      await chain.publicClient.readContract({
+        address: v.registry,
+        abi: operatorRegistryAbi,
+        functionName: 'bondOf',
+        args: [notary],
+      }),
       v.minBond,
       'forged evidence slashed nobody',
     );
@@ -73,11 +83,22 @@ describe('equivocation slashing', () => {
     assert.equal(ev!.args.slashed, slashed);
     assert.equal(ev!.args.reward, slashed / 2n);
     assert.equal(await balanceIn(v, v.reporter.account.address), slashed / 2n);
-    assert.equal(await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'burned' }), slashed - slashed / 2n);
+    assert.equal(
+      await chain.publicClient.readContract({ address: v.hub, abi: oracleHubAbi, functionName: 'burned' }),
+      slashed - slashed / 2n,
+    );
     const [slashEvent] = parseEventLogs({ abi: operatorRegistryAbi, logs: rec.logs, eventName: 'OperatorSlashed' });
     assert.equal(slashEvent!.args.remainingBond, v.minBond - slashed);
     // below minBond: out of the active set, into unbonding (still slashable)
-    assert.equal(await chain.publicClient.readContract({ address: v.registry, abi: operatorRegistryAbi, functionName: 'isActive', args: [notary] }), false);
+    assert.equal(
+      await chain.publicClient.readContract({
+        address: v.registry,
+        abi: operatorRegistryAbi,
+        functionName: 'isActive',
+        args: [notary],
+      }),
+      false,
+    );
 
     await expectRevert(report(a, sigA, b, sigB), 'EvidenceAlreadyUsed');
     await expectRevert(report(b, sigB, a, sigA), 'EvidenceAlreadyUsed');

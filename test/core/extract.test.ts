@@ -5,12 +5,24 @@ import { parseHttpResponse } from '../../core/http-message.ts';
 import { isVeritasError } from '../../core/errors.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-const body = utf8(JSON.stringify({ price: 101.25, rows: [{ id: 1, t: 'a' }, { id: 2, t: 'b' }], meta: { ts: '2026-11-25T10:00:00Z' } }));
+const body = utf8(
+  JSON.stringify({
+    price: 101.25,
+    rows: [
+      { id: 1, t: 'a' },
+      { id: 2, t: 'b' },
+    ],
+    meta: { ts: '2026-11-25T10:00:00Z' },
+  }),
+);
 
 test('a definite JSONPath yields the value itself', () => {
   assert.equal(extractValue({ jsonPath: '$.price' }, body), 101.25);
   assert.deepEqual(extractValue({ jsonPath: '$.rows[1]' }, body), { id: 2, t: 'b' });
-  assert.deepEqual(extractValue({ jsonPath: '$.rows' }, body), [{ id: 1, t: 'a' }, { id: 2, t: 'b' }]);
+  assert.deepEqual(extractValue({ jsonPath: '$.rows' }, body), [
+    { id: 1, t: 'a' },
+    { id: 2, t: 'b' },
+  ]);
 });
 
 test('an indefinite JSONPath always yields the array of matches', () => {
@@ -34,7 +46,8 @@ test('failures are EXTRACTION_FAILED naming the rule', () => {
     [() => extractValue({ regex: 'price', group: 1, flags: '' }, body), 'extract.group'],
     [() => extractValue({ jsonPath: '$.a' }, new Uint8Array([0xff, 0xfe])), 'body'],
   ];
-  for (const [run, field] of cases) assert.throws(run, (e) => isVeritasError(e, 'EXTRACTION_FAILED') && e.field === field);
+  for (const [run, field] of cases)
+    assert.throws(run, (e) => isVeritasError(e, 'EXTRACTION_FAILED') && e.field === field);
 });
 
 test('filter expressions cannot reach the host (safe eval)', () => {
@@ -42,19 +55,31 @@ test('filter expressions cannot reach the host (safe eval)', () => {
 });
 
 test('HTTP responses: content-length, chunked, and close-delimited bodies', () => {
-  const cl = parseHttpResponse(utf8('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}trailing'));
+  const cl = parseHttpResponse(
+    utf8('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}trailing'),
+  );
   assert.equal(cl.status, 200);
   assert.equal(cl.headers.get('content-type'), 'application/json');
   assert.equal(Buffer.from(cl.body).toString(), '{"a":1}');
-  const chunked = parseHttpResponse(utf8('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3;ext=1\r\n:1}\r\n0\r\n\r\n'));
+  const chunked = parseHttpResponse(
+    utf8('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3;ext=1\r\n:1}\r\n0\r\n\r\n'),
+  );
   assert.equal(Buffer.from(chunked.body).toString(), '{"a":1}');
   const closed = parseHttpResponse(utf8('HTTP/1.0 200 OK\r\n\r\n[1,2]'));
   assert.equal(Buffer.from(closed.body).toString(), '[1,2]');
 });
 
 test('malformed responses are refused, not guessed at', () => {
-  for (const raw of ['HTTP/1.1 200 OK\r\n', 'HTTP/2 200\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n']) {
-    assert.throws(() => parseHttpResponse(utf8(raw)), (e) => isVeritasError(e, 'EXTRACTION_FAILED'));
+  for (const raw of [
+    'HTTP/1.1 200 OK\r\n',
+    'HTTP/2 200\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+  ]) {
+    assert.throws(
+      () => parseHttpResponse(utf8(raw)),
+      (e) => isVeritasError(e, 'EXTRACTION_FAILED'),
+    );
   }
   assert.throws(
     () => extractFromResponse({ jsonPath: '$.a' }, utf8('HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}')),

@@ -23,7 +23,10 @@ test('numbers round half to even on their decimal text, to the declared precisio
   assert.equal(roundHalfEven('0.135', 2), 0.14);
   assert.equal(roundHalfEven(1e21, 0), 1e21);
   for (const bad of ['abc', '', true, null, {}, '1.2.3'])
-    assert.throws(() => n(bad, 2), (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH') && e.field === 'value.type');
+    assert.throws(
+      () => n(bad, 2),
+      (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH') && e.field === 'value.type',
+    );
 });
 
 test('timestamps become UTC ISO-8601 from ISO strings with a zone or unix seconds / milliseconds', () => {
@@ -34,8 +37,14 @@ test('timestamps become UTC ISO-8601 from ISO strings with a zone or unix second
   assert.equal(t(1709294400), '2024-03-01T12:00:00.000Z'); // seconds
   assert.equal(t('1709294400'), '2024-03-01T12:00:00.000Z');
   assert.equal(t(1709294400123), '2024-03-01T12:00:00.123Z'); // milliseconds
-  assert.throws(() => t('2024-03-01T12:00:00'), (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH')); // no zone
-  assert.throws(() => t('yesterday'), (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'));
+  assert.throws(
+    () => t('2024-03-01T12:00:00'),
+    (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'),
+  ); // no zone
+  assert.throws(
+    () => t('yesterday'),
+    (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'),
+  );
 });
 
 test('strings are NFC-normalized and trimmed; numbers and booleans become their JSON text', () => {
@@ -44,7 +53,10 @@ test('strings are NFC-normalized and trimmed; numbers and booleans become their 
   assert.equal(s('\u00a0x\u2003'), 'x');
   assert.equal(s(12.5), '12.5');
   assert.equal(s(true), 'true');
-  assert.throws(() => s({ a: 1 }), (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'));
+  assert.throws(
+    () => s({ a: 1 }),
+    (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'),
+  );
 });
 
 test('json values are canonical: key order fixed, equal inputs normalize identically', () => {
@@ -55,5 +67,8 @@ test('json values are canonical: key order fixed, equal inputs normalize identic
 
 test('records "array" normalizes element-wise and refuses a non-array', () => {
   assert.deepEqual(normalizeAnswer(['1.25', 2.35], { type: 'number', precision: 1 }, 'array'), [1.2, 2.4]);
-  assert.throws(() => normalizeAnswer(3, { type: 'number' }, 'array'), (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'));
+  assert.throws(
+    () => normalizeAnswer(3, { type: 'number' }, 'array'),
+    (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'),
+  );
 });

@@ -20,17 +20,26 @@ test('median excludes and lists an outlier beyond k·MAD and reports the inliers
 test('median with MAD = 0: a value one unit of precision away is kept, a farther one is an outlier', () => {
   const r = median(nums(10, 10, 10, 10.01, 10.5), 3, 2, 3);
   assert.deepEqual(r.included, [p(1), p(2), p(3), p(4)]);
-  assert.deepEqual(r.excluded.map((e) => e.prover), [p(5)]);
+  assert.deepEqual(
+    r.excluded.map((e) => e.prover),
+    [p(5)],
+  );
   assert.equal(r.ok && r.value, 10);
   // without a declared precision only float noise is tolerated
   const q = median(nums(1, 1, 1, 1.000001), 3, undefined, 3);
-  assert.deepEqual(q.excluded.map((e) => e.prover), [p(4)]);
+  assert.deepEqual(
+    q.excluded.map((e) => e.prover),
+    [p(4)],
+  );
 });
 
 test('median fails when fewer inliers than needed remain', () => {
   const r = median(nums(1, 1, 1000), 3, 0, 3);
   assert.equal(r.ok, false);
-  assert.deepEqual(r.excluded.map((e) => e.prover), [p(3)]);
+  assert.deepEqual(
+    r.excluded.map((e) => e.prover),
+    [p(3)],
+  );
 });
 
 test('median of arrays is element-wise; an outlier source is excluded as a whole', () => {
@@ -41,28 +50,78 @@ test('median of arrays is element-wise; an outlier source is excluded as a whole
       { prover: p(3), value: [0.9, 99] },
       { prover: p(4), value: [1, 10.1] },
     ],
-    { policy: { policy: 'median', madK: 3, band: 0 }, value: { type: 'number', precision: 2 }, records: 'array', needed: 3 },
+    {
+      policy: { policy: 'median', madK: 3, band: 0 },
+      value: { type: 'number', precision: 2 },
+      records: 'array',
+      needed: 3,
+    },
   );
   assert.equal(r.ok, true);
   assert.deepEqual(r.ok && r.value, [1, 10.1]);
-  assert.deepEqual(r.excluded.map((e) => e.prover), [p(3)]);
+  assert.deepEqual(
+    r.excluded.map((e) => e.prover),
+    [p(3)],
+  );
 });
 
 test('mode needs minAgreement; a tie is no agreement; dissenters are listed', () => {
-  const ok = mode([{ prover: p(1), value: { a: 1, b: 2 } }, { prover: p(2), value: { b: 2, a: 1 } }, { prover: p(3), value: 'x' }], 2, 2);
+  const ok = mode(
+    [
+      { prover: p(1), value: { a: 1, b: 2 } },
+      { prover: p(2), value: { b: 2, a: 1 } },
+      { prover: p(3), value: 'x' },
+    ],
+    2,
+    2,
+  );
   assert.equal(ok.ok, true);
   assert.deepEqual(ok.ok && ok.value, { a: 1, b: 2 });
-  assert.deepEqual(ok.excluded.map((e) => [e.prover, e.code]), [[p(3), 'DISSENT']]);
-  const weak = mode([{ prover: p(1), value: 'a' }, { prover: p(2), value: 'b' }, { prover: p(3), value: 'a' }], 3, 3);
+  assert.deepEqual(
+    ok.excluded.map((e) => [e.prover, e.code]),
+    [[p(3), 'DISSENT']],
+  );
+  const weak = mode(
+    [
+      { prover: p(1), value: 'a' },
+      { prover: p(2), value: 'b' },
+      { prover: p(3), value: 'a' },
+    ],
+    3,
+    3,
+  );
   assert.equal(weak.ok, false);
   assert.match(!weak.ok ? weak.reason : '', /minAgreement is 3/);
-  const tie = mode([{ prover: p(1), value: 'a' }, { prover: p(2), value: 'b' }], 1, 1);
+  const tie = mode(
+    [
+      { prover: p(1), value: 'a' },
+      { prover: p(2), value: 'b' },
+    ],
+    1,
+    1,
+  );
   assert.equal(tie.ok, false);
 });
 
 test('exact needs every answer equal', () => {
-  assert.equal(exact([{ prover: p(1), value: [1, 2] }, { prover: p(2), value: [1, 2] }], 2).ok, true);
-  const r = exact([{ prover: p(1), value: 1 }, { prover: p(2), value: 1 }, { prover: p(3), value: 2 }], 2);
+  assert.equal(
+    exact(
+      [
+        { prover: p(1), value: [1, 2] },
+        { prover: p(2), value: [1, 2] },
+      ],
+      2,
+    ).ok,
+    true,
+  );
+  const r = exact(
+    [
+      { prover: p(1), value: 1 },
+      { prover: p(2), value: 1 },
+      { prover: p(3), value: 2 },
+    ],
+    2,
+  );
   assert.equal(r.ok, false);
   assert.match(!r.ok ? r.reason : '', /exact/);
 });
@@ -76,5 +135,8 @@ test('median: the band keeps honest jitter in when three answers have a tiny MAD
   assert.equal(banded.ok && banded.value, 100.31);
   // …while a value 2 % away is still an outlier.
   const far = median(nums(100.3, 100.31, 102.4), 3, 2, 2, 0.01);
-  assert.deepEqual(far.excluded.map((e) => e.code), ['OUTLIER']);
+  assert.deepEqual(
+    far.excluded.map((e) => e.code),
+    ['OUTLIER'],
+  );
 });

@@ -112,7 +112,9 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
       const journal = JSON.parse(await readFile(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
         entries: unknown[];
       };
-      const applied = await handle.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+      const applied = await handle.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+      );
       assert.equal(applied[0]?.n, journal.entries.length);
     });
 
@@ -170,7 +172,9 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
       const requestId = hex(32);
       const operator = hex(20) as `0x${string}`;
       await handle.db.insert(requestEvents).values({ requestId, source: 'api', stage: 'requested' });
-      await handle.db.insert(requestEvents).values({ requestId, source: operator, stage: 'attested', detail: { ms: 1200 } });
+      await handle.db
+        .insert(requestEvents)
+        .values({ requestId, source: operator, stage: 'attested', detail: { ms: 1200 } });
       await handle.db.insert(requestEvents).values({ requestId, source: 'aggregator', stage: 'fulfilled' });
       const events = await handle.db
         .select()
@@ -199,7 +203,11 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
       assert.equal(pending?.verification, 'pending');
       await handle.db
         .update(responses)
-        .set({ verification: 'invalid', invalidCode: 'BAD_SIGNATURE', invalidMessage: 'notary signature does not recover' })
+        .set({
+          verification: 'invalid',
+          invalidCode: 'BAD_SIGNATURE',
+          invalidMessage: 'notary signature does not recover',
+        })
         .where(and(eq(responses.requestId, requestId), eq(responses.prover, prover)));
       const [judged] = await handle.db.select().from(responses).where(eq(responses.requestId, requestId));
       assert.equal(judged?.verification, 'invalid');
@@ -241,7 +249,11 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
           provenance: { bundles: ['bafy1', 'bafy2'] },
         })),
       );
-      const back = await handle.db.select().from(records).where(eq(records.requestId, requestId)).orderBy(asc(records.index));
+      const back = await handle.db
+        .select()
+        .from(records)
+        .where(eq(records.requestId, requestId))
+        .orderBy(asc(records.index));
       assert.deepEqual(
         back.map((r) => [r.index, r.value, r.proof]),
         [
@@ -253,7 +265,10 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
         handle.db.insert(records).values({ ...back[0]!, id: hex(32) }),
         'one record per (request, index)',
       );
-      await handle.db.update(reports).set({ fulfillTxHash: hex(32), fulfillBlockNumber: 99 }).where(eq(reports.requestId, requestId));
+      await handle.db
+        .update(reports)
+        .set({ fulfillTxHash: hex(32), fulfillBlockNumber: 99 })
+        .where(eq(reports.requestId, requestId));
       const [report] = await handle.db.select().from(reports).where(eq(reports.requestId, requestId));
       assert.equal(report?.merkleRoot, root);
       assert.equal(report?.fulfillBlockNumber, 99);
@@ -330,9 +345,12 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
           t.rollback();
         })
         .catch((e: unknown) => e);
-      const reads = Array.from({ length: 20 }, () => handle.db.select().from(requests).where(eq(requests.id, rolledBack)));
+      const reads = Array.from({ length: 20 }, () =>
+        handle.db.select().from(requests).where(eq(requests.id, rolledBack)),
+      );
       const [, , readResults] = await Promise.all([Promise.all(inserts), tx, Promise.all(reads)]);
-      for (const r of readResults) assert.equal(r.length, 0, 'an uncommitted row is never seen outside its transaction');
+      for (const r of readResults)
+        assert.equal(r.length, 0, 'an uncommitted row is never seen outside its transaction');
       const count = await handle.db.$count(requestEvents, eq(requestEvents.requestId, requestId));
       assert.equal(count, 20);
       assert.equal(await handle.db.$count(requests, eq(requests.id, rolledBack)), 0);
@@ -346,7 +364,9 @@ databaseSuite('db on PostgreSQL (DATABASE_URL)', () => serverTarget(process.env.
   skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
 });
 
-describe('db on PostgreSQL: concurrent starts', { skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set' }, () => {
+describe('db on PostgreSQL: concurrent starts', {
+  skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set',
+}, () => {
   let target: Target;
   const handles: DatabaseHandle[] = [];
   before(async () => {
@@ -364,8 +384,12 @@ describe('db on PostgreSQL: concurrent starts', { skip: process.env.DATABASE_URL
       opened.map((o) => o.status),
       ['fulfilled', 'fulfilled', 'fulfilled'],
     );
-    const applied = await handles[0]!.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    const journal = JSON.parse(await readFile(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+    const applied = await handles[0]!.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
+    const journal = JSON.parse(await readFile(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    };
     assert.equal(applied[0]?.n, journal.entries.length);
   });
 });
@@ -385,7 +409,9 @@ describe('embedded database handle', () => {
     handle = await openDatabase({ dataDir: join(dataDir, 'nested', 'node'), log });
     assert.equal(handle.embedded, true);
     assert.match(handle.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
-    await assert.rejects(openDatabase({ dataDir: join(dataDir, 'nested', 'node'), log }), (e) => isVeritasError(e, 'DB_ERROR'));
+    await assert.rejects(openDatabase({ dataDir: join(dataDir, 'nested', 'node'), log }), (e) =>
+      isVeritasError(e, 'DB_ERROR'),
+    );
     await handle.close();
     // closed: the directory can be opened again
     handle = await openDatabase({ dataDir: join(dataDir, 'nested', 'node'), log });

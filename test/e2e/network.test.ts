@@ -24,7 +24,12 @@ let dataDir: string;
 
 before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'veritas-e2e-'));
-  devnet = await startDevnet({ dataDir, log: pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' }), operators: 3, sessionTimeoutMs: 240_000 });
+  devnet = await startDevnet({
+    dataDir,
+    log: pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' }),
+    operators: 3,
+    sessionTimeoutMs: 240_000,
+  });
 });
 after(async () => {
   await devnet?.stop();
@@ -82,18 +87,28 @@ test('a quorum-3 median request goes from POST /v1/requests to a verifiable reco
 
   const [onChain, api] = await Promise.all([fulfilled(requestId), apiSaysDone(requestId)]);
   assert.equal(api.status, 'fulfilled');
-  for (const stage of ['queued', 'notary-connected', 'attested', 'pinned', 'responded']) assert.ok(api.stages.includes(stage), `timeline has ${stage}`);
+  for (const stage of ['queued', 'notary-connected', 'attested', 'pinned', 'responded'])
+    assert.ok(api.stages.includes(stage), `timeline has ${stage}`);
   assert.equal(onChain.included.length, 3);
   const request = await getOracleHub(devnet.deployment.hub, devnet.deployer).read.getRequest([requestId]);
   assert.equal(request.merkleRoot, onChain.merkleRoot);
 
   // The records the API serves carry proofs that verify against the root read from the chain, not from the API.
   const jsonl = await (await fetch(`${devnet.api.url}/v1/requests/${requestId}/records.jsonl`)).text();
-  const records = jsonl.trim().split('\n').map((line) => ProvedRecord.parse(JSON.parse(line)));
+  const records = jsonl
+    .trim()
+    .split('\n')
+    .map((line) => ProvedRecord.parse(JSON.parse(line)));
   assert.equal(records.length, 1);
   const proved = records[0]!;
   assert.equal(proved.recordHash, hashJson(proved.record));
-  assert.ok(verifyRecordProof(onChain.merkleRoot, { requestId, index: proved.record.index, recordHash: proved.recordHash as Hex }, proved.proof as Hex[]));
+  assert.ok(
+    verifyRecordProof(
+      onChain.merkleRoot,
+      { requestId, index: proved.record.index, recordHash: proved.recordHash as Hex },
+      proved.proof as Hex[],
+    ),
+  );
   assert.equal(proved.record.sources.length, 3);
   assert.equal(new Set(proved.record.sources.map((s) => s.prover)).size, 3, 'three independent provers');
   for (const s of proved.record.sources) assert.notEqual(s.prover, s.notary, 'nobody notarised their own fetch');
@@ -117,7 +132,10 @@ test('a quorum-3 median request goes from POST /v1/requests to a verifiable reco
   assert.match(ok.stdout, /record-hash/);
 
   const edited = path.join(dataDir, 'edited.json');
-  await writeFile(edited, JSON.stringify({ ...proved, record: { ...proved.record, value: (proved.record.value as number) + 1 } }));
+  await writeFile(
+    edited,
+    JSON.stringify({ ...proved, record: { ...proved.record, value: (proved.record.value as number) + 1 } }),
+  );
   const bad = await run(process.execPath, [cli, 'verify', edited, ...gateway], { env }).then(
     () => assert.fail('verify must fail on an edited record'),
     (e: { code: number; stdout: string; stderr: string }) => e,

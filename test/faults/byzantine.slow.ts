@@ -39,8 +39,9 @@ function responded(requestId: Hex, prover: Address): Promise<void> {
     const offs: (() => void)[] = [];
     for (const op of devnet.operators) {
       const on = (e: StageEvent) => {
-        if (e.requestId !== requestId || e.operator !== prover || (e.stage !== 'responded' && e.stage !== 'failed')) return;
-        offs.forEach((off) => off());
+        if (e.requestId !== requestId || e.operator !== prover || (e.stage !== 'responded' && e.stage !== 'failed'))
+          return;
+        for (const off of offs) off();
         if (e.stage === 'responded') resolve();
         else reject(new Error(`prover ${prover} failed: ${JSON.stringify(e.detail)}`));
       };
@@ -114,26 +115,47 @@ test('a Byzantine operator pins a forged bundle: rejected with the failed check 
   assert.equal(res.status, 201, await res.clone().text());
   const { requestId } = (await res.json()) as { requestId: Hex };
   const hub = { address: devnet.deployment.hub, abi: oracleHubAbi } as const;
-  const [provers] = await devnet.deployer.publicClient.readContract({ ...hub, functionName: 'assignment', args: [requestId] });
+  const [provers] = await devnet.deployer.publicClient.readContract({
+    ...hub,
+    functionName: 'assignment',
+    args: [requestId],
+  });
   assert.ok(provers.some((p) => p.toLowerCase() === byzantine));
 
   // The aggregator fulfils as soon as two valid answers agree, and a request once fulfilled takes no more answers: so
   // it waits (stopped) until all three provers have answered, then a fresh one judges them all.
   await Promise.all(provers.map((p) => responded(requestId, p.toLowerCase() as Address)));
   aggregator = startAggregator({
-    db: devnet.database.db, ipfs: devnet.ipfs, publicClient: devnet.deployer.publicClient, walletClient: devnet.deployer.walletClient,
-    hub: devnet.deployment.hub, fromBlock: devnet.deployment.deployBlock, policy: { acceptDevnetProofs: true }, log, pollIntervalMs: 250,
+    db: devnet.database.db,
+    ipfs: devnet.ipfs,
+    publicClient: devnet.deployer.publicClient,
+    walletClient: devnet.deployer.walletClient,
+    hub: devnet.deployment.hub,
+    fromBlock: devnet.deployment.deployBlock,
+    policy: { acceptDevnetProofs: true },
+    log,
+    pollIntervalMs: 250,
   });
-  const judged = async () => (await devnet.database.db.select().from(responses).where(eq(responses.requestId, requestId))).find((r) => r.prover === byzantine);
+  const judged = async () =>
+    (await devnet.database.db.select().from(responses).where(eq(responses.requestId, requestId))).find(
+      (r) => r.prover === byzantine,
+    );
   for (let i = 0; ; i++) {
-    const status = (await devnet.deployer.publicClient.readContract({ ...hub, functionName: 'getRequest', args: [requestId] })).status;
+    const status = (
+      await devnet.deployer.publicClient.readContract({ ...hub, functionName: 'getRequest', args: [requestId] })
+    ).status;
     const row = await judged();
     if (status === 2 && row && row.verification !== 'pending') break;
     if (status === 3 || i > 5_000) assert.fail(`request ended ${status}; the forger's response ${JSON.stringify(row)}`);
     await aggregator!.tick().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 100)); // a pass over nothing returns at once: pace the re-checks
   }
-  const logs = await devnet.deployer.publicClient.getContractEvents({ ...hub, eventName: 'RequestFulfilled', args: { requestId }, fromBlock: devnet.deployment.deployBlock });
+  const logs = await devnet.deployer.publicClient.getContractEvents({
+    ...hub,
+    eventName: 'RequestFulfilled',
+    args: { requestId },
+    fromBlock: devnet.deployment.deployBlock,
+  });
   assert.equal(logs.length, 1);
   const included = (logs[0]!.args as { included: Address[] }).included.map((a) => a.toLowerCase());
   assert.ok(!included.includes(byzantine), 'the forger is not included');
@@ -142,8 +164,13 @@ test('a Byzantine operator pins a forged bundle: rejected with the failed check 
   assert.match(row.invalidMessage ?? '', /extraction/, `names the failed check: ${row.invalidMessage}`);
   const forged = await devnet.ipfs.getJson<ProvenanceBundle>(row.bundleCid, { timeoutMs: 30_000 });
   assert.equal(forged.value, 9999.99, 'the pinned bundle is the forgery');
-  const detail = (await (await fetch(`${devnet.api.url}/v1/requests/${requestId}`)).json()) as { records: { href: string }[]; operators: { prover: string; state: string }[] };
+  const detail = (await (await fetch(`${devnet.api.url}/v1/requests/${requestId}`)).json()) as {
+    records: { href: string }[];
+    operators: { prover: string; state: string }[];
+  };
   assert.equal(detail.operators.find((o) => o.prover === byzantine)?.state, 'invalid');
-  const record = (await (await fetch(`${devnet.api.url}${detail.records[0]!.href}`)).json()) as { record: { value: unknown } };
+  const record = (await (await fetch(`${devnet.api.url}${detail.records[0]!.href}`)).json()) as {
+    record: { value: unknown };
+  };
   assert.equal(record.record.value, 1234.56, 'the honest value');
 });

@@ -20,13 +20,26 @@ import type { Address } from 'viem';
 import { requestEvents, responses } from '../../core/db/schema.ts';
 import { apiClient } from '../../cli/commands/client.ts';
 import { makeBundle, respond } from '../verify/world.ts';
-import { API_KEY, HubStatus, hubEvents, requestStatus, startFaultNetwork, until, type FaultNetwork } from './network.ts';
+import {
+  API_KEY,
+  HubStatus,
+  hubEvents,
+  requestStatus,
+  startFaultNetwork,
+  until,
+  type FaultNetwork,
+} from './network.ts';
 
 /** The directory holding pg_ctl and initdb, or undefined. */
 function postgresBin(): string | undefined {
   const which = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
   const candidates = [
-    ...(existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`) : []),
+    ...(existsSync('/usr/lib/postgresql')
+      ? readdirSync('/usr/lib/postgresql')
+          .sort()
+          .reverse()
+          .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      : []),
     ...(which ? [path.dirname(which)] : []),
   ];
   return candidates.find((d) => existsSync(path.join(d, 'pg_ctl')) && existsSync(path.join(d, 'initdb')));
@@ -46,7 +59,12 @@ class Server {
   }
   async init(): Promise<string> {
     this.dir = await mkdtemp(path.join(tmpdir(), 'veritas-faults-pg-'));
-    if (asRoot) chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    if (asRoot)
+      chownSync(
+        this.dir,
+        Number(execFileSync('id', ['-u', 'postgres']).toString()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString()),
+      );
     this.port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const { port } = s.address() as { port: number };
@@ -58,7 +76,17 @@ class Server {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
   start(): void {
-    this.run('pg_ctl', '-D', path.join(this.dir, 'data'), '-l', path.join(this.dir, 'server.log'), '-w', '-o', `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.dir}`, 'start');
+    this.run(
+      'pg_ctl',
+      '-D',
+      path.join(this.dir, 'data'),
+      '-l',
+      path.join(this.dir, 'server.log'),
+      '-w',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${this.port} -k ${this.dir}`,
+      'start',
+    );
   }
   stop(): void {
     this.run('pg_ctl', '-D', path.join(this.dir, 'data'), '-m', 'fast', '-w', 'stop');
@@ -87,7 +115,9 @@ after(async () => {
   await server.destroy();
 });
 
-test('PostgreSQL restarted mid-request: fulfilled exactly once, the timeline intact, the SSE client sees the end', { skip }, async () => {
+test('PostgreSQL restarted mid-request: fulfilled exactly once, the timeline intact, the SSE client sees the end', {
+  skip,
+}, async () => {
   const n = net!;
   const req = await n.post({ quorum: 2 });
   const [first, second] = req.provers as [Address, Address, Address];
@@ -96,10 +126,14 @@ test('PostgreSQL restarted mid-request: fulfilled exactly once, the timeline int
     if (event === 'stage') stages.push((data as { stage: string }).stage);
   });
   await respond(n.world, await makeBundle(n.world, req, first, { body: JSON.stringify({ price: 7 }) }));
-  await until(n, async () => {
-    const [row] = await n.db.db.select().from(responses).where(eq(responses.requestId, req.requestId));
-    return row?.verification === 'valid' ? true : undefined;
-  }, 'the first response verified');
+  await until(
+    n,
+    async () => {
+      const [row] = await n.db.db.select().from(responses).where(eq(responses.requestId, req.requestId));
+      return row?.verification === 'valid' ? true : undefined;
+    },
+    'the first response verified',
+  );
 
   server.stop();
   // While the database is down the API says so (503, DB_ERROR), and the chain moves on: the second prover answers.
@@ -109,7 +143,11 @@ test('PostgreSQL restarted mid-request: fulfilled exactly once, the timeline int
   await respond(n.world, await makeBundle(n.world, req, second, { body: JSON.stringify({ price: 7 }) }));
   server.start();
 
-  await until(n, async () => ((await requestStatus(n.world, req.requestId)) === HubStatus.Fulfilled ? true : undefined), 'fulfilment after the restart');
+  await until(
+    n,
+    async () => ((await requestStatus(n.world, req.requestId)) === HubStatus.Fulfilled ? true : undefined),
+    'fulfilment after the restart',
+  );
   assert.equal((await hubEvents(n.world, 'RequestFulfilled', req.requestId)).length, 1);
   const end = (await following) as { status: string };
   assert.equal(end.status, 'fulfilled');
@@ -118,7 +156,10 @@ test('PostgreSQL restarted mid-request: fulfilled exactly once, the timeline int
   assert.equal(count('aggregated'), 1);
   assert.equal(count('response_verified'), 2);
   assert.equal(new Set(stages).size > 0, true);
-  const detail = (await (await fetch(`${n.api.url}/v1/requests/${req.requestId}`)).json()) as { status: string; records: unknown[] };
+  const detail = (await (await fetch(`${n.api.url}/v1/requests/${req.requestId}`)).json()) as {
+    status: string;
+    records: unknown[];
+  };
   assert.equal(detail.status, 'fulfilled');
   assert.equal(detail.records.length, 1);
 });

@@ -18,7 +18,15 @@ import { encodeTranscript } from '../../schemas/transcript.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import { apiClient } from '../../cli/commands/client.ts';
 import { exchange, makeBundle, respond, type PlacedRequest } from '../verify/world.ts';
-import { API_KEY, HubStatus, hubEvents, requestStatus, startFaultNetwork, until, type FaultNetwork } from './network.ts';
+import {
+  API_KEY,
+  HubStatus,
+  hubEvents,
+  requestStatus,
+  startFaultNetwork,
+  until,
+  type FaultNetwork,
+} from './network.ts';
 
 let net: FaultNetwork;
 before(async () => {
@@ -40,14 +48,24 @@ async function respondWith(req: PlacedRequest, onChain: ProvenanceBundle, pinned
     address: net.world.deployment.hub,
     abi: oracleHubAbi,
     functionName: 'respond',
-    args: [req.requestId, onChain.attestation.resultHash as Hex, cid, toContractAttestation(onChain.attestation) as never, onChain.notarySignature as Hex],
+    args: [
+      req.requestId,
+      onChain.attestation.resultHash as Hex,
+      cid,
+      toContractAttestation(onChain.attestation) as never,
+      onChain.notarySignature as Hex,
+    ],
   });
   assert.equal((await net.world.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
   return cid;
 }
 
 const fulfilledOnce = async (requestId: Hex) => {
-  await until(net, async () => ((await requestStatus(net.world, requestId)) === HubStatus.Fulfilled ? true : undefined), `fulfilment of ${requestId}`);
+  await until(
+    net,
+    async () => ((await requestStatus(net.world, requestId)) === HubStatus.Fulfilled ? true : undefined),
+    `fulfilment of ${requestId}`,
+  );
   const logs = await hubEvents(net.world, 'RequestFulfilled', requestId);
   assert.equal(logs.length, 1, 'exactly one RequestFulfilled');
   return logs[0]!;
@@ -72,11 +90,18 @@ describe('Byzantine operators', () => {
     assert.equal(forged.attestation.resultHash, genuine.attestation.resultHash);
     // the forgery arrives first, so it is judged before the honest quorum can close the request
     const forgedCid = await respond(net.world, forged);
-    await until(net, async () => (await responseRow(req.requestId, byzantine))?.verification === 'invalid' || undefined, 'the forged bundle judged');
+    await until(
+      net,
+      async () => (await responseRow(req.requestId, byzantine))?.verification === 'invalid' || undefined,
+      'the forged bundle judged',
+    );
     for (const p of honest) await respond(net.world, await makeBundle(net.world, req, p, { body: price(64_000.5) }));
 
     const fulfilled = await fulfilledOnce(req.requestId);
-    assert.deepEqual(new Set((fulfilled.args as { included: readonly Address[] }).included.map((a) => a.toLowerCase())), new Set(honest));
+    assert.deepEqual(
+      new Set((fulfilled.args as { included: readonly Address[] }).included.map((a) => a.toLowerCase())),
+      new Set(honest),
+    );
     const row = await responseRow(req.requestId, byzantine);
     assert.equal(row?.verification, 'invalid');
     assert.equal(row?.bundleCid, forgedCid);
@@ -84,18 +109,25 @@ describe('Byzantine operators', () => {
     assert.ok(row?.invalidCode, 'with a stable code');
     // the honest provers are paid; the API shows it excluded, with its reason, and the honest value
     const hub = { address: net.world.deployment.hub, abi: oracleHubAbi } as const;
-    for (const p of honest) assert.ok((await net.world.publicClient.readContract({ ...hub, functionName: 'balanceOf', args: [p] })) > 0n);
+    for (const p of honest)
+      assert.ok((await net.world.publicClient.readContract({ ...hub, functionName: 'balanceOf', args: [p] })) > 0n);
     const detail = (await (await fetch(`${net.api.url}/v1/requests/${req.requestId}`)).json()) as {
-      status: string; operators: { prover: string; state: string; response: { invalidCode: string | null } | null }[]; records: { href: string }[];
+      status: string;
+      operators: { prover: string; state: string; response: { invalidCode: string | null } | null }[];
+      records: { href: string }[];
     };
     assert.equal(detail.status, 'fulfilled');
     const shown = detail.operators.find((o) => o.prover === byzantine);
     assert.equal(shown?.state, 'invalid');
     assert.equal(shown?.response?.invalidCode, row?.invalidCode);
-    const record = (await (await fetch(`${net.api.url}${detail.records[0]!.href}`)).json()) as { record: { value: unknown; sources: { prover: string }[] } };
+    const record = (await (await fetch(`${net.api.url}${detail.records[0]!.href}`)).json()) as {
+      record: { value: unknown; sources: { prover: string }[] };
+    };
     assert.equal(record.record.value, 64_000.5);
     assert.deepEqual(new Set(record.record.sources.map((s) => s.prover)), new Set(honest));
-    const stages = (await net.db.db.select().from(requestEvents).where(eq(requestEvents.requestId, req.requestId))).map((e) => e.stage);
+    const stages = (await net.db.db.select().from(requestEvents).where(eq(requestEvents.requestId, req.requestId))).map(
+      (e) => e.stage,
+    );
     assert.ok(stages.includes('response_invalid'));
   });
 
@@ -119,7 +151,10 @@ describe('Byzantine operators', () => {
     await net.restartAggregator();
 
     const fulfilled = await fulfilledOnce(req.requestId);
-    assert.deepEqual(new Set((fulfilled.args as { included: readonly Address[] }).included.map((a) => a.toLowerCase())), new Set(honest));
+    assert.deepEqual(
+      new Set((fulfilled.args as { included: readonly Address[] }).included.map((a) => a.toLowerCase())),
+      new Set(honest),
+    );
     const [ev] = await net.db.db.select().from(evidence).where(eq(evidence.requestId, req.requestId));
     assert.equal(ev?.kind, 'double_attestation');
     assert.equal(ev?.notary, notary);
@@ -139,7 +174,10 @@ describe('provers that never answer (killed before they could)', () => {
     const [silent, ...live] = req.provers as [Address, Address, Address];
     for (const p of live) await respond(net.world, await makeBundle(net.world, req, p, { body: price(10) }));
     const fulfilled = await fulfilledOnce(req.requestId);
-    assert.deepEqual(new Set((fulfilled.args as { included: readonly Address[] }).included.map((a) => a.toLowerCase())), new Set(live));
+    assert.deepEqual(
+      new Set((fulfilled.args as { included: readonly Address[] }).included.map((a) => a.toLowerCase())),
+      new Set(live),
+    );
     assert.ok(!(fulfilled.args as { included: readonly Address[] }).included.some((a) => a.toLowerCase() === silent));
   });
 
@@ -148,7 +186,11 @@ describe('provers that never answer (killed before they could)', () => {
     const now = Number((await net.world.publicClient.getBlock()).timestamp);
     const req = await net.post({ quorum: 2, deadline: now + 120 }, fee);
     await respond(net.world, await makeBundle(net.world, req, req.provers[0]!, { body: price(10) })); // one of the 2 needed
-    await until(net, async () => ((await responseRow(req.requestId, req.provers[0]!))?.verification === 'valid' ? true : undefined), 'the lone response verified');
+    await until(
+      net,
+      async () => ((await responseRow(req.requestId, req.provers[0]!))?.verification === 'valid' ? true : undefined),
+      'the lone response verified',
+    );
     assert.equal(await requestStatus(net.world, req.requestId), HubStatus.Pending, 'not fulfilled with one answer');
 
     const hub = { address: net.world.deployment.hub, abi: oracleHubAbi } as const;
@@ -156,11 +198,18 @@ describe('provers that never answer (killed before they could)', () => {
     const credited = await net.world.publicClient.readContract({ ...hub, functionName: 'balanceOf', args: [consumer] });
     await net.world.testClient.increaseTime({ seconds: 180 });
     await net.world.testClient.mine({ blocks: 1 });
-    await until(net, async () => ((await requestStatus(net.world, req.requestId)) === HubStatus.Expired ? true : undefined), 'expiry');
+    await until(
+      net,
+      async () => ((await requestStatus(net.world, req.requestId)) === HubStatus.Expired ? true : undefined),
+      'expiry',
+    );
     const expired = await hubEvents(net.world, 'RequestExpired', req.requestId);
     assert.equal(expired.length, 1);
     assert.equal((expired[0]!.args as { refund: bigint }).refund, fee);
-    assert.equal(await net.world.publicClient.readContract({ ...hub, functionName: 'balanceOf', args: [consumer] }), credited + fee);
+    assert.equal(
+      await net.world.publicClient.readContract({ ...hub, functionName: 'balanceOf', args: [consumer] }),
+      credited + fee,
+    );
     assert.equal((await hubEvents(net.world, 'RequestFulfilled', req.requestId)).length, 0);
     // the API says so, and its SSE stream ends with the final status
     const end = await apiClient(net.api.url, API_KEY).follow(req.requestId, () => {});
@@ -189,7 +238,9 @@ describe('the API restarted during SSE streaming', () => {
     await net.restartApi();
     const end = (await following) as { status: string };
     assert.equal(end.status, 'fulfilled');
-    const all = (await net.db.db.select().from(requestEvents).where(eq(requestEvents.requestId, req.requestId))).map((e) => e.id).sort((a, b) => a - b);
+    const all = (await net.db.db.select().from(requestEvents).where(eq(requestEvents.requestId, req.requestId)))
+      .map((e) => e.id)
+      .sort((a, b) => a - b);
     assert.deepEqual(ids, all, 'every event once, in order, none lost across the restart');
   });
 });

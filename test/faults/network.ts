@@ -57,7 +57,12 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
     const apiDeps = (port: number) => ({
       db: db.db,
       ipfs: world.ipfs,
-      chain: { publicClient: world.publicClient, walletClient: world.consumer, hubAddress: world.deployment.hub, chainId: world.anvil.chainId },
+      chain: {
+        publicClient: world.publicClient,
+        walletClient: world.consumer,
+        hubAddress: world.deployment.hub,
+        chainId: world.anvil.chainId,
+      },
       config: { api: { host: '127.0.0.1', port, apiKeys: [API_KEY], corsOrigins: [], rateLimitPerMin: 100_000 } },
       log,
       options: { ssePollMs: 50, sseHeartbeatMs: 1_000 },
@@ -91,7 +96,12 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
         });
         const body = (await res.json()) as { requestId: Hex; specCid: string; specHash: Hex; message?: string };
         if (res.status !== 201) throw new Error(`POST /v1/requests answered ${res.status}: ${body.message}`);
-        const [provers, notaries] = await world.publicClient.readContract({ address: world.deployment.hub, abi: oracleHubAbi, functionName: 'assignment', args: [body.requestId] });
+        const [provers, notaries] = await world.publicClient.readContract({
+          address: world.deployment.hub,
+          abi: oracleHubAbi,
+          functionName: 'assignment',
+          args: [body.requestId],
+        });
         return {
           requestId: body.requestId,
           spec,
@@ -115,7 +125,12 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
 }
 
 /** Resolves once `check` returns a value other than undefined, re-checking after every aggregator pass. */
-export async function until<T>(net: FaultNetwork, check: () => Promise<T | undefined>, what: string, passes = 400): Promise<T> {
+export async function until<T>(
+  net: FaultNetwork,
+  check: () => Promise<T | undefined>,
+  what: string,
+  passes = 400,
+): Promise<T> {
   for (let i = 0; i < passes; i++) {
     const v = await check();
     if (v !== undefined) return v;
@@ -127,10 +142,27 @@ export async function until<T>(net: FaultNetwork, check: () => Promise<T | undef
 }
 
 export const requestStatus = async (world: World, requestId: Hex): Promise<number> =>
-  (await world.publicClient.readContract({ address: world.deployment.hub, abi: oracleHubAbi, functionName: 'getRequest', args: [requestId] })).status;
+  (
+    await world.publicClient.readContract({
+      address: world.deployment.hub,
+      abi: oracleHubAbi,
+      functionName: 'getRequest',
+      args: [requestId],
+    })
+  ).status;
 
 export const HubStatus = { Pending: 1, Fulfilled: 2, Expired: 3 } as const;
 
-export async function hubEvents(world: World, eventName: 'RequestFulfilled' | 'RequestExpired' | 'EquivocationReported', requestId: Hex) {
-  return world.publicClient.getContractEvents({ address: world.deployment.hub, abi: oracleHubAbi, eventName, args: { requestId }, fromBlock: world.deployment.deployBlock });
+export async function hubEvents(
+  world: World,
+  eventName: 'RequestFulfilled' | 'RequestExpired' | 'EquivocationReported',
+  requestId: Hex,
+) {
+  return world.publicClient.getContractEvents({
+    address: world.deployment.hub,
+    abi: oracleHubAbi,
+    eventName,
+    args: { requestId },
+    fromBlock: world.deployment.deployBlock,
+  });
 }

@@ -45,7 +45,7 @@ function stage(match: (e: StageEvent) => boolean): Promise<StageEvent> {
     for (const op of devnet.operators) {
       const on = (e: StageEvent) => {
         if (!match(e)) return;
-        offs.forEach((off) => off());
+        for (const off of offs) off();
         resolve(e);
       };
       op.events.on('stage', on);
@@ -78,7 +78,7 @@ test('an operator killed mid-session: the request is fulfilled by the others, or
   });
   assert.equal(res.status, 201, await res.clone().text());
   const { requestId } = (await res.json()) as { requestId: Hex };
-  const [rawProvers, rawNotaries] = await read('assignment', [requestId]) as unknown as [Address[], Address[]];
+  const [rawProvers, rawNotaries] = (await read('assignment', [requestId])) as unknown as [Address[], Address[]];
   const provers = rawProvers.map((a) => a.toLowerCase());
   const notaries = rawNotaries.map((a) => a.toLowerCase());
   assert.equal(provers.length, 3);
@@ -93,29 +93,52 @@ test('an operator killed mid-session: the request is fulfilled by the others, or
   t.diagnostic(`killed ${victim} mid-session; ${survivors.length} prover(s) keep a live notary: expecting ${expect}`);
 
   if (expect === 'fulfilled') {
-    await until(async () => ((await read('getRequest', [requestId]) as { status: number }).status === 2 ? true : undefined), 'fulfilment');
-    const logs = await devnet.deployer.publicClient.getContractEvents({ ...hub(), eventName: 'RequestFulfilled', args: { requestId }, fromBlock: devnet.deployment.deployBlock });
+    await until(
+      async () => (((await read('getRequest', [requestId])) as { status: number }).status === 2 ? true : undefined),
+      'fulfilment',
+    );
+    const logs = await devnet.deployer.publicClient.getContractEvents({
+      ...hub(),
+      eventName: 'RequestFulfilled',
+      args: { requestId },
+      fromBlock: devnet.deployment.deployBlock,
+    });
     assert.equal(logs.length, 1, 'exactly one fulfilment');
     const included = (logs[0]!.args as { included: Address[] }).included.map((a) => a.toLowerCase());
     assert.ok(!included.includes(victim), 'the killed operator is not included');
     assert.ok(included.every((p) => survivors.includes(p)));
-    const detail = (await (await fetch(`${devnet.api.url}/v1/requests/${requestId}`)).json()) as { status: string; records: { href: string }[] };
+    const detail = (await (await fetch(`${devnet.api.url}/v1/requests/${requestId}`)).json()) as {
+      status: string;
+      records: { href: string }[];
+    };
     assert.equal(detail.status, 'fulfilled');
-    const record = (await (await fetch(`${devnet.api.url}${detail.records[0]!.href}`)).json()) as { record: { value: unknown } };
+    const record = (await (await fetch(`${devnet.api.url}${detail.records[0]!.href}`)).json()) as {
+      record: { value: unknown };
+    };
     assert.equal(record.record.value, 1234.56);
   } else {
     // The provers whose notary died give up (their retries find no notary); then past the deadline the aggregator
     // expires the request, which credits the fee back to the consumer.
     const doomed = provers.filter((p) => p !== victim && !survivors.includes(p));
-    await Promise.all(doomed.map((p) => stage((e) => e.requestId === requestId && e.operator === p && e.stage === 'failed')));
+    await Promise.all(
+      doomed.map((p) => stage((e) => e.requestId === requestId && e.operator === p && e.stage === 'failed')),
+    );
     const consumer = privateKeyToAccount(devnet.keys.at(-1)!).address; // the key the API sends requests with
-    const before = await read('balanceOf', [consumer]) as unknown as bigint;
+    const before = (await read('balanceOf', [consumer])) as unknown as bigint;
     const testClient = createVeritasTestClient(devnet.rpcUrl, devnet.chainId);
     await testClient.increaseTime({ seconds: 1_000 });
     await testClient.mine({ blocks: 1 });
-    await until(async () => ((await read('getRequest', [requestId]) as { status: number }).status === 3 ? true : undefined), 'expiry');
-    assert.equal(await read('balanceOf', [consumer]) as unknown as bigint, before + fee, 'the fee is refunded');
-    const logs = await devnet.deployer.publicClient.getContractEvents({ ...hub(), eventName: 'RequestFulfilled', args: { requestId }, fromBlock: devnet.deployment.deployBlock });
+    await until(
+      async () => (((await read('getRequest', [requestId])) as { status: number }).status === 3 ? true : undefined),
+      'expiry',
+    );
+    assert.equal((await read('balanceOf', [consumer])) as unknown as bigint, before + fee, 'the fee is refunded');
+    const logs = await devnet.deployer.publicClient.getContractEvents({
+      ...hub(),
+      eventName: 'RequestFulfilled',
+      args: { requestId },
+      fromBlock: devnet.deployment.deployBlock,
+    });
     assert.equal(logs.length, 0);
   }
 });

@@ -132,7 +132,9 @@ describe('ipfs', () => {
 
   it('refuses a second node on the same directory', async () => {
     const node = await start('twice', 'none');
-    await assert.rejects(createIpfs({ dir: join(root, 'twice'), network: 'none', log }), (e) => isVeritasError(e, 'IPFS_ERROR'));
+    await assert.rejects(createIpfs({ dir: join(root, 'twice'), network: 'none', log }), (e) =>
+      isVeritasError(e, 'IPFS_ERROR'),
+    );
     await stop(node);
   });
 
@@ -153,7 +155,10 @@ describe('ipfs', () => {
     });
 
     it('a missing CID times out with IPFS_ERROR when no connected peer has it', async () => {
-      await assert.rejects(b.getBytes(ABSENT, { timeoutMs: 300 }), (e) => isVeritasError(e, 'IPFS_ERROR') && e.transient);
+      await assert.rejects(
+        b.getBytes(ABSENT, { timeoutMs: 300 }),
+        (e) => isVeritasError(e, 'IPFS_ERROR') && e.transient,
+      );
     });
 
     it('node B fetches what node A added, after dialling it (bitswap)', async (t) => {

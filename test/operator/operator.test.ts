@@ -52,7 +52,13 @@ async function submit(input: Omit<RequestSpecInput, 'deadline' | 'quorum'>, opts
     deadline: BigInt(spec.deadline),
     fee: parseEther('0.01'),
   });
-  return { spec, specCid, requestId: result.requestId as Hex, prover: result.provers[0]!.toLowerCase() as Hex, notary: result.notaries[0]!.toLowerCase() as Hex };
+  return {
+    spec,
+    specCid,
+    requestId: result.requestId as Hex,
+    prover: result.provers[0]!.toLowerCase() as Hex,
+    notary: result.notaries[0]!.toLowerCase() as Hex,
+  };
 }
 
 /** Resolves with the first stage event for `requestId` matching `stages` (any operator instance, even restarted). */
@@ -63,7 +69,7 @@ function stageOf(requestId: Hex, stages: readonly StageEvent['stage'][]): Promis
       for (const op of devnet.operators) {
         const on = (e: StageEvent) => {
           if (e.requestId !== requestId || !stages.includes(e.stage)) return;
-          listeners.forEach((off) => off());
+          for (const off of listeners) off();
           resolve(e);
         };
         op.events.on('stage', on);
@@ -111,24 +117,42 @@ describe('operator', () => {
     assert.equal(onChain[0]!.bundleCid, bundleCid);
 
     // Retrieved through the gateway node, i.e. from the operator's node over bitswap, and validated as untrusted.
-    const bundle = validateDocument('provenance-bundle', await devnet.ipfs.getJson(bundleCid, { timeoutMs: 30_000 }), 'BUNDLE_INVALID');
+    const bundle = validateDocument(
+      'provenance-bundle',
+      await devnet.ipfs.getJson(bundleCid, { timeoutMs: 30_000 }),
+      'BUNDLE_INVALID',
+    );
     assert.equal(bundle.trust, 'devnet');
     assert.equal(bundle.serverName, FIXTURE_HOST);
     assert.equal(bundle.value, 1234.56);
-    const signer = await recoverAttestationSigner(attestationDomain(devnet.chainId, devnet.deployment.hub), bundle.attestation, bundle.notarySignature as Hex);
+    const signer = await recoverAttestationSigner(
+      attestationDomain(devnet.chainId, devnet.deployment.hub),
+      bundle.attestation,
+      bundle.notarySignature as Hex,
+    );
     assert.equal(signer.toLowerCase(), answered.notary);
     assert.notEqual(answered.notary, answered.prover);
     const t = decodeTranscript(bundle.transcript);
     assert.equal(bundle.attestation.recvHash, transcriptHash(t.recv, t.recvRanges));
     assert.equal(bundle.attestation.sentHash, transcriptHash(t.sent, t.sentRanges));
-    assert.match(Buffer.from(t.sent).toString('latin1'), /^GET https:\/\/api\.veritas\.test\/v1\/private HTTP\/1\.1\r\n/);
-    assert.match(Buffer.from(t.sent).toString('latin1'), /authorization:\0+\r\n/i, 'the header name is revealed, its value zeroed');
+    assert.match(
+      Buffer.from(t.sent).toString('latin1'),
+      /^GET https:\/\/api\.veritas\.test\/v1\/private HTTP\/1\.1\r\n/,
+    );
+    assert.match(
+      Buffer.from(t.sent).toString('latin1'),
+      /authorization:\0+\r\n/i,
+      'the header name is revealed, its value zeroed',
+    );
   });
 
   test('the Authorization secret appears in no pinned or stored byte', async () => {
     const token = Buffer.from(devnet.fixtureToken);
     const files = await listFiles(dataDir);
-    assert.ok(files.some((f) => f.includes(`${path.sep}ipfs${path.sep}`)), 'the IPFS blockstores were scanned');
+    assert.ok(
+      files.some((f) => f.includes(`${path.sep}ipfs${path.sep}`)),
+      'the IPFS blockstores were scanned',
+    );
     for (const file of files) {
       if (file.includes(`${path.sep}db${path.sep}`)) continue; // PGlite pages: checked through SQL below, where they are readable
       const bytes = await readFile(file);
@@ -153,9 +177,19 @@ describe('operator', () => {
   test('the notary refuses a prover not assigned to it, and a hello with a bad signature', async () => {
     const notaryOp = devnet.operators.find((o) => o.address === answered.notary)!;
     const stranger = privateKeyToAccount(devnet.keys.at(-1)!); // the consumer: not an assigned prover
-    const base = { chainId: devnet.chainId, hub: devnet.deployment.hub.toLowerCase() as Hex, requestId: answered.requestId, notary: answered.notary, issuedAt: Math.floor(Date.now() / 1000) };
+    const base = {
+      chainId: devnet.chainId,
+      hub: devnet.deployment.hub.toLowerCase() as Hex,
+      requestId: answered.requestId,
+      notary: answered.notary,
+      issuedAt: Math.floor(Date.now() / 1000),
+    };
 
-    const notAssigned = await signHello(stranger, { ...base, prover: stranger.address.toLowerCase() as Hex, nonce: 'a'.repeat(32) });
+    const notAssigned = await signHello(stranger, {
+      ...base,
+      prover: stranger.address.toLowerCase() as Hex,
+      nonce: 'a'.repeat(32),
+    });
     assert.deepEqual(pick(await helloAnswer(notaryOp.notaryUrl, notAssigned)), { type: 'error', code: 'NOT_ASSIGNED' });
 
     const forged = await signHello(stranger, { ...base, prover: answered.prover, nonce: 'b'.repeat(32) });
@@ -165,7 +199,12 @@ describe('operator', () => {
   });
 
   test('a restart mid-session neither loses nor double-answers the request', async () => {
-    const req = await submit({ ...privateSpec, extract: { jsonPath: '$.currency' }, resultSchema: { type: 'string' }, value: { type: 'string' } });
+    const req = await submit({
+      ...privateSpec,
+      extract: { jsonPath: '$.currency' },
+      resultSchema: { type: 'string' },
+      value: { type: 'string' },
+    });
     const index = devnet.operators.findIndex((o) => o.address === req.prover);
     await stageOf(req.requestId, ['notary-connected']);
     const restarted = await devnet.restartOperator(index);
@@ -174,7 +213,9 @@ describe('operator', () => {
     assert.equal(done.operator, restarted.address);
     const onChain = await hub().read.responses([req.requestId]);
     assert.equal(onChain.length, 1, 'exactly one response on-chain');
-    const [job] = await devnet.database.db.select().from(operatorJobs)
+    const [job] = await devnet.database.db
+      .select()
+      .from(operatorJobs)
       .where(and(eq(operatorJobs.requestId, req.requestId), eq(operatorJobs.operator, req.prover)));
     assert.equal(job?.state, 'responded');
     assert.ok((job?.attempts ?? 0) >= 2, `the interrupted attempt was resumed (attempts ${job?.attempts})`);

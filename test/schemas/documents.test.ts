@@ -7,7 +7,9 @@ import { isVeritasError } from '../../core/errors.ts';
 
 test('the committed JSON Schemas are generated from the current zod schemas (run npm run schemas:generate)', () => {
   for (const name of Object.keys(published) as PublishedName[]) {
-    const committed = JSON.parse(readFileSync(new URL(`../../schemas/json/${name}.schema.json`, import.meta.url), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(new URL(`../../schemas/json/${name}.schema.json`, import.meta.url), 'utf8'),
+    );
     assert.deepEqual(committed, jsonSchemaOf(name), `schemas/json/${name}.schema.json is stale`);
   }
 });
@@ -15,8 +17,8 @@ test('the committed JSON Schemas are generated from the current zod schemas (run
 const h = (c: string) => `0x${c.repeat(64)}`;
 const attestation = {
   requestId: h('1'),
-  prover: '0x' + 'a'.repeat(40),
-  notary: '0x' + 'b'.repeat(40),
+  prover: `0x${'a'.repeat(40)}`,
+  notary: `0x${'b'.repeat(40)}`,
   serverNameHash: h('2'),
   tlsTime: 1_764_000_000,
   sentHash: h('3'),
@@ -44,7 +46,7 @@ test('a bundle with a malformed transcript range is rejected at the range', () =
   const bundle = {
     version: 1,
     chainId: 31337,
-    hub: '0x' + 'c'.repeat(40),
+    hub: `0x${'c'.repeat(40)}`,
     requestId: h('1'),
     specCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
     specHash: h('6'),
@@ -55,15 +57,20 @@ test('a bundle with a malformed transcript range is rejected at the range', () =
     transcript: { sent: 'AAAA', recv: 'e30=', sentRanges: [{ start: 0, end: 3 }], recvRanges: [{ start: 0, end: 2 }] },
     value: { a: 1 },
     attestation,
-    notarySignature: '0x' + '00'.repeat(65),
+    notarySignature: `0x${'00'.repeat(65)}`,
     trust: 'devnet',
     software: { veritas: '0.1.0', tlsn: '0.1.0-alpha.12' },
     timings: {},
-    proverSignature: '0x' + '00'.repeat(65),
+    proverSignature: `0x${'00'.repeat(65)}`,
   };
   assert.equal(validateDocument('provenance-bundle', bundle).serverName, 'api.veritas.test');
   assert.throws(
-    () => validateDocument('provenance-bundle', { ...bundle, transcript: { ...bundle.transcript, recvRanges: [{ start: 'x', end: 2 }] } }, 'BUNDLE_INVALID'),
+    () =>
+      validateDocument(
+        'provenance-bundle',
+        { ...bundle, transcript: { ...bundle.transcript, recvRanges: [{ start: 'x', end: 2 }] } },
+        'BUNDLE_INVALID',
+      ),
     (e) => isVeritasError(e, 'BUNDLE_INVALID') && e.field === 'transcript.recvRanges[0].start',
   );
   assert.throws(

@@ -25,7 +25,11 @@ test('a valid spec gets its defaults', () => {
 test('a secret header carries a reference, never a value', () => {
   const spec = validateSpec({ ...base, headers: [{ name: 'Authorization', secret: true, ref: 'fixture-token' }] });
   assert.deepEqual(spec.headers[0], { name: 'Authorization', secret: true, ref: 'fixture-token' });
-  assertRejects({ ...base, headers: [{ name: 'Authorization', secret: true, ref: 'x', value: 'Bearer leak' }] }, 'INPUT_INVALID', 'headers[0]');
+  assertRejects(
+    { ...base, headers: [{ name: 'Authorization', secret: true, ref: 'x', value: 'Bearer leak' }] },
+    'INPUT_INVALID',
+    'headers[0]',
+  );
 });
 
 const cases: [string, Record<string, unknown>, ErrorCode, string, RegExp?][] = [
@@ -37,15 +41,35 @@ const cases: [string, Record<string, unknown>, ErrorCode, string, RegExp?][] = [
   ['an unknown regex flag', { extract: { regex: 'a', flags: 'g' } }, 'INPUT_INVALID', 'extract.flags'],
   ['header injection', { headers: [{ name: 'X-A', value: 'a\r\nX-B: b' }] }, 'INPUT_INVALID', 'headers[0].value'],
   ['a Host header', { headers: [{ name: 'Host', value: 'evil' }] }, 'INPUT_INVALID', 'headers[0].name'],
-  ['duplicate headers', { headers: [{ name: 'A', value: '1' }, { name: 'a', value: '2' }] }, 'INPUT_INVALID', 'headers[1].name'],
+  [
+    'duplicate headers',
+    {
+      headers: [
+        { name: 'A', value: '1' },
+        { name: 'a', value: '2' },
+      ],
+    },
+    'INPUT_INVALID',
+    'headers[1].name',
+  ],
   ['a GET with a body', { body: 'x' }, 'INPUT_INVALID', 'body'],
   ['quorum 0', { quorum: 0 }, 'INPUT_INVALID', 'quorum'],
   ['an oversize response limit', { maxResponseBytes: 10_000_000 }, 'INPUT_INVALID', 'maxResponseBytes'],
   ['median over strings', { value: { type: 'string' } }, 'INPUT_INVALID', 'aggregation.policy'],
-  ['mode agreement above quorum', { aggregation: { policy: 'mode', minAgreement: 4 }, value: { type: 'json' } }, 'INPUT_INVALID', 'aggregation.minAgreement'],
+  [
+    'mode agreement above quorum',
+    { aggregation: { policy: 'mode', minAgreement: 4 }, value: { type: 'json' } },
+    'INPUT_INVALID',
+    'aggregation.minAgreement',
+  ],
   ['an unknown policy', { aggregation: { policy: 'mean' } }, 'INPUT_INVALID', 'aggregation.policy'],
   ['an unknown field', { extra: 1 }, 'INPUT_INVALID', '$', /extra/],
-  ['a result schema that is not JSON Schema', { resultSchema: { type: 'nope' } }, 'SCHEMA_INVALID', 'resultSchema.type'],
+  [
+    'a result schema that is not JSON Schema',
+    { resultSchema: { type: 'nope' } },
+    'SCHEMA_INVALID',
+    'resultSchema.type',
+  ],
 ];
 for (const [name, patch, code, field, message] of cases) {
   test(`rejects ${name}, naming ${field}`, () => assertRejects({ ...base, ...patch }, code, field, message));
@@ -64,7 +88,10 @@ function assertRejects(input: unknown, code: ErrorCode, field: string, message?:
 }
 
 test('a compiled result schema names where the value fails', () => {
-  const check = compileResultSchema({ type: 'object', properties: { rows: { type: 'array', items: { type: 'integer' } } } });
+  const check = compileResultSchema({
+    type: 'object',
+    properties: { rows: { type: 'array', items: { type: 'integer' } } },
+  });
   check({ rows: [1, 2] });
   assert.throws(
     () => check({ rows: [1, 'two'] }),

@@ -15,7 +15,9 @@ import {
 import { isVeritasError } from '../../core/errors.ts';
 
 type Vector = { name: string; text: string; ranges: Range[]; redactedHex: Hex; hash: Hex };
-const { vectors } = JSON.parse(readFileSync(new URL('../../schemas/vectors/transcript-hash.json', import.meta.url), 'utf8')) as {
+const { vectors } = JSON.parse(
+  readFileSync(new URL('../../schemas/vectors/transcript-hash.json', import.meta.url), 'utf8'),
+) as {
   vectors: Vector[];
 };
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -53,26 +55,54 @@ test('the ranges are committed: same bytes, different ranges, different hash', (
 });
 
 test('normalizeRanges sorts and merges touching and overlapping ranges', () => {
-  assert.deepEqual(normalizeRanges([{ start: 5, end: 7 }, { start: 0, end: 2 }, { start: 2, end: 3 }, { start: 6, end: 9 }]), [
-    { start: 0, end: 3 },
-    { start: 5, end: 9 },
-  ]);
+  assert.deepEqual(
+    normalizeRanges([
+      { start: 5, end: 7 },
+      { start: 0, end: 2 },
+      { start: 2, end: 3 },
+      { start: 6, end: 9 },
+    ]),
+    [
+      { start: 0, end: 3 },
+      { start: 5, end: 9 },
+    ],
+  );
 });
 
 test('assertCanonicalRanges names the bad range', () => {
   assert.throws(
-    () => assertCanonicalRanges([{ start: 0, end: 3 }, { start: 3, end: 4 }], 10, 'transcript.recvRanges'),
+    () =>
+      assertCanonicalRanges(
+        [
+          { start: 0, end: 3 },
+          { start: 3, end: 4 },
+        ],
+        10,
+        'transcript.recvRanges',
+      ),
     (e) => isVeritasError(e, 'BUNDLE_INVALID') && e.field === 'transcript.recvRanges[1]',
   );
   assert.throws(
     () => assertCanonicalRanges([{ start: 0, end: 11 }], 10, 'transcript.sentRanges'),
     (e) => isVeritasError(e, 'BUNDLE_INVALID') && /past the transcript/.test(e.message),
   );
-  assertCanonicalRanges([{ start: 0, end: 3 }, { start: 4, end: 10 }], 10, 'x');
+  assertCanonicalRanges(
+    [
+      { start: 0, end: 3 },
+      { start: 4, end: 10 },
+    ],
+    10,
+    'x',
+  );
 });
 
 test('encode/decode round-trips and zeroes hidden bytes', () => {
-  const t = { sent: utf8('secret!public'), recv: utf8('{"a":1}'), sentRanges: [{ start: 7, end: 13 }], recvRanges: [{ start: 0, end: 7 }] };
+  const t = {
+    sent: utf8('secret!public'),
+    recv: utf8('{"a":1}'),
+    sentRanges: [{ start: 7, end: 13 }],
+    recvRanges: [{ start: 0, end: 7 }],
+  };
   const decoded = decodeTranscript(encodeTranscript(t));
   assert.equal(Buffer.from(decoded.sent).toString('latin1'), '\0\0\0\0\0\0\0public');
   assert.ok(isRedacted(decoded.sent, decoded.sentRanges));

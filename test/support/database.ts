@@ -16,7 +16,8 @@ export type TestDatabase = {
 
 export async function testDatabase(o: { dataDir: string; log: Logger }): Promise<TestDatabase> {
   const server = process.env.DATABASE_URL;
-  if (!server) return { url: undefined, open: () => openDatabase({ dataDir: o.dataDir, log: o.log }), drop: async () => {} };
+  if (!server)
+    return { url: undefined, open: () => openDatabase({ dataDir: o.dataDir, log: o.log }), drop: async () => {} };
   const admin = postgres(server, { max: 1, onnotice: () => {} });
   const name = `veritas_test_${randomBytes(6).toString('hex')}`;
   await admin.unsafe(`create database ${name}`);

@@ -3,9 +3,21 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { attachRelay, createRelay, relayUrl, startRelay, type RoomStats, type StandaloneRelay } from '../../operator/tlsn/relay.ts';
+import {
+  attachRelay,
+  createRelay,
+  relayUrl,
+  startRelay,
+  type RoomStats,
+  type StandaloneRelay,
+} from '../../operator/tlsn/relay.ts';
 
-type Client = { ws: WebSocket; messages: string[]; next(): Promise<string>; closed: Promise<{ code: number; reason: string }> };
+type Client = {
+  ws: WebSocket;
+  messages: string[];
+  next(): Promise<string>;
+  closed: Promise<{ code: number; reason: string }>;
+};
 
 function connect(url: string): Promise<Client> {
   return new Promise((resolve, reject) => {
@@ -19,11 +31,17 @@ function connect(url: string): Promise<Client> {
       if (w) w(m);
       else messages.push(m);
     };
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.addEventListener('close', (e) => r({ code: e.code, reason: e.reason })));
-    ws.onopen = () => resolve({
-      ws, messages, closed,
-      next: () => (messages.length ? Promise.resolve(messages.shift() as string) : new Promise((r) => waiters.push(r))),
-    });
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.addEventListener('close', (e) => r({ code: e.code, reason: e.reason })),
+    );
+    ws.onopen = () =>
+      resolve({
+        ws,
+        messages,
+        closed,
+        next: () =>
+          messages.length ? Promise.resolve(messages.shift() as string) : new Promise((r) => waiters.push(r)),
+      });
     ws.onerror = () => reject(new Error(`cannot connect to ${url}`));
   });
 }
@@ -82,7 +100,8 @@ describe('relay', () => {
     const hosted = createRelay({ path: '/tlsn/relay' });
     attachRelay(server, hosted);
     server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'ws://x').pathname === '/notary') other.handleUpgrade(req, socket, head, (ws) => ws.send('notary here'));
+      if (new URL(req.url ?? '/', 'ws://x').pathname === '/notary')
+        other.handleUpgrade(req, socket, head, (ws) => ws.send('notary here'));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -19,8 +19,14 @@ describe('session limiter', () => {
     const r1 = await limiter.acquire();
     const r2 = await limiter.acquire();
     const order: number[] = [];
-    const third = limiter.acquire().then((r) => { order.push(3); return r; });
-    const fourth = limiter.acquire().then((r) => { order.push(4); return r; });
+    const third = limiter.acquire().then((r) => {
+      order.push(3);
+      return r;
+    });
+    const fourth = limiter.acquire().then((r) => {
+      order.push(4);
+      return r;
+    });
     assert.deepEqual([limiter.active, limiter.waiting], [2, 2]);
     r1();
     r1(); // idempotent
@@ -43,15 +49,24 @@ describe('session limiter', () => {
     assert.equal(limiter.waiting, 0);
     release();
     assert.equal(limiter.active, 0);
-    assert.throws(() => createLimiter(0), (e) => isVeritasError(e, 'CONFIG_INVALID'));
+    assert.throws(
+      () => createLimiter(0),
+      (e) => isVeritasError(e, 'CONFIG_INVALID'),
+    );
   });
 });
 
 describe('failure classification (strings seen from tlsn-wasm alpha.12)', () => {
   const cases: Array<[string, string]> = [
-    ['prover error: io error caused by: core error: invalid peer certificate contents: invalid peer certificate: UnknownIssuer', 'CERTIFICATE_REJECTED'],
+    [
+      'prover error: io error caused by: core error: invalid peer certificate contents: invalid peer certificate: UnknownIssuer',
+      'CERTIFICATE_REJECTED',
+    ],
     ['verifier error: invalid server certificate', 'CERTIFICATE_REJECTED'],
-    ['prover error: io error caused by: backend error: internal error: "record layer error: attempted to receive more data than was configured, increase `max_recv` in the config: current=16, additional=2154, max=1056"', 'RESPONSE_TOO_LARGE'],
+    [
+      'prover error: io error caused by: backend error: internal error: "record layer error: attempted to receive more data than was configured, increase `max_recv` in the config: current=16, additional=2154, max=1056"',
+      'RESPONSE_TOO_LARGE',
+    ],
     ['verifier error: mpc error caused by: I/O error: unexpected end of file', 'PEER_DISCONNECTED'],
     ['something nobody anticipated', 'TLSN_FAILED'],
   ];
@@ -59,7 +74,12 @@ describe('failure classification (strings seen from tlsn-wasm alpha.12)', () => 
     test(`${code} ← ${message.slice(0, 60)}`, () => assert.equal(classifyFailure('prover', message).code, code));
   }
   test('a proxy close reason beats the wasm string; a code from the party is kept', () => {
-    assert.equal(classifyFailure('prover', 'websocket closed', [{ url: 'ws://p', code: 4502, reason: 'SERVER_UNREACHABLE: x', wasOpen: true }]).code, 'SERVER_UNREACHABLE');
+    assert.equal(
+      classifyFailure('prover', 'websocket closed', [
+        { url: 'ws://p', code: 4502, reason: 'SERVER_UNREACHABLE: x', wasOpen: true },
+      ]).code,
+      'SERVER_UNREACHABLE',
+    );
     assert.equal(classifyFailure('prover', 'x', [], 'TLSN_FAILED').code, 'TLSN_FAILED');
   });
 });
@@ -79,7 +99,7 @@ describe('devnet trust anchor and fixture site', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the CA carries exactly the built-in root\'s subject DN and signs a *.veritas.test leaf', () => {
+  test("the CA carries exactly the built-in root's subject DN and signs a *.veritas.test leaf", () => {
     const ca = new X509Certificate(trust.caCertPem);
     const leaf = new X509Certificate(trust.leafCertPem);
     assert.equal(ca.subject, 'C=US\nO=Amazon\nCN=Amazon Root CA 3');
@@ -96,9 +116,15 @@ describe('devnet trust anchor and fixture site', () => {
     assert.equal(patched.length, orig.length);
     let first = -1;
     let count = 0;
-    for (let i = 0; i < orig.length; i++) if (orig[i] !== patched[i]) { if (first < 0) first = i; count++; }
+    for (let i = 0; i < orig.length; i++)
+      if (orig[i] !== patched[i]) {
+        if (first < 0) first = i;
+        count++;
+      }
     assert.ok(count > 0 && count <= 64);
-    const caPoint = new X509Certificate(trust.caCertPem).publicKey.export({ format: 'der', type: 'spki' }).subarray(-64);
+    const caPoint = new X509Certificate(trust.caCertPem).publicKey
+      .export({ format: 'der', type: 'spki' })
+      .subarray(-64);
     const at = patched.indexOf(caPoint);
     assert.ok(at >= 0 && first >= at && first < at + 64);
   });
@@ -127,12 +153,15 @@ describe('devnet trust anchor and fixture site', () => {
 
   const get = (p: string, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = https.get({ host: '127.0.0.1', port: site.port, path: p, servername: 'api.veritas.test', ca: trust.caCertPem, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = https.get(
+        { host: '127.0.0.1', port: site.port, path: p, servername: 'api.veritas.test', ca: trust.caCertPem, headers },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
     });
 
@@ -142,7 +171,9 @@ describe('devnet trust anchor and fixture site', () => {
     assert.deepEqual(JSON.parse(a.body), datasetRecord('alpha'));
     assert.equal((await get('/v1/dataset/alpha')).body, a.body);
 
-    const prices = await Promise.all([1, 2, 3].map(() => get('/v1/price').then((r) => JSON.parse(r.body).price as number)));
+    const prices = await Promise.all(
+      [1, 2, 3].map(() => get('/v1/price').then((r) => JSON.parse(r.body).price as number)),
+    );
     for (const p of prices) assert.ok(Math.abs(p - 64_000) <= 64_000 * 0.005 + 0.01, String(p));
     assert.ok(new Set(prices).size > 1, 'prices jitter');
 

@@ -7,7 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import { isVeritasError } from '../../core/errors.ts';
 import { zeroOutside, type Range } from '../../operator/tlsn/transcript.ts';
 import { privateStatement } from '../fixture/site.ts';
-import { FIXTURE_HOST, runSession, startTlsnHarness, type SessionRun, type TlsnHarness } from '../fixture/tlsn-harness.ts';
+import {
+  FIXTURE_HOST,
+  runSession,
+  startTlsnHarness,
+  type SessionRun,
+  type TlsnHarness,
+} from '../fixture/tlsn-harness.ts';
 
 const isSortedMerged = (ranges: Range[]) =>
   ranges.every((r, i) => r.start < r.end && (i === 0 || (ranges[i - 1] as Range).end < r.start));
@@ -115,7 +121,10 @@ describe('MPC-TLS session against the fixture site', () => {
       verifierWasm: h.trust.wasmPath,
     });
     // Either party may notice first (the other then sees the connection drop): the session's cause is the limit.
-    assert.ok(isVeritasError(r.error, 'RESPONSE_TOO_LARGE'), `prover: ${String(r.proverError)}; verifier: ${String(r.verifierError)}`);
+    assert.ok(
+      isVeritasError(r.error, 'RESPONSE_TOO_LARGE'),
+      `prover: ${String(r.proverError)}; verifier: ${String(r.verifierError)}`,
+    );
     assert.ok(r.proverError && r.verifierError, 'both parties fail');
     assert.equal(r.verified, undefined);
   });

@@ -23,7 +23,10 @@ describe('session lifecycle', () => {
     await assert.rejects(
       verify({
         // Only the wait for the prover is short; loading the wasm may take long on a busy machine.
-        limits, relayUrl: relayUrl(relay.url, 'lonely', 'verifier'), timeoutMs: 120_000, stageTimeoutsMs: { connected: 1000 },
+        limits,
+        relayUrl: relayUrl(relay.url, 'lonely', 'verifier'),
+        timeoutMs: 120_000,
+        stageTimeoutsMs: { connected: 1000 },
         onReady: () => (readyAt = Date.now()),
         onProgress: (stage) => stages.push(stage),
       }),
@@ -41,8 +44,12 @@ describe('session lifecycle', () => {
     await dead.close();
     await assert.rejects(
       prove({
-        serverName: 'api.veritas.test', request: { method: 'GET', path: '/', headers: [] }, limits,
-        relayUrl: url, proxyUrl: 'ws://127.0.0.1:9/proxy?target=api.veritas.test%3A443', timeoutMs: 120_000,
+        serverName: 'api.veritas.test',
+        request: { method: 'GET', path: '/', headers: [] },
+        limits,
+        relayUrl: url,
+        proxyUrl: 'ws://127.0.0.1:9/proxy?target=api.veritas.test%3A443',
+        timeoutMs: 120_000,
       }),
       (e) => isVeritasError(e, 'PEER_DISCONNECTED') && /cannot connect to the relay/.test(e.message),
     );
@@ -53,7 +60,13 @@ describe('session lifecycle', () => {
     const release = await limiter.acquire();
     const stages: string[] = [];
     await assert.rejects(
-      verify({ limits, relayUrl: relayUrl(relay.url, 'queued', 'verifier'), timeoutMs: 50, limiter, onProgress: (s) => stages.push(s) }),
+      verify({
+        limits,
+        relayUrl: relayUrl(relay.url, 'queued', 'verifier'),
+        timeoutMs: 50,
+        limiter,
+        onProgress: (s) => stages.push(s),
+      }),
       (e) => isVeritasError(e, 'TIMEOUT') && /slot/.test(e.message),
     );
     assert.deepEqual(stages, []);

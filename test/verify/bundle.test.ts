@@ -6,7 +6,16 @@ import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
 import { hashJson } from '../../core/canonical.ts';
 import { bundleContext, readOnChainRequest } from '../../core/verify/chain.ts';
 import { BUNDLE_CHECKS, verifyBundle, type BundleVerification } from '../../core/verify/bundle.ts';
-import { baseSpec, flipByte, makeBundle, placeRequest, respond, startWorld, type PlacedRequest, type World } from './world.ts';
+import {
+  baseSpec,
+  flipByte,
+  makeBundle,
+  placeRequest,
+  respond,
+  startWorld,
+  type PlacedRequest,
+  type World,
+} from './world.ts';
 
 let world: World;
 let a: PlacedRequest;
@@ -40,8 +49,14 @@ test('a genuine bundle, submitted on-chain, passes every named check', async () 
   const bundle = await makeBundle(world, a, prover, { body });
   await respond(world, bundle);
   const r = await verifyBundle(bundle, await ctxFor(a, { prover }));
-  assert.deepEqual(r.checks.map((c) => c.name), [...BUNDLE_CHECKS]);
-  assert.deepEqual(r.checks.filter((c) => c.status !== 'pass'), []);
+  assert.deepEqual(
+    r.checks.map((c) => c.name),
+    [...BUNDLE_CHECKS],
+  );
+  assert.deepEqual(
+    r.checks.filter((c) => c.status !== 'pass'),
+    [],
+  );
   assert.equal(r.ok, true);
   assert.equal(r.bundle?.value, 101.25);
 });
@@ -107,7 +122,11 @@ test('a value that does not match its own transcript is rejected: VALUE_MISMATCH
 
 test('a forged prover signature and a wrong chain are each named', async () => {
   const bundle = await makeBundle(world, a, a.provers[0]!, { body });
-  rejectedBy(await verifyBundle({ ...bundle, timings: { total: 1 } }, await ctxFor(a)), 'prover-signature', 'BAD_SIGNATURE');
+  rejectedBy(
+    await verifyBundle({ ...bundle, timings: { total: 1 } }, await ctxFor(a)),
+    'prover-signature',
+    'BAD_SIGNATURE',
+  );
   const ctx = await ctxFor(a);
   rejectedBy(await verifyBundle(bundle, { ...ctx, chainId: ctx.chainId + 1 }), 'chain', 'REQUEST_MISMATCH');
 });
@@ -115,15 +134,29 @@ test('a forged prover signature and a wrong chain are each named', async () => {
 test('a prover that is not the one the contract assigned is rejected: NOT_ASSIGNED', async () => {
   const bundle = await makeBundle(world, a, a.provers[0]!, { body });
   const ctx = await ctxFor(a);
-  const swapped = { ...ctx, assignment: { provers: ctx.assignment.provers, notaries: [...ctx.assignment.notaries].reverse() } };
-  if (swapped.assignment.notaries[0] === ctx.assignment.notaries[0]) swapped.assignment.notaries[0] = world.operators.find((o) => o.address !== ctx.assignment.notaries[0] && o.address !== bundle.prover)!.address;
+  const swapped = {
+    ...ctx,
+    assignment: { provers: ctx.assignment.provers, notaries: [...ctx.assignment.notaries].reverse() },
+  };
+  if (swapped.assignment.notaries[0] === ctx.assignment.notaries[0])
+    swapped.assignment.notaries[0] = world.operators.find(
+      (o) => o.address !== ctx.assignment.notaries[0] && o.address !== bundle.prover,
+    )!.address;
   rejectedBy(await verifyBundle(bundle, swapped), 'assignment', 'NOT_ASSIGNED');
-  rejectedBy(await verifyBundle(bundle, { ...ctx, isRegistered: (x) => x !== bundle.notary }), 'assignment', 'NOT_ASSIGNED');
+  rejectedBy(
+    await verifyBundle(bundle, { ...ctx, isRegistered: (x) => x !== bundle.notary }),
+    'assignment',
+    'NOT_ASSIGNED',
+  );
 });
 
 test('a value outside the spec’s result schema is rejected: RESULT_SCHEMA_MISMATCH', async () => {
   const bundle = await makeBundle(world, a, a.provers[0]!, { body });
   const ctx = await ctxFor(a);
-  const strict = { ...ctx, spec: { ...ctx.spec, resultSchema: { type: 'number', maximum: 100 } }, resultValidator: undefined };
+  const strict = {
+    ...ctx,
+    spec: { ...ctx.spec, resultSchema: { type: 'number', maximum: 100 } },
+    resultValidator: undefined,
+  };
   rejectedBy(await verifyBundle(bundle, strict), 'result-schema', 'RESULT_SCHEMA_MISMATCH');
 });

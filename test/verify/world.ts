@@ -22,7 +22,13 @@ import {
   type VeritasTestClient,
   type VeritasWalletClient,
 } from '../../core/chain/clients.ts';
-import { deployVeritas, getOperatorRegistry, oracleHubAbi, requestData, type VeritasDeployment } from '../../core/chain/contracts.ts';
+import {
+  deployVeritas,
+  getOperatorRegistry,
+  oracleHubAbi,
+  requestData,
+  type VeritasDeployment,
+} from '../../core/chain/contracts.ts';
 import { extractFromResponse } from '../../core/extract.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
@@ -75,7 +81,11 @@ export async function startWorld(options: { operators?: number } = {}): Promise<
         value: parseEther('1'),
       });
       await publicClient.waitForTransactionReceipt({ hash });
-      operators.push({ address: w.account.address.toLowerCase() as Address, account: privateKeyToAccount(key), wallet: w });
+      operators.push({
+        address: w.account.address.toLowerCase() as Address,
+        account: privateKeyToAccount(key),
+        wallet: w,
+      });
     }
     ipfs = await createIpfs({ dir: join(dir, 'ipfs'), network: 'none', log });
     const node = ipfs;
@@ -134,13 +144,17 @@ export async function placeRequest(world: World, input: RequestSpecInput): Promi
   const spec = RequestSpec.parse(input);
   const specCid = await world.ipfs.addJson(spec);
   const specHash = hashJson(spec);
-  const placed = await requestData({ walletClient: world.consumer, publicClient: world.publicClient }, world.deployment.hub, {
-    specHash,
-    specCid,
-    quorum: spec.quorum,
-    deadline: BigInt(spec.deadline),
-    fee: parseEther('0.01'),
-  });
+  const placed = await requestData(
+    { walletClient: world.consumer, publicClient: world.publicClient },
+    world.deployment.hub,
+    {
+      specHash,
+      specCid,
+      quorum: spec.quorum,
+      deadline: BigInt(spec.deadline),
+      fee: parseEther('0.01'),
+    },
+  );
   const { requestId, provers, notaries } = placed;
   return {
     requestId,
@@ -169,7 +183,12 @@ export type BundleOptions = {
 };
 
 /** The HTTP exchange of a fetch: the Authorization value stays unrevealed, everything else is revealed. */
-export function exchange(body: string): { sent: Uint8Array; sentRanges: Range[]; recv: Uint8Array; recvRanges: Range[] } {
+export function exchange(body: string): {
+  sent: Uint8Array;
+  sentRanges: Range[];
+  recv: Uint8Array;
+  recvRanges: Range[];
+} {
   const head = `GET /v1/price HTTP/1.1\r\nHost: ${SERVER_NAME}\r\nAuthorization: `;
   const tail = `\r\nAccept: application/json\r\nConnection: close\r\n\r\n`;
   const sent = new TextEncoder().encode(head + SECRET + tail);
@@ -187,7 +206,12 @@ export function exchange(body: string): { sent: Uint8Array; sentRanges: Range[];
 }
 
 /** A genuine bundle for `prover` of `req`, attested by its assigned notary (unless told otherwise). */
-export async function makeBundle(world: World, req: PlacedRequest, prover: Address, o: BundleOptions): Promise<ProvenanceBundle> {
+export async function makeBundle(
+  world: World,
+  req: PlacedRequest,
+  prover: Address,
+  o: BundleOptions,
+): Promise<ProvenanceBundle> {
   const i = req.provers.indexOf(prover.toLowerCase() as Address);
   if (i < 0) throw new Error(`${prover} is not assigned to ${req.requestId}`);
   const notary = req.notaries[i]!;
@@ -206,7 +230,11 @@ export async function makeBundle(world: World, req: PlacedRequest, prover: Addre
     resultHash: hashJson(value),
   };
   const domain = attestationDomain(world.anvil.chainId, world.deployment.hub);
-  const notarySignature = await signAttestation(o.attestationSigner ?? world.operator(notary).account, domain, attestation);
+  const notarySignature = await signAttestation(
+    o.attestationSigner ?? world.operator(notary).account,
+    domain,
+    attestation,
+  );
   let unsigned: Omit<ProvenanceBundle, 'proverSignature'> = {
     version: 1,
     chainId: world.anvil.chainId,
@@ -238,7 +266,13 @@ export async function respond(world: World, bundle: ProvenanceBundle): Promise<s
     address: world.deployment.hub,
     abi: oracleHubAbi,
     functionName: 'respond',
-    args: [bundle.requestId as Hex, bundle.attestation.resultHash as Hex, cid, toContractAttestation(bundle.attestation) as never, bundle.notarySignature as Hex],
+    args: [
+      bundle.requestId as Hex,
+      bundle.attestation.resultHash as Hex,
+      cid,
+      toContractAttestation(bundle.attestation) as never,
+      bundle.notarySignature as Hex,
+    ],
   });
   const receipt = await world.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`respond reverted (${hash})`);
