@@ -333,7 +333,7 @@ async function judgeResponse(
       };
   } catch (e) {
     const err = toVeritasError(e, 'IPFS_ERROR');
-    if (err.transient || err.code === 'IPFS_ERROR' || err.code === 'TIMEOUT') {
+    if (err.retryable) {
       log.warn({ prover: response.prover, err }, 'bundle not retrievable yet; will retry');
       return;
     }

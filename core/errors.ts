@@ -43,12 +43,47 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
 
+/**
+ * Whether trying the same operation again later may succeed, decided once per code (as tlsn's error kinds answer
+ * `is_io()` / `is_user()`): a `Record` over every code, so adding a code does not compile until it has a decision.
+ * Retryable: the other side or our infrastructure was briefly unavailable, busy or slow, or failed in a way we cannot
+ * tell from a blip (TLSN_FAILED, INTERNAL; attempts are bounded by whoever retries). Not retryable: the input, the
+ * spec, the peer's evidence or the protocol state is wrong, and the same attempt would fail the same way.
+ */
+export const RETRYABLE: Record<ErrorCode, boolean> = {
+  CONFIG_INVALID: false,
+  INPUT_INVALID: false,
+  SCHEMA_INVALID: false,
+  SPEC_HASH_MISMATCH: false,
+  NOT_FOUND: false,
+  SSRF_REFUSED: false,
+  SERVER_UNREACHABLE: true,
+  PEER_DISCONNECTED: true,
+  TIMEOUT: true,
+  CERTIFICATE_REJECTED: false,
+  RESPONSE_TOO_LARGE: false,
+  TLSN_FAILED: true,
+  BUSY: true,
+  NOT_ASSIGNED: false,
+  DEADLINE_PASSED: false,
+  BAD_SIGNATURE: false,
+  EXTRACTION_FAILED: false,
+  RESULT_SCHEMA_MISMATCH: false,
+  BUNDLE_INVALID: false,
+  TRUST_MODE_REFUSED: false,
+  REQUEST_MISMATCH: false,
+  TRANSCRIPT_MISMATCH: false,
+  VALUE_MISMATCH: false,
+  CHAIN_ERROR: true,
+  IPFS_ERROR: true,
+  DB_ERROR: true,
+  INTERNAL: true,
+};
+
 export type VeritasErrorOptions = {
   field?: string;
   details?: Record<string, unknown>;
   cause?: unknown;
-  /** true when retrying the same operation later may succeed (network blips, RPC errors). */
-  transient?: boolean;
 };
 
 export class VeritasError extends Error {
@@ -56,14 +91,18 @@ export class VeritasError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly details: Record<string, unknown> | undefined;
-  readonly transient: boolean;
 
   constructor(code: ErrorCode, message: string, options: VeritasErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
     this.details = options.details;
-    this.transient = options.transient ?? false;
+  }
+
+  /** Whether retrying may help: the code's decision in RETRYABLE, never the thrower's. */
+  get retryable(): boolean {
+    // `?? false`: a code cast in from outside (another service's error body) may not be in the table
+    return RETRYABLE[this.code] ?? false;
   }
 
   toJSON(): { code: ErrorCode; message: string; field?: string; details?: Record<string, unknown> } {
