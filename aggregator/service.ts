@@ -187,7 +187,7 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     const sources: VerifiedSource[] = outcome.included.map((prover) => {
       const r = sourcesByProver.get(prover)!;
       const b = bundleRows.find((x) => x.cid === r.bundleCid)!;
-      return { bundleCid: r.bundleCid, bundle: b.content as ProvenanceBundle, normalized: r.value };
+      return { bundleCid: r.bundleCid, bundle: b.content, normalized: r.value };
     });
     const excluded: Exclusion[] = [
       ...outcome.excluded.map((e) => ({
@@ -252,7 +252,7 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     log.info({ merkleRoot: built.report.merkleRoot, reportCid, records: built.records.length }, 'report pinned');
   }
   const stored = report!;
-  const policyOutcome = stored.policyOutcome as { included: Address[] };
+  const policyOutcome = stored.policyOutcome;
 
   await o.hooks?.beforeFulfill?.(requestId);
 
@@ -333,7 +333,7 @@ async function judgeResponse(
       };
   } catch (e) {
     const err = toVeritasError(e, 'IPFS_ERROR');
-    if (err.transient || err.code === 'IPFS_ERROR' || err.code === 'TIMEOUT') {
+    if (err.retryable) {
       log.warn({ prover: response.prover, err }, 'bundle not retrievable yet; will retry');
       return;
     }

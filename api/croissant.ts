@@ -120,7 +120,7 @@ export function croissantOf(request: RequestRow, rows: RecordRow[], baseUrl: str
     request.merkleRoot === null
       ? ''
       : rows.map((r) => `${JSON.stringify(provedRecordOf(r, request.merkleRoot!))}\n`).join('');
-  const spec = (request.spec ?? {}) as { name?: string; description?: string; url?: string };
+  const spec = request.spec;
   const apiUrl = `${baseUrl}/v1/requests/${request.id}`;
   const fileId = 'records-jsonl';
   const recordSetId = 'records';
@@ -128,13 +128,13 @@ export function croissantOf(request: RequestRow, rows: RecordRow[], baseUrl: str
     '@context': CONTEXT,
     '@type': 'sc:Dataset',
     conformsTo: 'http://mlcommons.org/croissant/1.0',
-    name: safeName(spec.name ?? `veritas-${request.id.slice(2, 14)}`),
+    name: safeName(spec?.name ?? `veritas-${request.id.slice(2, 14)}`),
     description:
-      spec.description ??
-      `Values fetched from ${spec.url ?? 'an HTTPS source'} over MPC-TLS by independent operators, attested by notaries and ` +
+      spec?.description ??
+      `Values fetched from ${spec?.url ?? 'an HTTPS source'} over MPC-TLS by independent operators, attested by notaries and ` +
         'committed on-chain by a Merkle root. Every record carries the proof and the bundles needed to re-check it.',
     url: `${baseUrl}/requests/${request.id}`,
-    isBasedOn: spec.url,
+    isBasedOn: spec?.url,
     datePublished: (request.fulfilledAt ?? request.createdAt).toISOString(),
     version: '1.0.0',
     license: 'https://spdx.org/licenses/CC0-1.0.html',

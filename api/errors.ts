@@ -67,7 +67,7 @@ export function errorResponse(e: unknown): {
     return { status, body: { code, message: e.message || 'request refused', ...field }, headers: {} };
   }
   const err = databaseUnavailable(e)
-    ? new VeritasError('DB_ERROR', 'the database is unavailable; retry shortly', { cause: e, transient: true })
+    ? new VeritasError('DB_ERROR', 'the database is unavailable; retry shortly', { cause: e })
     : toVeritasError(e);
   const status = statusOf(err.code);
   const message = status === 500 ? 'internal error (see the server log for the request id)' : err.message;

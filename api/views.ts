@@ -15,16 +15,11 @@ export const requestLinks = (id: string): Record<string, string> => ({
   page: `/requests/${id}`,
 });
 
-const specUrl = (spec: unknown): string | null =>
-  spec !== null && typeof spec === 'object' && typeof (spec as { url?: unknown }).url === 'string'
-    ? (spec as { url: string }).url
-    : null;
-
 export const requestSummary = (r: RequestRow) => ({
   id: r.id,
   status: r.status,
   consumer: r.consumer,
-  url: specUrl(r.spec),
+  url: r.spec?.url ?? null,
   specHash: r.specHash,
   specCid: r.specCid,
   quorum: r.quorum,
@@ -49,7 +44,7 @@ export const eventJson = (e: RequestEventRow) => ({
 
 export const requestDetail = (d: Detail, recordRows: Pick<RecordRow, 'id' | 'index'>[]) => ({
   ...requestSummary(d.request),
-  spec: (d.request.spec as Record<string, unknown> | null) ?? null,
+  spec: d.request.spec,
   timeline: d.timeline,
   operators: d.work,
   events: d.events.map(eventJson),
@@ -98,7 +93,7 @@ export function provedRecordOf(row: RecordRow, merkleRoot: string): ProvedRecord
   const parsed = direct.success
     ? direct
     : DatasetRecord.safeParse({
-        ...(row.provenance as object),
+        ...row.provenance,
         value: row.value,
         index: row.index,
         requestId: row.requestId,

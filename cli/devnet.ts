@@ -18,7 +18,7 @@ import { startOperator, type Operator, type OperatorOptions } from '../operator/
 import { secretStoreFrom } from '../operator/secrets.ts';
 import { createDevTrust, type DevTrust } from '../operator/tlsn/dev-trust.ts';
 import type { PartyTuning } from '../operator/tlsn/session.ts';
-import { startFixtureSite, type FixtureSite } from '../test/fixture/site.ts';
+import { startFixtureSite, type FixtureSite } from './devnet-site.ts';
 import { startAggregator, type Aggregator } from '../aggregator/service.ts';
 import { startApi } from '../api/app.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';

@@ -380,7 +380,7 @@ function retrievalError(cid: CID, opts: GetOptions, signal: AbortSignal, e: unkn
     return new VeritasError(
       'IPFS_ERROR',
       `${cid} was not found within ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms (not on disk, no connected peer sent it)`,
-      { field: 'cid', details, cause: e, transient: true },
+      { field: 'cid', details, cause: e },
     );
   if (e instanceof Error && (e.name === 'NotFoundError' || e.name === 'BlockNotFoundWhileOfflineError'))
     return new VeritasError('NOT_FOUND', `${cid} is not on this node's disk and this node has networking off`, {
@@ -392,7 +392,7 @@ function retrievalError(cid: CID, opts: GetOptions, signal: AbortSignal, e: unkn
 }
 
 const ipfsError = (message: string, cause: unknown): VeritasError =>
-  new VeritasError('IPFS_ERROR', `${message}: ${messageOf(cause)}`, { cause, transient: true });
+  new VeritasError('IPFS_ERROR', `${message}: ${messageOf(cause)}`, { cause });
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 

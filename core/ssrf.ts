@@ -152,11 +152,10 @@ export async function checkTarget(host: string, port: number, policy: SsrfPolicy
     throw new VeritasError('SERVER_UNREACHABLE', `cannot resolve "${name}": ${(e as Error).message}`, {
       field: 'url',
       cause: e,
-      transient: true,
     });
   }
   if (addresses.length === 0)
-    throw new VeritasError('SERVER_UNREACHABLE', `"${name}" has no address`, { field: 'url', transient: true });
+    throw new VeritasError('SERVER_UNREACHABLE', `"${name}" has no address`, { field: 'url' });
   for (const a of addresses) {
     const reason = forbiddenReason(a.address);
     if (reason) throw refuse(name, `it resolves to ${a.address} (${reason})`, { address: a.address });

@@ -129,7 +129,7 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
   });
   const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash: txHash });
   if (receipt.status !== 'success')
-    throw new VeritasError('CHAIN_ERROR', `respond reverted (tx ${txHash})`, { details: { txHash }, transient: true });
+    throw new VeritasError('CHAIN_ERROR', `respond reverted (tx ${txHash})`, { details: { txHash } });
   await deps.onStage(requestId, 'responded', { txHash, bundleCid });
   return { outcome: 'responded', bundleCid, txHash };
 }
@@ -261,26 +261,13 @@ export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): Prove
   };
 }
 
-// A notary that is busy, timed out or hit an infrastructure error may succeed later; one that found the request,
-// the spec or the response wrong will not.
-const RETRYABLE_NOTARY_CODES = [
-  'BUSY',
-  'TIMEOUT',
-  'PEER_DISCONNECTED',
-  'TLSN_FAILED',
-  'CHAIN_ERROR',
-  'IPFS_ERROR',
-  'INTERNAL',
-  'SERVER_UNREACHABLE',
-];
-
+// The notary's code is kept, so whether to retry is that code's decision in RETRYABLE (an unknown code: TLSN_FAILED).
 const notaryRefused = (m: NotaryMessage) =>
   m.type === 'error'
     ? new VeritasError(isErrorCode(m.code) ? m.code : 'TLSN_FAILED', `notary refused: ${m.code}: ${m.message}`, {
         details: { notaryCode: m.code },
-        transient: RETRYABLE_NOTARY_CODES.includes(m.code),
       })
-    : new VeritasError('TLSN_FAILED', `unexpected notary message ${m.type}`, { transient: true });
+    : new VeritasError('TLSN_FAILED', `unexpected notary message ${m.type}`);
 
 /** The notary's control socket, with a queue so messages that arrive early are not lost. */
 async function openControl(url: string, _timeoutMs: number) {
@@ -302,18 +289,13 @@ async function openControl(url: string, _timeoutMs: number) {
     else queue.push(m);
   });
   ws.on('close', () => {
-    closed ??= new VeritasError('PEER_DISCONNECTED', 'the notary closed the session', { transient: true });
+    closed ??= new VeritasError('PEER_DISCONNECTED', 'the notary closed the session');
     for (const w of waiters.splice(0)) w.reject(closed);
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', (e) =>
-      reject(
-        new VeritasError('SERVER_UNREACHABLE', `notary ${url} unreachable: ${e.message}`, {
-          transient: true,
-          cause: e,
-        }),
-      ),
+      reject(new VeritasError('SERVER_UNREACHABLE', `notary ${url} unreachable: ${e.message}`, { cause: e })),
     );
   });
   return {
@@ -323,10 +305,7 @@ async function openControl(url: string, _timeoutMs: number) {
       if (m) return Promise.resolve(m);
       if (closed) return Promise.reject(closed);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new VeritasError('TIMEOUT', 'the notary did not answer in time', { transient: true })),
-          ms,
-        );
+        const timer = setTimeout(() => reject(new VeritasError('TIMEOUT', 'the notary did not answer in time')), ms);
         waiters.push({
           resolve: (v) => {
             clearTimeout(timer);

@@ -8,24 +8,12 @@ import { and, asc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { oracleHubAbi } from '../core/chain/contracts.ts';
 import { chainCursors, operatorJobs } from '../core/db/schema.ts';
-import { toVeritasError, type ErrorCode } from '../core/errors.ts';
+import { toVeritasError } from '../core/errors.ts';
 import { requestLogger } from '../core/log.ts';
 import type { OperatorContext } from './context.ts';
 import { answerRequest, type FetcherDeps } from './fetcher.ts';
 
 export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
-
-/** Failures worth retrying; everything else (bad spec, SSRF, certificate, schema, …) is final. */
-const TRANSIENT: readonly ErrorCode[] = [
-  'BUSY',
-  'CHAIN_ERROR',
-  'IPFS_ERROR',
-  'TIMEOUT',
-  'PEER_DISCONNECTED',
-  'SERVER_UNREACHABLE',
-  'INTERNAL',
-  'DB_ERROR',
-];
 
 export type JobsOptions = {
   fromBlock: bigint;
@@ -151,7 +139,8 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       if (stopped) return; // aborted by stop(): the job stays runnable and resumes at the next start
       const err = toVeritasError(e);
       const attempts = job?.attempts ?? 1;
-      const retry = (err.transient || TRANSIENT.includes(err.code)) && attempts < options.maxAttempts;
+      // Whether to retry is the code's decision (RETRYABLE); bad specs, SSRF, certificates, schemas are final.
+      const retry = err.retryable && attempts < options.maxAttempts;
       const nextAttemptAt = retry
         ? new Date(Date.now() + Math.min(options.backoffBaseMs * 2 ** (attempts - 1), 60_000))
         : null;

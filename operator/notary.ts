@@ -107,9 +107,7 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         );
       // A prover that restarted may be back before its previous session has finished tearing down here.
       if (inFlight.has(key))
-        throw new VeritasError('BUSY', `a session for prover ${h.prover} on ${h.requestId} is still in progress`, {
-          transient: true,
-        });
+        throw new VeritasError('BUSY', `a session for prover ${h.prover} on ${h.requestId} is still in progress`);
       inFlight.add(key);
 
       const room = randomBytes(16).toString('hex');

@@ -1,6 +1,6 @@
 // Primitive zod types shared by every schema (hex, addresses, CIDs, byte ranges), and zod → VeritasError mapping.
 import { z } from 'zod';
-import { VeritasError } from '../core/errors.ts';
+import { VeritasError } from './errors.ts';
 
 export const Hex32 = z
   .string()

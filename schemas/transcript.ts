@@ -8,7 +8,7 @@
 // Test vectors: schemas/vectors/transcript-hash.json (checked by test/schemas/transcript.test.ts).
 import { z } from 'zod';
 import { encodeAbiParameters, keccak256, type Hex } from 'viem';
-import { VeritasError } from '../core/errors.ts';
+import { VeritasError } from './errors.ts';
 import { Base64, Range } from './common.ts';
 
 export type { Range };

@@ -3,7 +3,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { JSONPath } from 'jsonpath-plus';
-import { VeritasError } from '../core/errors.ts';
+import { VeritasError } from './errors.ts';
 import { parseWith } from './common.ts';
 import { jsonSchemaOf, published, type PublishedName } from './json-schemas.ts';
 import { RequestSpec } from './spec.ts';

@@ -65,7 +65,7 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     const bundleRows = await db.select().from(bundleTable).where(eq(bundleTable.requestId, detail.request.id));
     const facts = new Map<string, BundleFacts>();
     for (const b of bundleRows) {
-      const doc = b.content as BundleDoc;
+      const doc = b.content;
       facts.set(b.cid, {
         cid: b.cid,
         prover: b.prover,
@@ -76,9 +76,7 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     }
     // bundles the aggregator did not cache: their facts are also in the records' sources
     for (const rec of records) {
-      const sources =
-        (rec.provenance as { sources?: { bundleCid: string; prover: string; serverName: string; tlsTime: number }[] })
-          .sources ?? [];
+      const sources = rec.provenance.sources ?? [];
       for (const s of sources)
         if (!facts.has(s.bundleCid))
           facts.set(s.bundleCid, { cid: s.bundleCid, prover: s.prover, serverName: s.serverName, tlsTime: s.tlsTime });

@@ -8,7 +8,7 @@ import { decodeTranscript, type RevealedTranscript } from '../../schemas/transcr
 import { type Html, short, statusBadge, time } from './layout.ts';
 import { transcriptHtml } from './transcript.ts';
 
-const specUrl = (r: RequestRow): string => (r.spec as { url?: string } | null)?.url ?? '(spec not yet fetched)';
+const specUrl = (r: RequestRow): string => r.spec?.url ?? '(spec not yet fetched)';
 
 export function requestListPage(items: RequestRow[], nextCursor: string | null, status: string | undefined): Html {
   return html`<h1>Requests</h1>
@@ -54,7 +54,7 @@ export type RequestPageData = {
 
 export function requestPage({ detail, records, bundles, verification }: RequestPageData): Html {
   const r = detail.request;
-  const spec = r.spec as { url?: string; method?: string; extract?: unknown; aggregation?: unknown } | null;
+  const spec = r.spec;
   return html`<h1>Request <span class="mono">${short(r.id, 12)}</span> ${statusBadge(r.status)}</h1>
     <dl class="kv">
       <dt>Request id</dt><dd class="mono">${r.id}</dd>

@@ -191,7 +191,6 @@ export function requestsRouter(deps: ApiDeps) {
       if (field) throw new VeritasError('INPUT_INVALID', `the hub refused the request: ${name}`, { field, cause: e });
       throw new VeritasError('CHAIN_ERROR', `sending the request failed${name ? `: ${name}` : ''}`, {
         cause: e,
-        transient: true,
       });
     }
     const id = sent.requestId.toLowerCase();

@@ -24,7 +24,6 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
       throw new VeritasError('SERVER_UNREACHABLE', `cannot reach the API at ${root}: ${(e as Error).message}`, {
         field: '--api',
         cause: e,
-        transient: true,
       });
     }
     if (!res.ok) {
@@ -34,8 +33,6 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
         `${res.status}: ${body.message ?? res.statusText}`,
         {
           ...(body.field ? { field: body.field } : {}),
-          // a gateway or a dependency of the API (its database, say) is briefly down: worth another try
-          transient: res.status === 502 || res.status === 503 || res.status === 504,
         },
       );
     }
@@ -78,7 +75,7 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
         } catch (e) {
           // an API restart drops the stream (or a database restart answers 503): resume from the last event seen, a
           // few times, then give up
-          if (attempt >= 5 || (e instanceof VeritasError && !e.transient)) throw e;
+          if (attempt >= 5 || (e instanceof VeritasError && !e.retryable)) throw e;
         }
         await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
       }

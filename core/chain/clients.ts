@@ -83,7 +83,6 @@ export async function fetchChainId(rpcUrl: string, o: ClientOptions = {}): Promi
     throw new VeritasError('CHAIN_ERROR', `cannot reach the RPC endpoint ${rpcUrl}: ${(cause as Error).message}`, {
       cause,
       field: 'VERITAS_RPC_URL',
-      transient: true,
     });
   }
 }

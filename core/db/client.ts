@@ -137,5 +137,4 @@ const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//
 const dbError = (message: string, cause: unknown): VeritasError =>
   new VeritasError('DB_ERROR', `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, {
     cause,
-    transient: true,
   });

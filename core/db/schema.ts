@@ -22,6 +22,9 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { ProvenanceBundle } from '../../schemas/bundle.ts';
+import type { AggregateReport, DatasetRecord } from '../../schemas/record.ts';
+import type { RequestSpec } from '../../schemas/spec.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () =>
@@ -52,7 +55,7 @@ export const requests = pgTable(
     specHash: text('spec_hash').notNull(),
     specCid: text('spec_cid').notNull(),
     /** The RequestSpec JSON once fetched from IPFS and checked against specHash; null until then. */
-    spec: jsonb('spec'),
+    spec: jsonb('spec').$type<RequestSpec>(),
     quorum: integer('quorum').notNull(),
     /** As the contract states it (unix seconds). */
     deadline: bigint('deadline', { mode: 'number' }).notNull(),
@@ -144,7 +147,7 @@ export const bundles = pgTable(
     cid: text('cid').primaryKey(),
     requestId: text('request_id').notNull(),
     prover: text('prover').notNull(),
-    content: jsonb('content').notNull(),
+    content: jsonb('content').$type<ProvenanceBundle>().notNull(),
     createdAt: createdAt(),
   },
   (t) => [index('bundles_request_idx').on(t.requestId, t.prover)],
@@ -157,12 +160,12 @@ export const records = pgTable(
     id: text('id').primaryKey(), // the leaf hash (0x-hex) or an index-based id chosen by the aggregator
     requestId: text('request_id').notNull(),
     index: integer('index').notNull(),
-    value: jsonb('value').notNull(),
+    value: jsonb('value').$type<DatasetRecord['value']>().notNull(),
     leafHash: text('leaf_hash').notNull(),
     /** Sibling hashes from leaf to root, 0x-hex. */
     proof: jsonb('proof').$type<string[]>().notNull(),
     /** Bundle CIDs, provers, notaries, server name, TLS time: everything needed to re-check the record. */
-    provenance: jsonb('provenance').notNull(),
+    provenance: jsonb('provenance').$type<DatasetRecord>().notNull(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -171,13 +174,16 @@ export const records = pgTable(
   ],
 );
 
+/** What the aggregation policy decided: the provers the fulfilment names, who was left out and why, the value. */
+export type PolicyOutcome = Pick<AggregateReport, 'included' | 'excluded'> & { value: unknown };
+
 /** The aggregate report of a request: its Merkle root, the pinned report and the fulfilment transaction. */
 export const reports = pgTable('reports', {
   requestId: text('request_id').primaryKey(),
   reportCid: text('report_cid').notNull(),
   merkleRoot: text('merkle_root').notNull(),
   /** Policy, included/excluded responses and why (outliers, dissent, invalid). */
-  policyOutcome: jsonb('policy_outcome').notNull(),
+  policyOutcome: jsonb('policy_outcome').$type<PolicyOutcome>().notNull(),
   recordCount: integer('record_count').notNull().default(0),
   /** Null between pinning the report and the `fulfill` transaction: what a restarted aggregator resumes from. */
   fulfillTxHash: text('fulfill_tx_hash'),
@@ -217,7 +223,7 @@ export const evidence = pgTable(
     prover: text('prover').notNull(),
     /** e.g. double_attestation, bad_notary_signature. */
     kind: text('kind').notNull(),
-    detail: jsonb('detail').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
     txHash: text('tx_hash'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

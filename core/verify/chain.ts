@@ -82,7 +82,7 @@ export async function readOnChainRequest(
     throw new VeritasError(
       'CHAIN_ERROR',
       `reading request ${requestId} from OracleHub failed: ${(e as Error).message}`,
-      { cause: e, transient: true },
+      { cause: e },
     );
   }
 }

@@ -3,7 +3,7 @@ import { VeritasError, type ErrorCode } from '../../core/errors.ts';
 import { PROXY_CLOSE_CODES } from './proxy-codes.ts';
 import type { SocketClose } from './shim.mjs';
 
-type Rule = { test: RegExp; code: ErrorCode; hint: string; transient?: boolean };
+type Rule = { test: RegExp; code: ErrorCode; hint: string };
 
 // Ordered: the first match wins. The strings are the wasm's own (tlsn alpha.12, rustls, mpz).
 const RULES: readonly Rule[] = [
@@ -27,14 +27,12 @@ const RULES: readonly Rule[] = [
     test: /dns error|connection refused|failed to lookup|unreachable/i,
     code: 'SERVER_UNREACHABLE',
     hint: 'check the source host and port',
-    transient: true,
   },
   // The verifier's view of a prover that gave up: "mpc error caused by: I/O error: unexpected end of file".
   {
     test: /connection (closed|reset)|websocket|unexpected (eof|end of file)|broken pipe|peer|closed/i,
     code: 'PEER_DISCONNECTED',
     hint: 'the other party or the relay went away',
-    transient: true,
   },
 ];
 
@@ -51,14 +49,12 @@ export function classifyFailure(
     const proxiedCode = PROXY_CLOSE_CODES[proxied.code] as ErrorCode;
     return new VeritasError(proxiedCode, proxied.reason || `proxy refused the connection (${proxied.code})`, {
       details: { role, wasmError: message },
-      transient: proxiedCode !== 'SSRF_REFUSED',
     });
   }
   for (const rule of RULES) {
     if (rule.test.test(message)) {
       return new VeritasError(rule.code, `${role}: ${message.split('\n')[0]} (${rule.hint})`, {
         details: { role, wasmError: message },
-        transient: rule.transient ?? false,
       });
     }
   }

@@ -51,10 +51,7 @@ export function createLimiter(max: number): Limiter {
         const onAbort = () => drop(new VeritasError('TIMEOUT', 'aborted while waiting for a session slot'));
         if (options.timeoutMs !== undefined) {
           timer = setTimeout(
-            () =>
-              drop(
-                new VeritasError('TIMEOUT', `no session slot free within ${options.timeoutMs} ms`, { transient: true }),
-              ),
+            () => drop(new VeritasError('TIMEOUT', `no session slot free within ${options.timeoutMs} ms`)),
             options.timeoutMs,
           );
         }

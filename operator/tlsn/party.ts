@@ -130,11 +130,7 @@ function deadSocket(job: ProverJob | VerifierJob): Promise<never> {
       else if (c.url === job.relayUrl && !c.wasOpen) {
         setTimeout(
           () =>
-            reject(
-              new VeritasError('PEER_DISCONNECTED', `cannot connect to the relay at ${c.url} (close ${c.code})`, {
-                transient: true,
-              }),
-            ),
+            reject(new VeritasError('PEER_DISCONNECTED', `cannot connect to the relay at ${c.url} (close ${c.code})`)),
           1000,
         ).unref();
       }

@@ -91,8 +91,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
       sockets.add(tcp);
       const s = tcp;
       s.setTimeout(options.connectTimeoutMs ?? 10_000, () => {
-        if (s.connecting)
-          fail(new VeritasError('SERVER_UNREACHABLE', `connecting to ${target} timed out`, { transient: true }));
+        if (s.connecting) fail(new VeritasError('SERVER_UNREACHABLE', `connecting to ${target} timed out`));
         else fail(new VeritasError('TIMEOUT', `connection to ${target} idle`));
       });
       s.on('connect', () => {
@@ -103,9 +102,7 @@ export function createProxy(options: ProxyOptions = {}): Proxy {
         stats.fromServer += d.length;
         ws.send(d, { binary: true });
       });
-      s.on('error', (e) =>
-        fail(new VeritasError('SERVER_UNREACHABLE', `${target}: ${e.message}`, { cause: e, transient: true })),
-      );
+      s.on('error', (e) => fail(new VeritasError('SERVER_UNREACHABLE', `${target}: ${e.message}`, { cause: e })));
       s.on('close', () => {
         sockets.delete(s);
         finish(1000, 'server closed');

@@ -128,7 +128,6 @@ async function runParty<T>(
               reject(
                 new VeritasError('TIMEOUT', `${job.role}: no progress after stage "${current}" for ${budget} ms`, {
                   details: { role: job.role, stage: current },
-                  transient: true,
                 }),
               ),
             ),

@@ -21,7 +21,9 @@ import {
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import type { Config } from '../../core/config.ts';
+import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { DatasetRecord } from '../../schemas/record.ts';
+import { RequestSpec } from '../../schemas/spec.ts';
 import { encodeTranscript } from '../../schemas/transcript.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import type { ApiDeps, ApiOptions } from '../../api/deps.ts';
@@ -152,7 +154,8 @@ export async function seedFulfilled(
     };
     const cid = await env.ipfs.addJson(bundle);
     bundleCids.push(cid);
-    await db.insert(bundles).values({ cid, requestId, prover, content: bundle });
+    // an unsigned stand-in with the fields the pages show (the API serves bundles; it does not verify them)
+    await db.insert(bundles).values({ cid, requestId, prover, content: bundle as unknown as ProvenanceBundle });
     await db.insert(assignments).values({ requestId, prover, notary: notaries[i]!, position: i });
     await db.insert(responses).values({
       requestId,
@@ -196,7 +199,7 @@ export async function seedFulfilled(
     consumer: o.consumer ?? hex(20),
     specHash: hashJson(spec),
     specCid,
-    spec,
+    spec: RequestSpec.parse(spec),
     quorum: 2,
     deadline: 1_900_000_000,
     fee: '1000',
@@ -222,7 +225,7 @@ export async function seedFulfilled(
       requestId,
       reportCid: specCid,
       merkleRoot: tree.root,
-      policyOutcome: { included: provers },
+      policyOutcome: { included: provers, excluded: [], value: 1200 },
       recordCount: 1,
       fulfillTxHash: hex(32),
       fulfillBlockNumber: 9,

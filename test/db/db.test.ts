@@ -25,6 +25,9 @@ import {
   responses,
   type NewRequestRow,
 } from '../../core/db/schema.ts';
+import type { ProvenanceBundle } from '../../schemas/bundle.ts';
+import type { DatasetRecord } from '../../schemas/record.ts';
+import type { RequestSpec } from '../../schemas/spec.ts';
 
 const log = pino({ level: 'silent' });
 const TABLES = [
@@ -42,13 +45,15 @@ const TABLES = [
 ];
 const UINT256_MAX = (2n ** 256n - 1n).toString();
 
-const hex = (bytes: number): string => `0x${randomBytes(bytes).toString('hex')}`;
+const hex = (bytes: number): `0x${string}` => `0x${randomBytes(bytes).toString('hex')}`;
+// jsonb keeps any JSON; its $type names what the product stores, so these storage tests cast their small stand-ins.
+const stub = <T>(json: Record<string, unknown>): T => json as T;
 const newRequest = (over: Partial<NewRequestRow> = {}): NewRequestRow => ({
   id: hex(32),
   consumer: hex(20),
   specHash: hex(32),
   specCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
-  spec: { url: 'https://example.test/price', method: 'GET' },
+  spec: stub<RequestSpec>({ url: 'https://example.test/price', method: 'GET' }),
   quorum: 3,
   deadline: 1_900_000_000,
   fee: '1000000000000000000',
@@ -217,11 +222,15 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
 
     it('bundles: JSON content by CID, insert-once', async () => {
       const cid = `bafy${randomBytes(8).toString('hex')}`;
-      const content = { version: 1, transcript: { sent: 'R0VU', ranges: [[0, 3]] }, value: 42.5 };
+      const content = stub<ProvenanceBundle>({
+        version: 1,
+        transcript: { sent: 'R0VU', ranges: [[0, 3]] },
+        value: 42.5,
+      });
       await handle.db.insert(bundles).values({ cid, requestId: hex(32), prover: hex(20), content });
       await handle.db
         .insert(bundles)
-        .values({ cid, requestId: hex(32), prover: hex(20), content: { other: true } })
+        .values({ cid, requestId: hex(32), prover: hex(20), content: stub<ProvenanceBundle>({ other: true }) })
         .onConflictDoNothing();
       const [back] = await handle.db.select().from(bundles).where(eq(bundles.cid, cid));
       assert.deepEqual(back?.content, content);
@@ -234,7 +243,11 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
         requestId,
         reportCid: 'bafyreport',
         merkleRoot: root,
-        policyOutcome: { policy: 'median', included: 2, excluded: [{ prover: '0x01', reason: 'outlier' }] },
+        policyOutcome: {
+          included: [hex(20), hex(20)],
+          excluded: [{ prover: hex(20), code: 'OUTLIER', reason: 'outlier' }],
+          value: 100,
+        },
         recordCount: 2,
       });
       const leaves = [hex(32), hex(32)];
@@ -246,7 +259,7 @@ function databaseSuite(title: string, makeTarget: () => Promise<Target>, options
           value: { price: 100 + index },
           leafHash,
           proof: [leaves[1 - index]!],
-          provenance: { bundles: ['bafy1', 'bafy2'] },
+          provenance: stub<DatasetRecord>({ bundles: ['bafy1', 'bafy2'] }),
         })),
       );
       const back = await handle.db

@@ -279,7 +279,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     requestId,
     reportCid,
     merkleRoot: tree.root,
-    policyOutcome: { included: report.included },
+    policyOutcome: { included: report.included, excluded: report.excluded, value: record.value },
     recordCount: 1,
     fulfillTxHash: fulfil.transactionHash,
     fulfillBlockNumber: Number(fulfil.blockNumber),

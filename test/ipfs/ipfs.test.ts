@@ -157,7 +157,7 @@ describe('ipfs', () => {
     it('a missing CID times out with IPFS_ERROR when no connected peer has it', async () => {
       await assert.rejects(
         b.getBytes(ABSENT, { timeoutMs: 300 }),
-        (e) => isVeritasError(e, 'IPFS_ERROR') && e.transient,
+        (e) => isVeritasError(e, 'IPFS_ERROR') && e.retryable,
       );
     });
 

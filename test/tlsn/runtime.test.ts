@@ -11,7 +11,7 @@ import { createDevTrust, derContent, replaceOnce, type DevTrust } from '../../op
 import { classifyFailure } from '../../operator/tlsn/failure.ts';
 import { createLimiter } from '../../operator/tlsn/limiter.ts';
 import { defaultWasmPath } from '../../operator/tlsn/wasm.ts';
-import { datasetRecord, sizedBody, startFixtureSite, type FixtureSite } from '../fixture/site.ts';
+import { datasetRecord, sizedBody, startFixtureSite, type FixtureSite } from '../../cli/devnet-site.ts';
 
 describe('session limiter', () => {
   test('caps concurrency and hands slots over in order', async () => {

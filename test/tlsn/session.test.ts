@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isVeritasError } from '../../core/errors.ts';
 import { zeroOutside, type Range } from '../../operator/tlsn/transcript.ts';
-import { privateStatement } from '../fixture/site.ts';
+import { privateStatement } from '../../cli/devnet-site.ts';
 import {
   FIXTURE_HOST,
   runSession,

@@ -183,6 +183,6 @@ describe('proxy refuses the corpus before any byte is sent', () => {
         wasOpen: true,
       },
     ]);
-    assert.ok(e instanceof VeritasError && e.code === 'SSRF_REFUSED' && !e.transient);
+    assert.ok(e instanceof VeritasError && e.code === 'SSRF_REFUSED' && !e.retryable);
   });
 });
