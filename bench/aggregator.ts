@@ -11,7 +11,8 @@ import { buildRecordTree, verifyRecordProof } from '../core/merkle.ts';
 import { verifyBundleSync, type BundleVerificationContext } from '../core/verify/bundle.ts';
 import type { ProvenanceBundle } from '../schemas/bundle.ts';
 import { RequestSpec } from '../schemas/spec.ts';
-import { encodeTranscript, transcriptHash } from '../schemas/transcript.ts';
+import { encodeTranscript } from '../schemas/transcript.ts';
+import { transcriptHash } from '../core/transcript-hash.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 
 const chainId = 31337;

@@ -2,53 +2,195 @@
 //
 // Every hash that is signed, put on-chain or compared across parties (spec hash, result hash, record leaves,
 // transcript hashes) goes through this module, so two honest parties can never disagree on encoding.
-import canonicalize from 'canonicalize';
-import { keccak256, toBytes, toHex, type Hex } from 'viem';
+//
+// Speed matters here (the aggregator hashes a million records per dataset): keccak256 runs in hash-wasm's hand-tuned
+// WASM (≈7× @noble/hashes on short inputs), instantiated synchronously once and called with no per-hash allocation,
+// and the canonical JSON is written in one pass that also refuses what JSON cannot represent. Outputs are those of
+// `canonicalize` (RFC 8785) and viem's keccak256, byte for byte: test/core/canonical.test.ts compares them.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { toBytes, toHex, type Hex } from 'viem';
 import { VeritasError } from './errors.ts';
 
 export type { Hex };
 
-/** RFC 8785 (JCS) canonical JSON text. Refuses values JSON cannot represent (undefined, functions, NaN, Infinity). */
-export function canonicalJson(value: unknown): string {
-  assertJsonValue(value, '$');
-  const text = canonicalize(value);
-  if (text === undefined) throw new VeritasError('INPUT_INVALID', 'value has no JSON representation', { field: '$' });
-  return text;
+// ------------------------------------------------------------------------------------------------ keccak256
+
+/**
+ * A keccak256 instance: `window` is a 16 KiB input area inside its WASM memory; `hash(len)` hashes window[0, len) and
+ * leaves the 32-byte digest in window[0, 32). `words` views the same bytes as little-endian uint32s (for copying
+ * 32-byte nodes without allocating). Bulk hashing (core/merkle.ts) writes into the window directly.
+ */
+export type KeccakKernel = {
+  window: Uint8Array;
+  words: Uint32Array;
+  /** `window` as a Buffer, for hex decoding straight into it. */
+  buffer: Buffer;
+  hash(len: number): void;
+  /** keccak256 of `bytes` of any length; the digest is left in window[0, 32). */
+  hashBytes(bytes: Uint8Array): void;
+};
+
+const utf8 = new TextEncoder();
+const WINDOW = 16 * 1024; // hash-wasm's main_buffer (MAIN_BUFFER_SIZE in its src/hash-wasm.h)
+const KECCAK_BITS = 256;
+const KECCAK_PAD = 0x01; // Keccak (Ethereum), not SHA-3's 0x06
+
+// hash-wasm's async createKeccak() cannot back a synchronous hashJson(), so its Keccak binary (the package ships it
+// as base64 inside its UMD build) is compiled here once, synchronously. It is 11 KB; compiling takes ~1 ms.
+function loadKeccakModule(): WebAssembly.Module {
+  const file = createRequire(import.meta.url).resolve('hash-wasm/dist/sha3.umd.min.js');
+  const base64 = /name:"sha3",data:"([A-Za-z0-9+/=]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+  if (!base64) throw new Error(`hash-wasm's Keccak binary was not found in ${file} (hash-wasm layout changed?)`);
+  return new WebAssembly.Module(Buffer.from(base64, 'base64'));
+}
+let keccakModule: WebAssembly.Module | undefined;
+
+type KeccakExports = {
+  memory: WebAssembly.Memory;
+  Hash_GetBuffer(): number;
+  Hash_Init(bits: number): void;
+  Hash_Update(len: number): void;
+  Hash_Final(padding: number): void;
+  Hash_Calculate(len: number, bits: number, padding: number): void;
+};
+
+/** A fresh keccak256 instance with its own WASM memory (one per thread; the module is compiled once per thread). */
+export function newKeccakKernel(): KeccakKernel {
+  keccakModule ??= loadKeccakModule();
+  const ex = new WebAssembly.Instance(keccakModule, {}).exports as unknown as KeccakExports;
+  const at = ex.Hash_GetBuffer();
+  // The module's memory has a fixed maximum (2 pages) and none of its exports grows it: these views stay valid.
+  const window = new Uint8Array(ex.memory.buffer, at, WINDOW);
+  const calculate = ex.Hash_Calculate;
+  const hash = (len: number): void => calculate(len, KECCAK_BITS, KECCAK_PAD);
+  return {
+    window,
+    words: new Uint32Array(ex.memory.buffer, at, WINDOW / 4),
+    buffer: Buffer.from(ex.memory.buffer, at, WINDOW),
+    hash,
+    hashBytes(bytes) {
+      if (bytes.length <= WINDOW) {
+        window.set(bytes);
+        hash(bytes.length);
+        return;
+      }
+      ex.Hash_Init(KECCAK_BITS);
+      for (let i = 0; i < bytes.length; i += WINDOW) {
+        const chunk = bytes.subarray(i, i + WINDOW);
+        window.set(chunk);
+        ex.Hash_Update(chunk.length);
+      }
+      ex.Hash_Final(KECCAK_PAD);
+    },
+  };
 }
 
-export const canonicalBytes = (value: unknown): Uint8Array => new TextEncoder().encode(canonicalJson(value));
+const kernel = newKeccakKernel();
+const digestHex = (): Hex => `0x${kernel.buffer.toString('hex', 0, 32)}`;
+
+/** The thread's shared keccak256 instance (see KeccakKernel); synchronous callers only, never across an await. */
+export const keccakKernel = (): KeccakKernel => kernel;
+
+export function keccakBytes(bytes: Uint8Array): Hex {
+  kernel.hashBytes(bytes);
+  return digestHex();
+}
+
+/** keccak256 of `bytes` as 32 raw bytes (a fresh array). */
+export function keccakRaw(bytes: Uint8Array): Uint8Array {
+  kernel.hashBytes(bytes);
+  return kernel.window.slice(0, 32);
+}
+
+export function keccakUtf8(text: string): Hex {
+  // Encode straight into the WASM window when it fits (UTF-8 is at most 3 bytes per UTF-16 unit).
+  if (text.length * 3 <= WINDOW) {
+    const { written } = utf8.encodeInto(text, kernel.window);
+    kernel.hash(written);
+    return digestHex();
+  }
+  return keccakBytes(utf8.encode(text));
+}
+
+/** keccak256 of hex-encoded bytes (e.g. viem's ABI encodings), as viem's keccak256(hex) computes it. */
+export const keccakHex = (hex: Hex): Hex => keccakBytes(toBytes(hex));
+
+if (keccakUtf8('') !== '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
+  throw new Error('the WASM keccak256 does not give the known hash of the empty string');
+
+// ----------------------------------------------------------------------------------------- canonical JSON
+
+/** RFC 8785 (JCS) canonical JSON text. Refuses values JSON cannot represent (undefined, functions, NaN, Infinity). */
+export function canonicalJson(value: unknown): string {
+  return serialize(value, [], []);
+}
+
+export const canonicalBytes = (value: unknown): Uint8Array => utf8.encode(canonicalJson(value));
 
 /** keccak256 of the canonical JSON of `value`: the `resultHash` of an extracted value, the `specHash` of a spec. */
-export const hashJson = (value: unknown): Hex => keccak256(canonicalBytes(value));
-
-export const keccakBytes = (bytes: Uint8Array): Hex => keccak256(bytes);
-export const keccakUtf8 = (text: string): Hex => keccak256(toBytes(text));
+export const hashJson = (value: unknown): Hex => keccakUtf8(canonicalJson(value));
 
 export const bytesToHex = (bytes: Uint8Array): Hex => toHex(bytes);
 export const hexToBytes = (hex: Hex): Uint8Array => toBytes(hex);
 
-// canonicalize() silently drops `undefined` members and turns NaN into null; in a signed value that would
-// make two different inputs hash alike, so such values are refused with the path of the offending member.
-function assertJsonValue(value: unknown, path: string): void {
+// One pass that both serializes (as `canonicalize` 5.x does: keys sorted by UTF-16 code units, ES number and string
+// formatting) and refuses, with the path of the offending member, what canonicalize would silently drop or turn into
+// null (`undefined` members, NaN): in a signed value that would make two different inputs hash alike. `trail` holds
+// the keys and indexes down to the current member; the path string is only built for an error.
+function serialize(value: unknown, trail: (string | number)[], ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
+      return quote(value, trail);
     case 'boolean':
-      return;
+      return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value))
-        throw new VeritasError('INPUT_INVALID', `${path} is not a finite number`, { field: path });
-      return;
-    case 'object':
-      if (value === null) return;
+      if (!Number.isFinite(value)) throw invalid(trail, 'is not a finite number');
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      // Deep nesting is legal JSON; a cycle is not. Looked for only past a depth no real document reaches.
+      if (ancestors.length >= 64 && ancestors.includes(value)) throw invalid(trail, 'refers to itself (circular)');
+      ancestors.push(value);
+      let out: string;
       if (Array.isArray(value)) {
-        for (const [i, item] of value.entries()) assertJsonValue(item, `${path}[${i}]`);
-        return;
+        out = '[';
+        for (let i = 0; i < value.length; i++) {
+          trail.push(i);
+          out += (i ? ',' : '') + serialize(value[i], trail, ancestors);
+          trail.pop();
+        }
+        out += ']';
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) throw invalid(trail, 'is not a plain JSON object');
+        const obj = value as Record<string, unknown>;
+        const keys = Object.keys(obj).sort();
+        out = '{';
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i]!;
+          trail.push(k);
+          out += `${i ? ',' : ''}${quote(k, trail)}:${serialize(obj[k], trail, ancestors)}`;
+          trail.pop();
+        }
+        out += '}';
       }
-      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
-        throw new VeritasError('INPUT_INVALID', `${path} is not a plain JSON object`, { field: path });
-      for (const [k, v] of Object.entries(value)) assertJsonValue(v, `${path}.${k}`);
-      return;
+      ancestors.pop();
+      return out;
+    }
     default:
-      throw new VeritasError('INPUT_INVALID', `${path} has no JSON representation (${typeof value})`, { field: path });
+      throw invalid(trail, `has no JSON representation (${typeof value})`);
   }
+}
+
+function quote(s: string, trail: (string | number)[]): string {
+  // isWellFormed is ES2024 (Node ≥ 20); the project's TypeScript lib is ES2023.
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed())
+    throw invalid(trail, 'contains a lone UTF-16 surrogate');
+  return JSON.stringify(s);
+}
+
+function invalid(trail: readonly (string | number)[], reason: string): VeritasError {
+  const path = trail.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${k}`), '$');
+  return new VeritasError('INPUT_INVALID', `${path} ${reason}`, { field: path });
 }

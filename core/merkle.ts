@@ -1,21 +1,36 @@
 // Merkle commitments over dataset records: OpenZeppelin's StandardMerkleTree construction, verifiable on-chain with
 // MerkleProof (oracle-contracts/MerkleVerifier.sol).
 //
-// Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, bytes32 recordHash))) — the standard
-// double-hashed leaf, so a 64-byte inner node can never be passed off as a leaf. Pairs are hashed sorted.
+// Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, [bytes32 valueHash,] bytes32 recordHash)))
+// — the standard double-hashed leaf, so a 64-byte inner node can never be passed off as a leaf. Pairs are hashed
+// sorted. A leaf with `valueHash` is the 128-byte leaf of docs/PROTOCOL.md (v2); one without it the 96-byte v1 leaf;
+// a tree holds one kind only. `encodeLeaf` below is the only place the encoding is written.
 //
-// `buildRecordTree` is a direct implementation of the same construction over raw bytes (@noble/hashes keccak, no hex
-// round trips, no per-leaf ABI encoder): StandardMerkleTree takes ~10× longer at a million records. Its root and
+// `buildRecordTree` is a direct implementation of the same construction over raw bytes: hash-wasm's keccak through
+// core/canonical.ts's kernel (no allocation per hash, no hex round trips, no ABI encoder), a radix sort of the leaf
+// hashes, the whole tree in one typed array. StandardMerkleTree takes ~100× longer at a million records. Its root and
 // proofs are identical to `StandardMerkleTree.of(...)` — test/core/merkle.test.ts checks that on many tree sizes.
-import { keccak_256 } from '@noble/hashes/sha3';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import type { Hex } from 'viem';
-import { MERKLE_LEAF_ENCODING } from '../schemas/record.ts';
+import { keccakKernel, type KeccakKernel } from './canonical.ts';
 
-export type RecordLeaf = { requestId: Hex; index: number; recordHash: Hex };
-type LeafTuple = [Hex, bigint, Hex];
+export type RecordLeaf = {
+  requestId: Hex;
+  index: number;
+  /** The request's accepted value hash: present → the v2 128-byte leaf, absent → the v1 96-byte leaf. */
+  valueHash?: Hex;
+  recordHash: Hex;
+};
 
-const tuple = (l: RecordLeaf): LeafTuple => [l.requestId, BigInt(l.index), l.recordHash];
+/** The ABI types of a leaf, as StandardMerkleTree and the AggregateReport's `leafEncoding` name them. */
+export const leafEncodingOf = (leaf: RecordLeaf): string[] =>
+  leaf.valueHash === undefined ? ['bytes32', 'uint256', 'bytes32'] : ['bytes32', 'uint256', 'bytes32', 'bytes32'];
+const tuple = (l: RecordLeaf): (Hex | bigint)[] =>
+  l.valueHash === undefined
+    ? [l.requestId, BigInt(l.index), l.recordHash]
+    : [l.requestId, BigInt(l.index), l.valueHash, l.recordHash];
 
 export type RecordTree = {
   root: Hex;
@@ -24,70 +39,341 @@ export type RecordTree = {
   leafHash(index: number): Hex;
 };
 
-const hexOf = (b: Uint8Array): Hex => `0x${Buffer.from(b.buffer, b.byteOffset, 32).toString('hex')}`;
-const bytes32 = (hex: string, into: Uint8Array, at: number): void => {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new RangeError(`not a bytes32: ${hex}`);
-  into.set(Buffer.from(hex.slice(2), 'hex'), at);
-};
-
-/** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, recordHash))). */
-export function recordLeafHash(leaf: RecordLeaf): Uint8Array {
-  const enc = new Uint8Array(96);
-  bytes32(leaf.requestId, enc, 0);
-  const view = new DataView(enc.buffer);
-  if (!Number.isSafeInteger(leaf.index) || leaf.index < 0) throw new RangeError(`bad record index ${leaf.index}`);
-  view.setUint32(56, Math.floor(leaf.index / 2 ** 32));
-  view.setUint32(60, leaf.index >>> 0);
-  bytes32(leaf.recordHash, enc, 64);
-  return keccak_256(keccak_256(enc));
+/** Decodes a 0x-prefixed 32-byte hex string into `into` at `at` (a Buffer write: no intermediate array). */
+function writeBytes32(hex: string, into: Buffer, at: number): void {
+  // Buffer's hex decoder stops at the first non-hex pair, so a short write means a bad character.
+  if (
+    typeof hex !== 'string' ||
+    hex.length !== 66 ||
+    hex.charCodeAt(0) !== 48 || // '0'
+    hex.charCodeAt(1) !== 120 || // 'x'
+    into.write(hex.slice(2), at, 32, 'hex') !== 32
+  )
+    throw new RangeError(`not a bytes32: ${String(hex)}`);
 }
 
-const compare = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b);
-const pair = new Uint8Array(64);
-function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (compare(a, b) <= 0) {
-    pair.set(a, 0);
-    pair.set(b, 32);
-  } else {
-    pair.set(b, 0);
-    pair.set(a, 32);
+/**
+ * THE leaf encoding: abi.encode(requestId, index, [valueHash,] recordHash) written at window[0, size); returns size.
+ * Every other function here hashes what this writes.
+ */
+function encodeLeaf(leaf: RecordLeaf, k: KeccakKernel): number {
+  const w = k.buffer;
+  writeBytes32(leaf.requestId, w, 0);
+  const index = leaf.index;
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`bad record index ${index}`);
+  w.fill(0, 32, 56);
+  w.writeUInt32BE(Math.floor(index / 2 ** 32), 56);
+  w.writeUInt32BE(index >>> 0, 60);
+  if (leaf.valueHash === undefined) {
+    writeBytes32(leaf.recordHash, w, 64);
+    return 96;
   }
-  return keccak_256(pair);
+  writeBytes32(leaf.valueHash, w, 64);
+  writeBytes32(leaf.recordHash, w, 96);
+  return 128;
+}
+
+/** Hashes `leaf` twice, leaving the leaf hash in the kernel's window[0, 32). */
+function hashLeafInWindow(leaf: RecordLeaf, k: KeccakKernel): void {
+  k.hash(encodeLeaf(leaf, k));
+  k.hash(32);
+}
+
+const hex32 = (b: Uint8Array, at = 0): Hex =>
+  `0x${Buffer.from(b.buffer, b.byteOffset + at, 32).toString('hex')}` as Hex;
+
+/** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, [valueHash,] recordHash))). */
+export function recordLeafHash(leaf: RecordLeaf): Uint8Array {
+  const k = keccakKernel();
+  hashLeafInWindow(leaf, k);
+  return k.window.slice(0, 32);
+}
+
+// Nodes are 32 bytes = 8 uint32 words in memory order. Byte order of a node is compared as OpenZeppelin does
+// (lexicographically); on the little-endian words that means comparing byte-swapped words.
+const bswap = (x: number): number => ((x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+function compareNodes(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {
+  for (let j = 0; j < 8; j++) {
+    const x = a[ai + j]!;
+    const y = b[bi + j]!;
+    if (x !== y) return bswap(x) < bswap(y) ? -1 : 1;
+  }
+  return 0;
+}
+
+/** keccak256(sorted(a, b)) of two nodes of `t` (word offsets), written to `t` at word offset `out`. */
+function hashPairInto(t: Uint32Array, a: number, b: number, out: number, k: KeccakKernel): void {
+  const w = k.words;
+  const first = compareNodes(t, a, t, b) <= 0 ? a : b;
+  const second = first === a ? b : a;
+  for (let j = 0; j < 8; j++) {
+    w[j] = t[first + j]!;
+    w[8 + j] = t[second + j]!;
+  }
+  k.hash(64);
+  for (let j = 0; j < 8; j++) t[out + j] = w[j]!;
+}
+
+/** Leaf positions ordered by leaf hash (the order StandardMerkleTree sorts leaves in; stable for equal hashes).
+ * `h` holds n hashes of 8 words each. Exported for its test. */
+export function sortLeafHashes(h: Uint32Array, n: number): Uint32Array {
+  // LSD radix sort on the first 4 bytes (two 16-bit passes), then insertion sort inside runs of equal prefixes
+  // (about n² / 2³³ pairs: a few hundred in a million) — far cheaper than n log n comparisons of 32 bytes.
+  const key = new Uint32Array(n);
+  for (let i = 0; i < n; i++) key[i] = bswap(h[i * 8]!);
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const count = new Uint32Array(65536);
+  for (const shift of [0, 16]) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(key[i]! >>> shift) & 0xffff]!++;
+    for (let c = 0, sum = 0; c < 65536; c++) {
+      const v = count[c]!;
+      count[c] = sum;
+      sum += v;
+    }
+    for (let i = 0; i < n; i++) {
+      const leaf = order[i]!;
+      next[count[(key[leaf]! >>> shift) & 0xffff]!++] = leaf;
+    }
+    [order, next] = [next, order];
+  }
+  for (let i = 1; i < n; i++) {
+    if (key[order[i]!] !== key[order[i - 1]!]) continue;
+    const leaf = order[i]!;
+    let j = i - 1;
+    while (j >= 0 && key[order[j]!] === key[leaf] && compareNodes(h, order[j]! * 8, h, leaf * 8) > 0) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = leaf;
+  }
+  return order;
 }
 
 export function buildRecordTree(leaves: readonly RecordLeaf[]): RecordTree {
   const n = leaves.length;
   if (n === 0) throw new RangeError('a record tree needs at least one record');
-  const hashes = leaves.map(recordLeafHash);
-  // StandardMerkleTree sorts leaves by hash, stores them reversed at the end of a flat array (node i has children
-  // 2i+1, 2i+2), and fills inner nodes from the back. The same here, so proofs match theirs sibling for sibling.
-  const order = hashes.map((_, i) => i).sort((i, j) => compare(hashes[i]!, hashes[j]!));
-  const tree: Uint8Array[] = new Array(2 * n - 1);
-  const treeIndexOf = new Map<number, number>(); // record index → position in `tree`
-  order.forEach((leafPos, sortedPos) => {
-    tree[tree.length - 1 - sortedPos] = hashes[leafPos]!;
-    treeIndexOf.set(leaves[leafPos]!.index, tree.length - 1 - sortedPos);
+  const k = keccakKernel();
+  const v2 = isV2(leaves);
+  const hashes = new Uint32Array(n * 8); // leaf hashes, in input order
+  for (let i = 0; i < n; i++) {
+    const leaf = leaves[i]!;
+    if ((leaf.valueHash !== undefined) !== v2) throw mixed(i);
+    hashLeafInWindow(leaf, k);
+    for (let j = 0; j < 8; j++) hashes[i * 8 + j] = k.words[j]!;
+  }
+  const tree = new Uint32Array((2 * n - 1) * 8);
+  const positionOf = placeLeaves(hashes, n, tree);
+  for (let i = n - 2; i >= 0; i--) hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
+  return treeView(tree, recordIndex(leaves, positionOf));
+}
+
+const isV2 = (leaves: readonly RecordLeaf[]): boolean => leaves[0]!.valueHash !== undefined;
+const mixed = (i: number) =>
+  new RangeError(`record ${i}: a tree holds either v1 leaves (no valueHash) or v2 leaves, not both`);
+
+/**
+ * Sorts the leaf hashes and stores them as StandardMerkleTree does: reversed at the end of a flat array in which node
+ * i has children 2i+1 and 2i+2, inner nodes filled from the back — so proofs match theirs sibling for sibling.
+ * Returns each leaf's tree position (by input position).
+ */
+function placeLeaves(hashes: Uint32Array, n: number, tree: Uint32Array): Uint32Array {
+  const order = sortLeafHashes(hashes, n);
+  const size = 2 * n - 1;
+  const positionOf = new Uint32Array(n);
+  for (let s = 0; s < n; s++) {
+    const leaf = order[s]!;
+    const p = size - 1 - s;
+    for (let j = 0; j < 8; j++) tree[p * 8 + j] = hashes[leaf * 8 + j]!;
+    positionOf[leaf] = p;
+  }
+  return positionOf;
+}
+
+// ------------------------------------------------------------------------------ the same, on worker threads
+// Leaf hashing and the inner nodes below the top levels are independent work: shared memory holds the encoded
+// leaves, their hashes and the tree; the calling thread and the workers take chunks (leaf ranges, then whole
+// subtrees) from an atomic counter until none is left. Encoding (hex decoding) and the sort stay on the caller.
+
+const LEAF_CHUNK = 8192;
+const SPLIT_LEVEL = 5; // 32 subtrees: enough to balance 2–8 threads whose subtrees differ in size
+
+/** Hashes encoded leaves [chunk·LEAF_CHUNK, …) taken from `ctrl[0]` until all n are done. */
+export function hashLeafChunks(
+  enc: Uint32Array,
+  leafWords: number,
+  n: number,
+  hashes: Uint32Array,
+  ctrl: Int32Array,
+  k: KeccakKernel,
+): void {
+  const w = k.words;
+  for (;;) {
+    const from = Atomics.add(ctrl, 0, 1) * LEAF_CHUNK;
+    if (from >= n) return;
+    const to = Math.min(n, from + LEAF_CHUNK);
+    for (let i = from; i < to; i++) {
+      for (let j = 0; j < leafWords; j++) w[j] = enc[i * leafWords + j]!;
+      k.hash(leafWords * 4);
+      k.hash(32);
+      for (let j = 0; j < 8; j++) hashes[i * 8 + j] = w[j]!;
+    }
+  }
+}
+
+/** Computes the subtrees rooted at level SPLIT_LEVEL, taking their roots from `ctrl[1]` until none is left. */
+export function hashSubtreeChunks(tree: Uint32Array, n: number, ctrl: Int32Array, k: KeccakKernel): void {
+  const firstRoot = 2 ** SPLIT_LEVEL - 1;
+  for (;;) {
+    const r = firstRoot + Atomics.add(ctrl, 1, 1);
+    if (r > 2 * firstRoot || r > n - 2) return;
+    let depth = 0; // the deepest level below r that still has inner nodes
+    while ((r + 1) * 2 ** (depth + 1) - 1 <= n - 2) depth++;
+    for (let d = depth; d >= 0; d--) {
+      const first = (r + 1) * 2 ** d - 1;
+      const last = Math.min(first + 2 ** d - 1, n - 2);
+      for (let i = last; i >= first; i--) hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
+    }
+  }
+}
+
+type Job = { kind: 'leaves' | 'subtrees'; sab: SharedArrayBuffer[]; n: number; leafWords: number };
+let pool: Worker[] | undefined;
+const workerUrl = new URL('./merkle-worker.ts', import.meta.url);
+
+function workers(count: number): Worker[] {
+  pool ??= [];
+  while (pool.length < count) {
+    const w = new Worker(workerUrl);
+    w.unref(); // an idle pool never keeps the process alive
+    pool.push(w);
+  }
+  return pool.slice(0, count);
+}
+
+/** Stops the worker pool (tests, shutdown); the next parallel build starts a new one. */
+export async function closeMerkleWorkers(): Promise<void> {
+  const p = pool ?? [];
+  pool = undefined;
+  await Promise.all(p.map((w) => w.terminate()));
+}
+
+function runOn(ws: Worker[], job: Job): Promise<void> {
+  return Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: { ok: boolean; error?: string }) => {
+            w.off('error', onError);
+            if (m.ok) resolve();
+            else reject(new Error(`merkle worker: ${m.error}`));
+          };
+          const onError = (e: Error) => {
+            w.off('message', onMessage);
+            reject(e);
+          };
+          w.once('message', onMessage);
+          w.once('error', onError);
+          w.postMessage(job);
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/**
+ * buildRecordTree on `threads` threads (the caller's and threads − 1 pooled workers): the same tree, faster for large
+ * inputs on a multi-core machine. Small inputs (< 2¹⁶ records) are built on the calling thread.
+ */
+export function buildRecordTreeParallel(
+  leaves: readonly RecordLeaf[],
+  threads = Math.min(availableParallelism(), 8),
+): Promise<RecordTree> {
+  if (leaves.length < 65_536 || threads < 2) return Promise.resolve().then(() => buildRecordTree(leaves));
+  // One build at a time owns the pool (its workers take one job each).
+  const built = queue.then(() => buildOnThreads(leaves, threads));
+  queue = built.then(
+    () => undefined,
+    () => undefined,
+  );
+  return built;
+}
+let queue: Promise<void> = Promise.resolve();
+
+async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): Promise<RecordTree> {
+  const n = leaves.length;
+  const v2 = isV2(leaves);
+  const leafWords = v2 ? 32 : 24;
+  const encSab = new SharedArrayBuffer(n * leafWords * 4);
+  const enc = new Uint32Array(encSab);
+  const k = keccakKernel();
+  for (let i = 0; i < n; i++) {
+    const leaf = leaves[i]!;
+    if ((leaf.valueHash !== undefined) !== v2) throw mixed(i);
+    encodeLeaf(leaf, k);
+    for (let j = 0; j < leafWords; j++) enc[i * leafWords + j] = k.words[j]!;
+  }
+  const hashesSab = new SharedArrayBuffer(n * 32);
+  const treeSab = new SharedArrayBuffer((2 * n - 1) * 32);
+  const ctrlSab = new SharedArrayBuffer(8);
+  const hashes = new Uint32Array(hashesSab);
+  const tree = new Uint32Array(treeSab);
+  const ctrl = new Int32Array(ctrlSab);
+  const ws = workers(threads - 1);
+  const job = { sab: [encSab, hashesSab, treeSab, ctrlSab], n, leafWords };
+  const leavesDone = runOn(ws, { ...job, kind: 'leaves' });
+  hashLeafChunks(enc, leafWords, n, hashes, ctrl, k);
+  await leavesDone;
+  const positionOf = placeLeaves(hashes, n, tree);
+  const subtreesDone = runOn(ws, { ...job, kind: 'subtrees' });
+  hashSubtreeChunks(tree, n, ctrl, k);
+  await subtreesDone;
+  for (let i = Math.min(2 ** SPLIT_LEVEL - 2, n - 2); i >= 0; i--)
+    hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
+  return treeView(tree, recordIndex(leaves, positionOf));
+}
+
+/** record index → tree position: a dense array when indexes are 0…n-1 (the usual case), a Map otherwise. */
+function recordIndex(leaves: readonly RecordLeaf[], positionOf: Uint32Array): (index: number) => number | undefined {
+  const n = leaves.length;
+  const dense = new Int32Array(n).fill(-1);
+  let isDense = true;
+  for (let i = 0; i < n && isDense; i++) {
+    const index = leaves[i]!.index;
+    if (index >= n || dense[index] !== -1) isDense = false;
+    else dense[index] = positionOf[i]!;
+  }
+  if (isDense) return (index) => (dense[index] === -1 ? undefined : dense[index]);
+  const map = new Map<number, number>();
+  leaves.forEach((l, i) => {
+    if (map.has(l.index)) throw new RangeError(`two records with index ${l.index}`);
+    map.set(l.index, positionOf[i]!);
   });
-  for (let i = tree.length - 1 - n; i >= 0; i--) tree[i] = hashPair(tree[2 * i + 1]!, tree[2 * i + 2]!);
+  return (index) => map.get(index);
+}
+
+function treeView(tree: Uint32Array, positionOf: (index: number) => number | undefined): RecordTree {
+  const bytes = new Uint8Array(tree.buffer, tree.byteOffset, tree.byteLength);
   const at = (index: number): number => {
-    const p = treeIndexOf.get(index);
+    const p = Number.isSafeInteger(index) ? positionOf(index) : undefined;
     if (p === undefined) throw new RangeError(`no record with index ${index}`);
     return p;
   };
   return {
-    root: hexOf(tree[0]!),
+    root: hex32(bytes, 0),
     proof: (index) => {
       const proof: Hex[] = [];
-      for (let i = at(index); i > 0; i = Math.floor((i - 1) / 2)) proof.push(hexOf(tree[i % 2 === 1 ? i + 1 : i - 1]!));
+      for (let i = at(index); i > 0; i = (i - 1) >> 1) proof.push(hex32(bytes, (i % 2 === 1 ? i + 1 : i - 1) * 32));
       return proof;
     },
-    leafHash: (index) => hexOf(tree[at(index)]!),
+    leafHash: (index) => hex32(bytes, at(index) * 32),
   };
 }
 
 /** OpenZeppelin's own StandardMerkleTree over the same leaves: the reference `buildRecordTree` is tested against. */
 export function buildRecordTreeReference(leaves: readonly RecordLeaf[]): RecordTree {
-  const tree = StandardMerkleTree.of(leaves.map(tuple), [...MERKLE_LEAF_ENCODING]);
+  const tree = StandardMerkleTree.of(leaves.map(tuple), leafEncodingOf(leaves[0]!));
   const position = new Map<number, number>(leaves.map((l, i) => [l.index, i]));
   const at = (index: number): number => {
     const p = position.get(index);
@@ -101,13 +387,22 @@ export function buildRecordTreeReference(leaves: readonly RecordLeaf[]): RecordT
   };
 }
 
+const sibling = Buffer.alloc(32);
+const siblingWords = new Uint32Array(sibling.buffer, sibling.byteOffset, 8);
 /** Sorted-pair keccak from the leaf up, as MerkleProof.verify does on-chain. */
 export function verifyRecordProof(root: Hex, leaf: RecordLeaf, proof: readonly Hex[]): boolean {
-  let node = recordLeafHash(leaf);
-  for (const sibling of proof) {
-    const s = new Uint8Array(32);
-    bytes32(sibling, s, 0);
-    node = hashPair(node, s);
+  const k = keccakKernel();
+  const w = k.words;
+  hashLeafInWindow(leaf, k); // the node lives in window[0, 32)
+  for (const hex of proof) {
+    writeBytes32(hex, sibling, 0);
+    if (compareNodes(w, 0, siblingWords, 0) <= 0) for (let j = 0; j < 8; j++) w[8 + j] = siblingWords[j]!;
+    else
+      for (let j = 0; j < 8; j++) {
+        w[8 + j] = w[j]!;
+        w[j] = siblingWords[j]!;
+      }
+    k.hash(64);
   }
-  return hexOf(node) === root.toLowerCase();
+  return hex32(k.window) === root.toLowerCase();
 }

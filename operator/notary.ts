@@ -10,7 +10,7 @@ import type { LocalAccount } from 'viem';
 import { hashJson } from '../core/canonical.ts';
 import { signAttestation, hashServerName } from '../core/chain/attestation.ts';
 import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
-import { transcriptHash } from '../schemas/transcript.ts';
+import { transcriptHash } from '../core/transcript-hash.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 import { extractFromResponse } from '../core/extract.ts';
 import { assertSessionMatchesSpec } from '../core/http-message.ts';

@@ -7,7 +7,6 @@
 // abi.encode was chosen over a home-made framing because Solidity can reproduce it byte for byte.
 // Test vectors: schemas/vectors/transcript-hash.json (checked by test/schemas/transcript.test.ts).
 import { z } from 'zod';
-import { encodeAbiParameters, keccak256, type Hex } from 'viem';
 import { VeritasError } from './errors.ts';
 import { Base64, Range } from './common.ts';
 
@@ -59,18 +58,34 @@ export function isRedacted(data: Uint8Array, ranges: readonly Range[]): boolean 
   return true;
 }
 
-/** THE transcript hash. Redacts first, so a caller cannot hash hidden bytes by mistake. */
-export function transcriptHash(data: Uint8Array, ranges: readonly Range[]): Hex {
+/**
+ * The bytes the transcript hash is taken over: abi.encode(bytes data, uint64[2][] ranges) of the redacted data. The
+ * hash itself is `transcriptHash` in core/transcript-hash.ts (schemas/ defines encodings; core/ owns the hashing).
+ * Redacts while encoding, so a caller cannot hash hidden bytes by mistake.
+ */
+export function transcriptEncoding(data: Uint8Array, ranges: readonly Range[]): Uint8Array {
   const canonical = normalizeRanges(ranges);
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: 'bytes' }, { type: 'uint64[2][]' }],
-      [toHex(redact(data, canonical)), canonical.map((r) => [BigInt(r.start), BigInt(r.end)] as const)],
-    ),
-  );
+  // abi.encode(bytes data, uint64[2][] ranges) written directly (viem's encoder round-trips the data through hex):
+  // two head offsets, the data's length and its bytes padded to 32, the ranges' count and each [start, end] pair.
+  const padded = Math.ceil(data.length / 32) * 32;
+  const out = Buffer.alloc(64 + 32 + padded + 32 + 64 * canonical.length);
+  const word = (at: number, n: number) => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a uint64 in a transcript range: ${n}`);
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), at + 24);
+    out.writeUInt32BE(n >>> 0, at + 28);
+  };
+  word(0, 64);
+  word(32, 64 + 32 + padded);
+  word(64, data.length);
+  for (const r of canonical) out.set(data.subarray(r.start, Math.min(r.end, data.length)), 96 + r.start);
+  const at = 96 + padded;
+  word(at, canonical.length);
+  canonical.forEach((r, i) => {
+    word(at + 32 + 64 * i, r.start);
+    word(at + 64 + 64 * i, r.end);
+  });
+  return out;
 }
-
-const toHex = (b: Uint8Array): Hex => `0x${Buffer.from(b).toString('hex')}`;
 
 /** Both directions of a revealed transcript as carried in a bundle (bytes base64, unrevealed bytes zeroed). */
 export const RevealedTranscript = z

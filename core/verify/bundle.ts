@@ -14,7 +14,8 @@ import { assertSessionMatchesSpec } from '../http-message.ts';
 import { extractFromResponse } from '../extract.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
-import { assertCanonicalRanges, decodeTranscript, isRedacted, transcriptHash } from '../../schemas/transcript.ts';
+import { assertCanonicalRanges, decodeTranscript, isRedacted } from '../../schemas/transcript.ts';
+import { transcriptHash } from '../transcript-hash.ts';
 import { compileResultSchema, validateDocument, type ResultValidator } from '../../schemas/validate.ts';
 import { recoverAttestationSignerFast, recoverRawMessageSigner } from './recover.ts';
 

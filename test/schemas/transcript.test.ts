@@ -9,9 +9,9 @@ import {
   isRedacted,
   normalizeRanges,
   redact,
-  transcriptHash,
   type Range,
 } from '../../schemas/transcript.ts';
+import { transcriptHash } from '../../core/transcript-hash.ts';
 import { isVeritasError } from '../../core/errors.ts';
 
 type Vector = { name: string; text: string; ranges: Range[]; redactedHex: Hex; hash: Hex };
@@ -108,4 +108,28 @@ test('encode/decode round-trips and zeroes hidden bytes', () => {
   assert.ok(isRedacted(decoded.sent, decoded.sentRanges));
   assert.ok(!isRedacted(t.sent, t.sentRanges));
   assert.deepEqual(decoded.recv, t.recv);
+});
+
+test('the direct ABI encoding hashes as viem’s encodeAbiParameters(bytes, uint64[2][]) on random transcripts', async () => {
+  const { encodeAbiParameters, keccak256, toHex } = await import('viem');
+  let seed = 3;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 200; i++) {
+    const data = Uint8Array.from({ length: rnd(300) }, () => rnd(256));
+    const ranges = Array.from({ length: rnd(4) }, () => {
+      const start = rnd(data.length + 1);
+      return { start, end: start + 1 + rnd(40) };
+    });
+    const canonical = normalizeRanges(ranges);
+    const viaViem = keccak256(
+      encodeAbiParameters(
+        [{ type: 'bytes' }, { type: 'uint64[2][]' }],
+        [toHex(redact(data, canonical)), canonical.map((r) => [BigInt(r.start), BigInt(r.end)] as const)],
+      ),
+    );
+    assert.equal(transcriptHash(data, ranges), viaViem);
+  }
 });

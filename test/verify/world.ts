@@ -35,7 +35,8 @@ import { rootLogger } from '../../core/log.ts';
 import type { Attestation } from '../../schemas/attestation.ts';
 import type { ProvenanceBundle, TrustMode } from '../../schemas/bundle.ts';
 import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
-import { encodeTranscript, transcriptHash, type Range } from '../../schemas/transcript.ts';
+import { encodeTranscript, type Range } from '../../schemas/transcript.ts';
+import { transcriptHash } from '../../core/transcript-hash.ts';
 
 export type Operator = { address: Address; account: PrivateKeyAccount; wallet: VeritasWalletClient };
 
