@@ -1,186 +1,103 @@
-// MLCommons Croissant 1.0 JSON-LD for a request's dataset: the JSONL of ProvedRecords as the distribution, a record
-// set whose fields carry the value and its provenance (bundles, operators, notaries, server, TLS time, Merkle proof).
+// A fulfilled request as a dataset: its flat rows (rows.jsonl: the value's columns beside the provenance columns,
+// as core/dataset builds them for snapshots) and their MLCommons Croissant 1.1 description, on the public base URL.
 import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
 import type { RecordRow, RequestRow } from '../core/db/schema.ts';
+import { croissantDocument } from '../core/dataset/croissant.ts';
+import { LicenseDecl } from '../core/dataset/license.ts';
+import { columnsOf, flatRowOf, jsonlOf, type Column } from '../core/dataset/rows.ts';
+import { preserialized } from './router.ts';
 import { provedRecordOf } from './views.ts';
 
-// The standard Croissant 1.0 context, plus a `veritas` namespace for the fields that have no Croissant term.
-const CONTEXT = {
-  '@language': 'en',
-  '@vocab': 'https://schema.org/',
-  citeAs: 'cr:citeAs',
-  column: 'cr:column',
-  conformsTo: 'dct:conformsTo',
-  cr: 'http://mlcommons.org/croissant/',
-  rai: 'http://mlcommons.org/croissant/RAI/',
-  data: { '@id': 'cr:data', '@type': '@json' },
-  dataType: { '@id': 'cr:dataType', '@type': '@vocab' },
-  dct: 'http://purl.org/dc/terms/',
-  examples: { '@id': 'cr:examples', '@type': '@json' },
-  extract: 'cr:extract',
-  field: 'cr:field',
-  fileProperty: 'cr:fileProperty',
-  fileObject: 'cr:fileObject',
-  fileSet: 'cr:fileSet',
-  format: 'cr:format',
-  includes: 'cr:includes',
-  isLiveDataset: 'cr:isLiveDataset',
-  jsonPath: 'cr:jsonPath',
-  key: 'cr:key',
-  md5: 'cr:md5',
-  parentField: 'cr:parentField',
-  path: 'cr:path',
-  recordSet: 'cr:recordSet',
-  references: 'cr:references',
-  regex: 'cr:regex',
-  repeated: 'cr:repeated',
-  replace: 'cr:replace',
-  sc: 'https://schema.org/',
-  separator: 'cr:separator',
-  source: 'cr:source',
-  subField: 'cr:subField',
-  transform: 'cr:transform',
-  veritas: 'https://veritas.example/ns/provenance#',
-} as const;
+/** A fulfilled request's exports never change (its root is on-chain): cache them for a year; otherwise revalidate. */
+export const exportCacheHeaders = (status: string, etag: string): Record<string, string> => ({
+  ETag: etag,
+  'Cache-Control': status === 'fulfilled' ? 'public, max-age=31536000, immutable' : 'no-cache',
+});
 
-type FieldSpec = { name: string; description: string; dataType: string; jsonPath: string; repeated?: boolean };
+/** Sends an export with a strong ETag over its exact bytes, answering a matching If-None-Match with 304. */
+export function exportBody(c: Context, body: string | Uint8Array, contentType: string, status: string): never {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`;
+  const headers = exportCacheHeaders(status, etag);
+  if (c.req.header('if-none-match') === etag) return preserialized(c.body(null, 304, headers));
+  return preserialized(c.body(bytes as Uint8Array<ArrayBuffer>, 200, { ...headers, 'Content-Type': contentType }));
+}
 
-const FIELDS: FieldSpec[] = [
-  {
-    name: 'index',
-    description: 'Position of the record in the request’s Merkle tree',
-    dataType: 'sc:Integer',
-    jsonPath: '$.record.index',
-  },
-  { name: 'value', description: 'The aggregated, verified value', dataType: 'sc:Text', jsonPath: '$.record.value' },
-  {
-    name: 'url',
-    description: 'The HTTPS source the value was fetched from over MPC-TLS',
-    dataType: 'sc:URL',
-    jsonPath: '$.record.url',
-  },
-  {
-    name: 'recordHash',
-    description: 'keccak256 of the record’s RFC 8785 canonical JSON',
-    dataType: 'sc:Text',
-    jsonPath: '$.recordHash',
-  },
-  {
-    name: 'merkleRoot',
-    description: 'Root committed on-chain by OracleHub.fulfill',
-    dataType: 'sc:Text',
-    jsonPath: '$.merkleRoot',
-  },
-  {
-    name: 'merkleProof',
-    description: 'Sibling hashes from the leaf to the root',
-    dataType: 'sc:Text',
-    jsonPath: '$.proof',
-    repeated: true,
-  },
-  {
-    name: 'bundleCid',
-    description: 'IPFS CIDs of the provenance bundles',
-    dataType: 'sc:Text',
-    jsonPath: '$.record.sources[*].bundleCid',
-    repeated: true,
-  },
-  {
-    name: 'prover',
-    description: 'Operators that fetched the value (TLSNotary provers)',
-    dataType: 'sc:Text',
-    jsonPath: '$.record.sources[*].prover',
-    repeated: true,
-  },
-  {
-    name: 'notary',
-    description: 'Operators that attested each session (TLSNotary verifiers)',
-    dataType: 'sc:Text',
-    jsonPath: '$.record.sources[*].notary',
-    repeated: true,
-  },
-  {
-    name: 'serverName',
-    description: 'TLS server name authenticated in each session',
-    dataType: 'sc:Text',
-    jsonPath: '$.record.sources[*].serverName',
-    repeated: true,
-  },
-  {
-    name: 'tlsTime',
-    description: 'Unix time of each TLS session',
-    dataType: 'sc:Integer',
-    jsonPath: '$.record.sources[*].tlsTime',
-    repeated: true,
-  },
-];
+export type RequestRows = { columns: Column[]; jsonl: Uint8Array };
 
-export function croissantOf(request: RequestRow, rows: RecordRow[], baseUrl: string): Record<string, unknown> {
-  const jsonl =
-    request.merkleRoot === null
-      ? ''
-      : rows.map((r) => `${JSON.stringify(provedRecordOf(r, request.merkleRoot!))}\n`).join('');
-  const spec = request.spec;
-  const apiUrl = `${baseUrl}/v1/requests/${request.id}`;
-  const fileId = 'records-jsonl';
-  const recordSetId = 'records';
+/** The request's records as flat rows (round 0: a one-shot request), one JSON object per line. */
+export function requestRowsOf(request: RequestRow & { merkleRoot: string }, rows: RecordRow[]): RequestRows {
+  const records = rows.map((r) => ({ round: 0, proved: provedRecordOf(r, request.merkleRoot) }));
+  const columns = columnsOf(records);
   return {
-    '@context': CONTEXT,
-    '@type': 'sc:Dataset',
-    conformsTo: 'http://mlcommons.org/croissant/1.0',
-    name: safeName(spec?.name ?? `veritas-${request.id.slice(2, 14)}`),
-    description:
-      spec?.description ??
-      `Values fetched from ${spec?.url ?? 'an HTTPS source'} over MPC-TLS by independent operators, attested by notaries and ` +
-        'committed on-chain by a Merkle root. Every record carries the proof and the bundles needed to re-check it.',
-    url: `${baseUrl}/requests/${request.id}`,
-    isBasedOn: spec?.url,
-    datePublished: (request.fulfilledAt ?? request.createdAt).toISOString(),
-    version: '1.0.0',
-    license: 'https://spdx.org/licenses/CC0-1.0.html',
-    citeAs: `Veritas oracle request ${request.id}, Merkle root ${request.merkleRoot ?? '(pending)'}`,
-    isLiveDataset: request.status !== 'fulfilled',
-    'veritas:requestId': request.id,
-    'veritas:status': request.status,
-    'veritas:specCid': request.specCid,
-    'veritas:specHash': request.specHash,
-    'veritas:merkleRoot': request.merkleRoot,
-    'veritas:reportCid': request.reportCid,
-    'veritas:requestTx': request.txHash,
-    'veritas:recordLeaf': 'StandardMerkleTree leaf (bytes32 requestId, uint256 index, bytes32 recordHash)',
-    distribution: [
-      {
-        '@type': 'cr:FileObject',
-        '@id': fileId,
-        name: `${request.id}.jsonl`,
-        description: 'One ProvedRecord (record, recordHash, merkleRoot, proof) per line',
-        contentUrl: `${apiUrl}/records.jsonl`,
-        encodingFormat: 'application/jsonlines',
-        contentSize: `${Buffer.byteLength(jsonl)} B`,
-        sha256: createHash('sha256').update(jsonl).digest('hex'),
-      },
-    ],
-    recordSet: [
-      {
-        '@type': 'cr:RecordSet',
-        '@id': recordSetId,
-        name: recordSetId,
-        description: 'Verified dataset records with their provenance',
-        key: { '@id': `${recordSetId}/index` },
-        field: FIELDS.map((f) => ({
-          '@type': 'cr:Field',
-          '@id': `${recordSetId}/${f.name}`,
-          name: f.name,
-          description: f.description,
-          dataType: f.dataType,
-          ...(f.repeated ? { repeated: true } : {}),
-          source: { fileObject: { '@id': fileId }, extract: { jsonPath: f.jsonPath } },
-        })),
-      },
-    ],
+    columns,
+    jsonl: jsonlOf(
+      records.map((r) => flatRowOf(r, columns)),
+      columns,
+    ),
   };
 }
 
-// Croissant names are identifiers in practice (mlcroissant warns on spaces and punctuation).
-const safeName = (s: string): string =>
-  s.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'veritas-dataset';
+type SpecMeta = { name?: unknown; description?: unknown; url?: unknown; license?: unknown };
+
+export function croissantOf(
+  request: RequestRow & { merkleRoot: string },
+  rows: RecordRow[],
+  baseUrl: string,
+): Record<string, unknown> {
+  const { columns, jsonl } = requestRowsOf(request, rows);
+  const spec = (request.spec ?? {}) as SpecMeta;
+  const url = typeof spec.url === 'string' ? spec.url : undefined;
+  // A licence only when the spec declares a well-formed one; otherwise "unspecified", never an assumed CC0.
+  const license = LicenseDecl.safeParse(spec.license).data;
+  const proved = rows.map((r) => provedRecordOf(r, request.merkleRoot).record);
+  const tlsTimes = proved.flatMap((r) => r.sources.map((s) => s.tlsTime));
+  const iso = (s: number) => new Date(s * 1000).toISOString();
+  const published = (request.fulfilledAt ?? request.createdAt).toISOString();
+  const apiUrl = `${baseUrl}/v1/requests/${request.id}`;
+  return croissantDocument({
+    name: typeof spec.name === 'string' ? spec.name : `veritas-${request.id.slice(2, 14)}`,
+    description:
+      typeof spec.description === 'string'
+        ? spec.description
+        : `Values fetched from ${url ?? 'an HTTPS source'} over MPC-TLS by independent operators, attested by ` +
+          'notaries and committed on-chain by a Merkle root. Each row names the bundles needed to re-check it.',
+    url: `${baseUrl}/requests/${request.id}`,
+    version: 1,
+    license,
+    creator: { name: `Ethereum account ${request.consumer}`, type: 'Organization' },
+    live: false,
+    datePublished: published,
+    dateModified: published,
+    citeAs: `Veritas oracle request ${request.id}, Merkle root ${request.merkleRoot}`,
+    sources: [...new Set([...(url ? [url] : []), ...proved.map((r) => r.url)])].sort(),
+    activity: {
+      startedAt: tlsTimes.length > 0 ? iso(Math.min(...tlsTimes)) : request.createdAt.toISOString(),
+      endedAt: tlsTimes.length > 0 ? iso(Math.max(...tlsTimes)) : published,
+      provers: [...new Set(proved.flatMap((r) => r.sources.map((s) => s.prover)))].sort(),
+    },
+    columns,
+    files: [
+      {
+        id: 'rows-jsonl',
+        name: `${request.id}.rows.jsonl`,
+        contentUrl: `${apiUrl}/rows.jsonl`,
+        encodingFormat: 'application/jsonlines',
+        bytes: jsonl,
+        recordSet: 'records',
+        description: 'One flat row per record: the value’s columns beside provenance columns',
+      },
+    ],
+    extra: {
+      'veritas:requestId': request.id,
+      'veritas:status': request.status,
+      'veritas:specCid': request.specCid,
+      'veritas:specHash': request.specHash,
+      'veritas:merkleRoot': request.merkleRoot,
+      'veritas:reportCid': request.reportCid,
+      'veritas:requestTx': request.txHash,
+      'veritas:provedRecords': `${apiUrl}/records.jsonl`,
+    },
+  });
+}

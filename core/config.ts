@@ -39,6 +39,13 @@ const variables = {
   VERITAS_API_HOST: z.string().default('127.0.0.1'),
   VERITAS_API_PORT: port.default(8080),
   VERITAS_API_KEYS: list.optional(),
+  /** The API's public base URL (behind a TLS proxy: its https:// address); exports name their files under it. */
+  VERITAS_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   VERITAS_CORS_ORIGINS: list.default([]),
   VERITAS_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(600),
   VERITAS_NOTARY_HOST: z.string().default('127.0.0.1'),
@@ -72,7 +79,15 @@ export type Config = {
   /** Whether verifiers accept bundles made under the devnet trust anchor. Production: false. */
   acceptDevnetProofs: boolean;
   ipfs: { network: 'none' | 'loopback' | 'public'; listen: string[] | undefined; peers: string[] | undefined };
-  api: { host: string; port: number; apiKeys: string[] | undefined; corsOrigins: string[]; rateLimitPerMin: number };
+  api: {
+    host: string;
+    port: number;
+    apiKeys: string[] | undefined;
+    corsOrigins: string[];
+    rateLimitPerMin: number;
+    /** Base of every URL an export names (Croissant contentUrl); unset: the origin the request came to. */
+    publicUrl?: string;
+  };
   notary: { host: string; port: number };
   tlsn: { threads: number; maxSessions: number };
   secretsFile: string | undefined;
@@ -118,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiKeys: e.VERITAS_API_KEYS,
       corsOrigins: e.VERITAS_CORS_ORIGINS,
       rateLimitPerMin: e.VERITAS_RATE_LIMIT_PER_MIN,
+      publicUrl: e.VERITAS_PUBLIC_URL,
     },
     notary: { host: e.VERITAS_NOTARY_HOST, port: e.VERITAS_NOTARY_PORT },
     tlsn: { threads: e.VERITAS_TLSN_THREADS, maxSessions: e.VERITAS_MAX_SESSIONS },

@@ -64,6 +64,8 @@ export type IpfsNode = {
   addBytes(bytes: Uint8Array, options?: AddOptions): Promise<string>;
   /** Stores the RFC 8785 canonical JSON bytes of `value`, so equal values get equal CIDs on every node. */
   addJson(value: unknown, options?: AddOptions): Promise<string>;
+  /** A UnixFS directory of `files` (paths may have `/`), no mtime or mode: the same files always give the same CID. */
+  addDirectory(files: readonly { path: string; bytes: Uint8Array }[], options?: AddOptions): Promise<string>;
   getBytes(cid: string, options?: GetOptions): Promise<Uint8Array>;
   getJson<T = unknown>(cid: string, options?: GetOptions): Promise<T>;
   /** True when every block of `cid` is already on disk (never touches the network). */
@@ -146,6 +148,27 @@ export async function createIpfs(options: CreateIpfsOptions): Promise<IpfsNode> 
     }
   };
 
+  const addDirectory = async (
+    files: readonly { path: string; bytes: Uint8Array }[],
+    opts: AddOptions = {},
+  ): Promise<string> => {
+    try {
+      const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      let root: CID | undefined;
+      // wrapWithDirectory: the importer yields the wrapping directory last
+      for await (const entry of fs.addAll(
+        sorted.map((f) => ({ path: f.path, content: f.bytes })),
+        { cidVersion: 1, rawLeaves: true, wrapWithDirectory: true },
+      ))
+        root = entry.cid;
+      if (root === undefined) throw new VeritasError('INPUT_INVALID', 'a directory needs at least one file');
+      if (opts.pin ?? true) await pinCid(root);
+      return root.toString();
+    } catch (e) {
+      throw isVeritasError(e) ? e : ipfsError('cannot add the directory', e);
+    }
+  };
+
   const getBytes = async (cidText: string, opts: GetOptions = {}): Promise<Uint8Array> => {
     const cid = parseCid(cidText);
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -181,6 +204,7 @@ export async function createIpfs(options: CreateIpfsOptions): Promise<IpfsNode> 
     multiaddrs,
     addBytes: add,
     addJson: async (value, opts) => add(canonicalBytes(value), opts),
+    addDirectory,
     getBytes,
     async getJson<T>(cid: string, opts?: GetOptions): Promise<T> {
       const bytes = await getBytes(cid, opts);

@@ -8,7 +8,7 @@ import { oracleHubAbi, requestData, revertErrorName } from '../../core/chain/con
 import { hashJson } from '../../core/canonical.ts';
 import { requestEvents, requests } from '../../core/db/schema.ts';
 import { VeritasError } from '../../core/errors.ts';
-import { croissantOf } from '../croissant.ts';
+import { croissantOf, exportBody, exportCacheHeaders, requestRowsOf } from '../croissant.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { requireApiKey } from '../middleware.ts';
@@ -99,6 +99,19 @@ const jsonlRoute = createRoute({
   method: 'get',
   path: '/{id}/records.jsonl',
   summary: 'The request’s records with Merkle proofs, one ProvedRecord per line (streamed)',
+  description: '404 until the request is fulfilled (never an empty 200 a dataset tool would cache).',
+  request: { params: RequestIdParam },
+  responses: {
+    200: { description: 'JSON Lines', content: { 'application/jsonl': { schema: z.string() } } },
+    ...errorResponses,
+  },
+});
+
+const rowsRoute = createRoute({
+  method: 'get',
+  path: '/{id}/rows.jsonl',
+  summary: 'The request’s records as flat training rows (value columns beside provenance columns), one per line',
+  description: '404 until the request is fulfilled. Immutable once it is: `ETag`, long cache.',
   request: { params: RequestIdParam },
   responses: {
     200: { description: 'JSON Lines', content: { 'application/jsonl': { schema: z.string() } } },
@@ -109,9 +122,13 @@ const jsonlRoute = createRoute({
 const croissantRoute = createRoute({
   method: 'get',
   path: '/{id}/croissant.json',
-  summary: 'MLCommons Croissant 1.0 metadata of the request’s dataset, with provenance',
+  summary: 'MLCommons Croissant 1.1 metadata of the request’s dataset, with provenance',
+  description: '404 until the request is fulfilled. Its `contentUrl`s are under `VERITAS_PUBLIC_URL`.',
   request: { params: RequestIdParam },
-  responses: { 200: json(CroissantDoc, 'Croissant JSON-LD'), ...errorResponses },
+  responses: {
+    200: { description: 'Croissant JSON-LD', content: { 'application/ld+json': { schema: CroissantDoc } } },
+    ...errorResponses,
+  },
 });
 
 // Reverts the consumer can cause, named by the spec field that causes them.
@@ -256,12 +273,15 @@ export function requestsRouter(deps: ApiDeps) {
     const request = await getRequest(db, id);
     if (!request) throw notFound('request', id);
     const root = request.merkleRoot;
+    if (root === null) throw notFound('records of request', id);
+    const etag = `"records-${root}"`;
+    if (c.req.header('if-none-match') === etag) return preserialized(c.body(null, 304, { ETag: etag }));
     c.header('Content-Type', 'application/jsonl; charset=utf-8');
     c.header('Content-Disposition', `inline; filename="${request.id}.jsonl"`);
+    for (const [k, v] of Object.entries(exportCacheHeaders(request.status, etag))) c.header(k, v);
     // Paged from the database as it is written out, so a large request never sits whole in memory.
     return preserialized(
       stream(c, async (out) => {
-        if (root === null) return;
         let after = -1;
         for (;;) {
           const rows = await recordsOf(db, request.id, after, pageSize);
@@ -276,11 +296,22 @@ export function requestsRouter(deps: ApiDeps) {
   app.openapi(croissantRoute, async (c) => {
     const { id } = c.req.valid('param');
     const request = await getRequest(db, id);
-    if (!request) throw notFound('request', id);
-    const rows = request.merkleRoot === null ? [] : await recordsOf(db, request.id, -1, 100_000);
-    const base = new URL(c.req.url).origin;
-    c.header('Content-Type', 'application/ld+json; charset=utf-8');
-    return c.json(croissantOf(request, rows, base), 200);
+    const root = request?.merkleRoot;
+    if (!request || root === null || root === undefined) throw notFound('fulfilled request', id);
+    const rows = await recordsOf(db, request.id, -1, 100_000);
+    const base = deps.config.api.publicUrl ?? new URL(c.req.url).origin;
+    const body = JSON.stringify(croissantOf({ ...request, merkleRoot: root }, rows, base));
+    return exportBody(c, body, 'application/ld+json; charset=utf-8', request.status);
+  });
+
+  app.openapi(rowsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const request = await getRequest(db, id);
+    const root = request?.merkleRoot;
+    if (!request || root === null || root === undefined) throw notFound('fulfilled request', id);
+    const rows = await recordsOf(db, request.id, -1, 100_000);
+    const { jsonl } = requestRowsOf({ ...request, merkleRoot: root }, rows);
+    return exportBody(c, jsonl, 'application/jsonl; charset=utf-8', request.status);
   });
 
   return app;

@@ -374,7 +374,7 @@ describe('records and exports', () => {
     assert.equal((await app.request(`/v1/records/${hex(32)}`)).status, 404);
   });
 
-  it('streams records.jsonl and describes the dataset in Croissant 1.0 with provenance', async () => {
+  it('streams records.jsonl and describes the dataset in Croissant 1.1 with provenance', async () => {
     const s = await seedFulfilled(env);
     await withApi(env.deps(), async (api) => {
       const res = await fetch(`${api.url}/v1/requests/${s.requestId}/records.jsonl`);
@@ -397,18 +397,20 @@ describe('records and exports', () => {
       };
       const c = (await (await fetch(`${api.url}/v1/requests/${s.requestId}/croissant.json`)).json()) as Croissant;
       assert.equal(c['@type'], 'sc:Dataset');
-      assert.equal(c.conformsTo, 'http://mlcommons.org/croissant/1.0');
+      assert.equal(c.conformsTo, 'http://mlcommons.org/croissant/1.1');
       assert.equal(c['@context'].cr, 'http://mlcommons.org/croissant/');
       assert.equal(c.distribution[0]['@type'], 'cr:FileObject');
-      assert.equal(c.distribution[0].contentUrl, `${api.url}/v1/requests/${s.requestId}/records.jsonl`);
+      // the distribution is the flat rows (Croissant reads columns); records.jsonl keeps the proofs
+      assert.equal(c.distribution[0].contentUrl, `${api.url}/v1/requests/${s.requestId}/rows.jsonl`);
+      const rows = await (await fetch(c.distribution[0].contentUrl)).text();
       const { createHash } = await import('node:crypto');
       assert.equal(
         c.distribution[0].sha256,
-        createHash('sha256').update(text).digest('hex'),
+        createHash('sha256').update(rows).digest('hex'),
         'checksum of the served JSONL',
       );
       const fields = c.recordSet[0].field.map((f: { name: string }) => f.name);
-      for (const f of ['value', 'merkleRoot', 'merkleProof', 'bundleCid', 'prover', 'notary', 'serverName', 'tlsTime'])
+      for (const f of ['value', 'url', 'source_host', 'fetched_at', 'request_id', 'record_hash', 'bundle_cids'])
         assert.ok(fields.includes(f), f);
       assert.equal(c['veritas:merkleRoot'], s.merkleRoot);
     });
