@@ -79,6 +79,9 @@ export const CreateRequestResult = z
     requestId: hex32.nullable().openapi({
       description: 'null when the transaction is returned unsigned (the id depends on the sender and nonce)',
     }),
+    submissionId: z.string().nullable().openapi({
+      description: "the API's record of what it sent (null for an unsigned transaction)",
+    }),
     specHash: hex32,
     specCid: z.string(),
     txHash: hex32.nullable(),

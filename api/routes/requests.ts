@@ -3,15 +3,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter, preserialized } from '../router.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
-import { encodeFunctionData } from 'viem';
-import { oracleHubAbi, requestData, revertErrorName } from '../../core/chain/contracts.ts';
-import { hashJson } from '../../core/canonical.ts';
-import { requestEvents, requests } from '../../core/db/schema.ts';
-import { VeritasError } from '../../core/errors.ts';
 import { croissantOf, exportBody, exportCacheHeaders, requestRowsOf } from '../croissant.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
+import { API_LIMITS, jsonBody } from '../input.ts';
 import { requireApiKey } from '../middleware.ts';
+import { submitRequest, unsignedRequest } from '../submit.ts';
 import {
   CreateRequestBody,
   CreateRequestQuery,
@@ -33,27 +30,44 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
 });
 
-const createRequest = createRoute({
-  method: 'post',
-  path: '/',
-  summary: 'Create an oracle request',
-  description:
-    'Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends ' +
-    '`OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`. ' +
-    'Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws.',
-  security: [{ apiKey: [] }],
-  request: {
-    query: CreateRequestQuery,
-    body: { content: { 'application/json': { schema: CreateRequestBody } }, required: true },
-  },
-  responses: {
-    201: json(CreateRequestResult, 'request sent; its id and links'),
-    200: json(CreateRequestResult, 'the unsigned transaction to send'),
-    ...errorResponses,
-    401: json(ErrorBody, 'missing or invalid API key'),
-    413: json(ErrorBody, 'body too large'),
-  },
-});
+// Auth, the body limit and the JSON gate attach to this route alone: the read routes beside it stay open and unbuffered.
+const createRequest = (deps: ApiDeps) => {
+  const maxSize = deps.options?.bodyLimitBytes ?? API_LIMITS.bodyBytes;
+  return createRoute({
+    method: 'post',
+    path: '/',
+    summary: 'Create an oracle request',
+    description:
+      'Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends ' +
+      '`OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or ' +
+      '`?unsigned=true`. Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee ' +
+      `the next block draws. Limits: body ${maxSize} bytes, \`spec.url\` ${API_LIMITS.urlChars} characters, nesting ` +
+      `${API_LIMITS.depth} levels; strings must be well-formed Unicode without NUL.`,
+    security: [{ apiKey: [] }],
+    middleware: [
+      requireApiKey(deps.config.api.apiKeys),
+      bodyLimit({
+        maxSize,
+        onError: () => {
+          throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body exceeds ${maxSize} bytes`);
+        },
+      }),
+      jsonBody(),
+    ] as const,
+    request: {
+      query: CreateRequestQuery,
+      body: { content: { 'application/json': { schema: CreateRequestBody } }, required: true },
+    },
+    responses: {
+      201: json(CreateRequestResult, 'request sent; its id and links'),
+      200: json(CreateRequestResult, 'the unsigned transaction to send'),
+      ...errorResponses,
+      401: json(ErrorBody, 'missing or invalid API key'),
+      413: json(ErrorBody, 'body too large'),
+      415: json(ErrorBody, 'the body is not sent as application/json'),
+    },
+  });
+};
 
 const listRoute = createRoute({
   method: 'get',
@@ -131,111 +145,23 @@ const croissantRoute = createRoute({
   },
 });
 
-// Reverts the consumer can cause, named by the spec field that causes them.
-const REVERT_FIELDS: Record<string, string> = {
-  DeadlineInPast: 'spec.deadline',
-  InvalidQuorum: 'spec.quorum',
-  QuorumTooLarge: 'spec.quorum',
-};
-
 export function requestsRouter(deps: ApiDeps) {
-  const { db, ipfs, chain } = deps;
+  const { db } = deps;
   const app = newRouter();
   const pageSize = 500;
+  const submit = { ...deps, log: deps.log.child({ component: 'api:submit' }) };
 
-  app.use('/', async (c, next) => {
-    if (c.req.method !== 'POST') return next();
-    return requireApiKey(deps.config.api.apiKeys)(c, next);
-  });
-  app.use('/', async (c, next) => {
-    if (c.req.method !== 'POST') return next();
-    return bodyLimit({
-      maxSize: deps.options?.bodyLimitBytes ?? 64 * 1024,
-      onError: () => {
-        throw new ApiError(
-          413,
-          'PAYLOAD_TOO_LARGE',
-          `the body exceeds ${deps.options?.bodyLimitBytes ?? 64 * 1024} bytes`,
-        );
-      },
-    })(c, next);
-  });
-
-  let sending: Promise<unknown> = Promise.resolve();
-  app.openapi(createRequest, async (c) => {
+  app.openapi(createRequest(deps), async (c) => {
     const { spec, fee } = c.req.valid('json');
     const { unsigned } = c.req.valid('query');
-    const specHash = hashJson(spec);
-    const specCid = await ipfs.addJson(spec);
-    const args = [specHash, specCid, spec.quorum, BigInt(spec.deadline)] as const;
-    const value = BigInt(fee);
-    const links = { spec: `/v1/bundles/${specCid}` };
-    if (chain.walletClient === undefined || unsigned) {
-      const data = encodeFunctionData({ abi: oracleHubAbi, functionName: 'request', args });
-      return c.json(
-        {
-          requestId: null,
-          specHash,
-          specCid,
-          txHash: null,
-          transaction: { to: chain.hubAddress, data, value: value.toString(), chainId: chain.chainId },
-          links: { ...links, list: '/v1/requests' },
-        },
-        200,
-      );
+    if (deps.chain.walletClient === undefined || unsigned) {
+      const u = await unsignedRequest(submit, spec, BigInt(fee));
+      const links = { spec: `/v1/bundles/${u.specCid}`, list: '/v1/requests' };
+      return c.json({ requestId: null, submissionId: null, txHash: null, ...u, links }, 200);
     }
-    let sent: Awaited<ReturnType<typeof requestData>>;
-    try {
-      // requestData sends with a gas margin: the request's gas depends on the next block's randomness
-      // One transaction of the node key at a time: concurrent POSTs would otherwise read the same pending nonce and
-      // all but one fail with "nonce too low".
-      const walletClient = chain.walletClient;
-      const send = sending.then(() =>
-        requestData({ walletClient, publicClient: chain.publicClient }, chain.hubAddress, {
-          specHash,
-          specCid,
-          quorum: spec.quorum,
-          deadline: BigInt(spec.deadline),
-          fee: value,
-        }),
-      );
-      sending = send.catch(() => undefined);
-      sent = await send;
-    } catch (e) {
-      if (e instanceof VeritasError) throw e;
-      const name = revertErrorName(e);
-      const field = name === undefined ? undefined : REVERT_FIELDS[name];
-      if (field) throw new VeritasError('INPUT_INVALID', `the hub refused the request: ${name}`, { field, cause: e });
-      throw new VeritasError('CHAIN_ERROR', `sending the request failed${name ? `: ${name}` : ''}`, {
-        cause: e,
-      });
-    }
-    const id = sent.requestId.toLowerCase();
-    const txHash = sent.transactionHash;
-    // Recorded now, so the timeline shows the request before the indexer catches up; the indexer upserts the same row.
-    await db
-      .insert(requests)
-      .values({
-        id,
-        consumer: chain.walletClient.account.address.toLowerCase(),
-        specHash,
-        specCid,
-        spec,
-        quorum: spec.quorum,
-        deadline: spec.deadline,
-        fee: value.toString(),
-        txHash,
-        blockNumber: Number(sent.blockNumber),
-      })
-      .onConflictDoNothing();
-    await db
-      .insert(requestEvents)
-      .values({ requestId: id, source: 'api', stage: 'requested', detail: { txHash, specCid } });
-    c.var.log.info({ requestId: id, txHash, specCid }, 'request sent');
-    return c.json(
-      { requestId: id, specHash, specCid, txHash, transaction: null, links: { ...links, ...requestLinks(id) } },
-      201,
-    );
+    const s = await submitRequest(submit, spec, BigInt(fee));
+    const links = { spec: `/v1/bundles/${s.specCid}`, ...requestLinks(s.requestId) };
+    return c.json({ ...s, transaction: null, links }, 201);
   });
 
   app.openapi(listRoute, async (c) => {

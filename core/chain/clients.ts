@@ -14,7 +14,7 @@ import {
   type TestClient,
   type WalletClient,
 } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { VeritasError } from '../errors.ts';
 
 export type VeritasPublicClient = PublicClient<HttpTransport, Chain>;
@@ -58,7 +58,8 @@ export function createVeritasWalletClient(
   o: ClientOptions = {},
 ): VeritasWalletClient {
   return createWalletClient({
-    account: privateKeyToAccount(privateKey),
+    // viem's nonceManager hands concurrent sends of one key consecutive nonces (and recovers after a failed send)
+    account: privateKeyToAccount(privateKey, { nonceManager }),
     chain: veritasChain(chainId, rpcUrl),
     transport: transport(rpcUrl, o),
     pollingInterval: o.pollingIntervalMs ?? 250,

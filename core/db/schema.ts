@@ -289,3 +289,33 @@ export type ChainCursorRow = typeof chainCursors.$inferSelect;
 export type NewChainCursorRow = typeof chainCursors.$inferInsert;
 export type OperatorJobRow = typeof operatorJobs.$inferSelect;
 export type NewOperatorJobRow = typeof operatorJobs.$inferInsert;
+
+export const SUBMISSION_STATUSES = ['submitting', 'sent', 'failed'] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/**
+ * A request the API is about to send with the node key, written BEFORE the transaction so the database never lacks a
+ * request the chain has: `submitting` until the receipt links it to its on-chain id (`sent`), or `failed` when the
+ * chain refused it. One left `submitting` (the process died, the RPC dropped) is reconciled from the indexed
+ * `DataRequested` by (consumer, specHash, txHash).
+ */
+export const submissions = pgTable(
+  'submissions',
+  {
+    id: text('id').primaryKey(), // a random id the API returns, so a client can ask after a failed wait
+    status: text('status').$type<SubmissionStatus>().notNull().default('submitting'),
+    consumer: text('consumer').notNull(),
+    specHash: text('spec_hash').notNull(),
+    specCid: text('spec_cid').notNull(),
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+    fee: wei('fee').notNull(),
+    txHash: text('tx_hash'),
+    requestId: text('request_id'),
+    /** The public error code when it failed. */
+    errorCode: text('error_code'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('submissions_spec_idx').on(t.consumer, t.specHash), index('submissions_status_idx').on(t.status)],
+);
+export type SubmissionRow = typeof submissions.$inferSelect;

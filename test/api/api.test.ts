@@ -147,6 +147,25 @@ describe('POST /v1/requests', () => {
     }
   });
 
+  it('sends concurrent requests with the node key without nonce clashes (viem nonceManager)', async () => {
+    const app = createApi(env.deps());
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        app.request('/v1/requests', {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ spec: validSpec(now + 3600 + i), fee: '1' }),
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [201, 201, 201, 201],
+    );
+    const ids = await Promise.all(results.map(async (r) => ((await r.json()) as { requestId: string }).requestId));
+    assert.equal(new Set(ids).size, 4);
+  });
+
   it('refuses a missing or invalid API key with 401', async () => {
     const app = createApi(env.deps());
     const body = JSON.stringify({ spec: validSpec(now + 3600) });
