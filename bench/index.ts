@@ -25,7 +25,7 @@ import { sessionLimits } from '../operator/limits.ts';
 import { secretStoreFrom } from '../operator/secrets.ts';
 import type { PartyTuning } from '../operator/tlsn/session.ts';
 import { RequestSpec, type RequestSpecInput } from '../schemas/spec.ts';
-import { FIXTURE_HOST, FIXTURE_SECRET_REF, privateBalanceSpec, startDevnet, type Devnet } from '../cli/devnet.ts';
+import { FIXTURE_HOST, fixtureSecrets, privateBalanceSpec, startDevnet, type Devnet } from '../cli/devnet.ts';
 import { runSession, startTlsnHarness } from '../test/fixture/tlsn-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -136,7 +136,7 @@ async function benchBare(): Promise<void> {
   const h = await startTlsnHarness();
   cleanups.push(() => h.close());
   const spec = RequestSpec.parse(specFor(1));
-  const request = buildHttpRequest(spec, secretStoreFrom({ [FIXTURE_SECRET_REF]: `Bearer ${h.token}` }));
+  const request = buildHttpRequest(spec, secretStoreFrom(fixtureSecrets(`Bearer ${h.token}`)));
   const out: BareRun[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();

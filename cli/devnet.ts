@@ -28,6 +28,10 @@ import type { RequestSpecInput } from '../schemas/spec.ts';
 export const FIXTURE_HOST = 'api.veritas.test';
 /** The secret reference the fixture site's private endpoint needs (`{"name":"Authorization","secret":true,"ref":…}`). */
 export const FIXTURE_SECRET_REF = 'fixture-token';
+/** The devnet operators' secret store: the fixture token, bound to the fixture's private endpoint only. */
+export const fixtureSecrets = (value: string) => ({
+  [FIXTURE_SECRET_REF]: { value, host: FIXTURE_HOST, pathPrefix: '/v1/private', header: 'Authorization' },
+});
 
 /**
  * The devnet's reference request: the fixture's ≈1 KB account statement behind a secret Authorization header (its
@@ -148,7 +152,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         ...(options.tuning ? { tuning: options.tuning } : {}),
         notary: { host: '127.0.0.1', port: 0 },
         ssrf,
-        secrets: secretStoreFrom({ [FIXTURE_SECRET_REF]: `Bearer ${fixtureToken}` }),
+        secrets: secretStoreFrom(fixtureSecrets(`Bearer ${fixtureToken}`)),
         ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         jobs: { fromBlock: deployment.deployBlock, pollIntervalMs: 500 },
         log,
@@ -209,10 +213,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     });
     lifecycle.defer('API', () => api.close());
 
-    await writeFile(
-      dir('secrets.example.json'),
-      `${JSON.stringify({ [FIXTURE_SECRET_REF]: 'Bearer <token>' }, null, 2)}\n`,
-    );
+    await writeFile(dir('secrets.example.json'), `${JSON.stringify(fixtureSecrets('Bearer <token>'), null, 2)}\n`);
 
     return {
       rpcUrl: anvil.rpcUrl,

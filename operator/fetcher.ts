@@ -9,6 +9,7 @@ import { oracleHubAbi } from '../core/chain/contracts.ts';
 import { signBundle } from '../core/bundle.ts';
 import { VeritasError, isErrorCode } from '../core/errors.ts';
 import { extractFromResponse } from '../core/extract.ts';
+import { requestTemplate } from '../core/http-message.ts';
 import { decodeOperatorMetadata } from '../core/operator-metadata.ts';
 import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
 import type { UnsignedBundle } from '../schemas/bundle.ts';
@@ -19,7 +20,7 @@ import { compileResultSchema } from '../schemas/validate.ts';
 import { parseWith } from '../schemas/common.ts';
 import { hubOf, readRequest, registryOf, RequestStatus, type OperatorContext } from './context.ts';
 import { NotaryMessage, signHello } from './protocol.ts';
-import { assertSecretFits, sessionLimits } from './limits.ts';
+import { sessionLimits } from './limits.ts';
 import type { SecretStore } from './secrets.ts';
 import type { FileStore } from './store.ts';
 import { prove, type ProveRequest } from './tlsn/session.ts';
@@ -238,27 +239,33 @@ async function checkAttestation(
   if (a.resultHash !== hashJson(value)) throw mismatch('resultHash', 'is not the hash of the extracted value');
 }
 
-/** The HTTP request of a spec: public headers as given, secret ones from this operator's secret store. */
+/**
+ * The HTTP request of a spec, exactly its request template (core/http-message.ts): public headers as given, each
+ * secret one from this operator's store — only if the store binds that ref to this very host, path and header
+ * (refused before any connection otherwise) — padded to its slot so its length stays hidden.
+ */
 export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): ProveRequest {
+  const template = requestTemplate(spec);
   const url = new URL(spec.url);
-  const headers = spec.headers.map((h) => {
+  const headers = template.headers.map((h) => {
     if (!('secret' in h)) return { name: h.name, value: h.value };
-    const value = secrets.get(h.ref);
-    if (value === undefined)
-      throw new VeritasError('INPUT_INVALID', `this operator has no secret "${h.ref}" for header ${h.name}`, {
-        field: `headers.${h.name}`,
-      });
-    assertSecretFits(h.ref, value);
-    return { name: h.name, value, secret: true };
+    const field = `headers[${h.secret.index}]`;
+    const header = spec.headers[h.secret.index]!.name;
+    const value = secrets.resolve({ ref: h.secret.ref, url: spec.url, header, field: `${field}.ref` });
+    if (Buffer.byteLength(value) > h.secret.length)
+      throw new VeritasError(
+        'INPUT_INVALID',
+        `${field}.maxLength: this operator's value for secret "${h.secret.ref}" does not fit in ${h.secret.length} bytes`,
+        { field: `${field}.maxLength` },
+      );
+    return { name: h.name, value: value.padEnd(h.secret.length, ' '), secret: true };
   });
-  // Compressed bodies cannot be extracted from the transcript: ask for identity encoding.
-  if (!headers.some((h) => h.name.toLowerCase() === 'accept-encoding'))
-    headers.push({ name: 'Accept-Encoding', value: 'identity' });
   return {
     method: spec.method,
     path: `${url.pathname}${url.search}`,
+    uri: template.uri,
     headers,
-    ...(spec.body === undefined ? {} : { body: spec.body }),
+    ...(template.bodyJson === undefined ? {} : { body: template.bodyJson }),
   };
 }
 

@@ -1,16 +1,36 @@
 // RequestSpec: what a consumer asks the oracle to fetch, extract and aggregate. Pinned to IPFS; its hash goes on-chain.
 import { z } from 'zod';
+import { serdeJsonText } from '../core/http-message.ts';
+
+/**
+ * The prover hands the body to tlsn-wasm as a JSON value, which re-serializes it (serde_json): only a body that is
+ * already in that form is sent byte for byte as the spec says (see core/http-message.ts `requestTemplate`).
+ */
+function bodyProblem(body: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return 'must be JSON text (the prover sends JSON bodies only)';
+  }
+  const text = serdeJsonText(value);
+  if (text === undefined) return 'may hold only integers, ASCII object keys and well-formed strings';
+  if (text !== body)
+    return `must be compact JSON with sorted keys, exactly ${text.length > 80 ? `${text.slice(0, 80)}…` : text}`;
+  return undefined;
+}
 
 const headerName = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header token');
-// Values may not contain CR/LF: a header value must never be able to inject another header or a body.
+// Values hold no control byte but HTAB (RFC 9110 §5.5; hyper refuses them too): no CR/LF can inject another header
+// or a body, no NUL can reach a parser or a database.
 const headerValue = z
   .string()
   .max(8192)
-  .regex(/^[^\r\n]*$/, 'must not contain CR or LF');
+  .regex(/^[\t\x20-\x7e\u0080-\uffff]*$/, 'must not contain CR, LF, NUL or other control characters');
 
 /** A header sent in the clear and revealed to the notary. */
 export const PublicHeader = z.object({ name: headerName, value: headerValue }).strict();
@@ -28,6 +48,11 @@ export const SecretHeader = z
       .min(1)
       .max(128)
       .regex(/^[A-Za-z0-9_.-]+$/, 'must be a secret name of letters, digits, _ . -'),
+    /**
+     * The longest value the prover may send, in bytes. The value travels padded to this, rounded up to a multiple
+     * of 32, so the transcript reveals only that bound; both sides derive the MPC limits from it.
+     */
+    maxLength: z.number().int().min(1).max(1024).default(64),
   })
   .strict();
 
@@ -116,6 +141,10 @@ export const RequestSpec = z
   .superRefine((spec, ctx) => {
     if (spec.method === 'GET' && spec.body !== undefined)
       ctx.addIssue({ code: 'custom', path: ['body'], message: 'a GET request has no body' });
+    if (spec.body !== undefined) {
+      const reason = bodyProblem(spec.body);
+      if (reason) ctx.addIssue({ code: 'custom', path: ['body'], message: reason });
+    }
     const names = spec.headers.map((h) => h.name.toLowerCase());
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i)

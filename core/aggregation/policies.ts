@@ -1,4 +1,4 @@
-// Aggregation policies over normalized, verified answers: median with k·MAD outlier rejection, mode, exact.
+// Aggregation policies over normalized, verified answers: lower median with k·MAD outlier rejection, mode, exact.
 //
 // Input: one normalized value per valid response. Output: the agreed value, who is included (paid, counted in
 // `fulfill`) and who is excluded and why (OUTLIER, DISSENT). `ok` only when at least `needed` responses agree.
@@ -34,22 +34,46 @@ export function aggregate(candidates: readonly Candidate[], input: PolicyInput):
           input.needed,
           policy.band,
         );
-  if (policy.policy === 'mode') return mode(candidates, Math.max(policy.minAgreement, 1), input.needed);
+  if (policy.policy === 'mode') return mode(candidates, Math.max(policy.minAgreement, 1));
   return exact(candidates, input.needed);
 }
 
-const middle = (sorted: readonly number[]): number => {
-  const n = sorted.length;
-  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-};
-const medianOf = (xs: readonly number[]): number => middle([...xs].sort((a, b) => a - b));
+/**
+ * The LOWER median of a list: element ⌊(n−1)/2⌋ of the sorted values. Always one of the values (an attested
+ * answer, never an average), and the rule the hub checks on-chain (docs/PROTOCOL.md, "Fulfilment"): with at most
+ * ⌊(n−1)/2⌋ Byzantine values among n, it lies within the range of the honest ones, whatever the Byzantine send.
+ */
+export function lowerMedian(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError('lowerMedian of an empty list');
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
 
 /**
- * Median with outliers: m = median, MAD = median(|x − m|); x is an outlier when |x − m| > max(k·MAD, band·|m|).
- * The band keeps honest jitter in: with three answers MAD can be far smaller than the natural spread.
- * MAD = 0 (most answers identical) would make every other value an outlier however close, so then the tolerance
- * is one unit of the declared precision (10^−p), or, without precision, a relative 1e−12 (float noise only).
- * The reported value is the median of the inliers, rounded to the precision (half to even).
+ * Whether a set of median inliers may settle a request (docs/PROTOCOL.md): at least `needed` (the quorum), and
+ * either at least 3 of them or 2 within `band`·|median| of each other. Otherwise the aggregator waits for the
+ * over-sampled spare provers and, failing them, the request expires: two far-apart answers never settle.
+ */
+export function medianSettles(inliers: readonly number[], needed: number, band: number): string | undefined {
+  if (inliers.length < needed) return `${inliers.length} inliers, ${needed} needed`;
+  if (inliers.length >= 3) return undefined;
+  if (inliers.length === 2) {
+    const [a, b] = inliers as [number, number];
+    const m = lowerMedian(inliers);
+    if (Math.abs(a - b) <= band * Math.abs(m) + 1e-12 * Math.max(Math.abs(m), 1)) return undefined;
+    return `2 answers ${a} and ${b} differ by more than the band (${band}·|median|): waiting for a third`;
+  }
+  return `${inliers.length} answer${inliers.length === 1 ? '' : 's'}: a median needs 3, or 2 within the band`;
+}
+
+/**
+ * Median with outliers: m = lower median, MAD = upper median of |x − m|; x is an outlier when
+ * |x − m| > max(k·MAD, band·|m|). The band keeps honest jitter in: with three answers MAD can be far smaller than
+ * the natural spread. MAD = 0 (most answers identical) would make every other value an outlier however close, so
+ * then the tolerance is one unit of the declared precision (10^−p), or, without precision, a relative 1e−12.
+ * The value is the LOWER median of the inliers (an attested value; the hub recomputes it from the included
+ * responses' numericValues). Guarantee: when the honest answers agree within the tolerance, up to ⌊(n−1)/2⌋
+ * Byzantine answers cannot move it outside the honest range (test/security/aggregation.test.ts).
  */
 export function median(
   candidates: readonly { prover: `0x${string}`; value: number }[],
@@ -59,8 +83,11 @@ export function median(
   band = 0,
 ): PolicyOutcome {
   if (candidates.length === 0) return { ok: false, reason: 'no valid responses', included: [], excluded: [] };
-  const m = medianOf(candidates.map((c) => c.value));
-  const mad = medianOf(candidates.map((c) => Math.abs(c.value - m)));
+  const m = lowerMedian(candidates.map((c) => c.value));
+  // MAD is a scale, not an answer: the upper median of the deviations (with an even count the lower one is often
+  // 0 and would cast out honest jitter). Byzantine answers can only widen it, which never costs an honest inlier.
+  const deviations = candidates.map((c) => Math.abs(c.value - m)).sort((a, b) => a - b);
+  const mad = deviations[Math.ceil((deviations.length - 1) / 2)]!;
   const tolerance = Math.max(
     mad > 0 ? madK * mad : precision !== undefined ? 10 ** -precision : 1e-12 * Math.max(Math.abs(m), 1),
     band * Math.abs(m),
@@ -81,10 +108,10 @@ export function median(
       inliers.push(c.value);
     }
   }
-  const raw = medianOf(inliers);
+  const raw = lowerMedian(inliers);
   const value = precision === undefined ? raw : roundHalfEven(raw, precision);
-  if (included.length < needed)
-    return { ok: false, reason: `${included.length} inliers, ${needed} needed`, included, excluded };
+  const unsettled = medianSettles(inliers, needed, band);
+  if (unsettled !== undefined) return { ok: false, reason: unsettled, included, excluded };
   return { ok: true, value, included, excluded };
 }
 
@@ -127,16 +154,30 @@ function medianOfArrays(
   }
   for (let i = 0; i < length; i++) {
     const xs = pool.map((c) => c.value[i]!);
-    value.push(precision === undefined ? medianOf(xs) : roundHalfEven(medianOf(xs), precision));
+    if (xs.length === 0) break;
+    value.push(precision === undefined ? lowerMedian(xs) : roundHalfEven(lowerMedian(xs), precision));
   }
   const included = pool.map((c) => c.prover);
+  // Every element must settle as a single median would (3 sources, or 2 within the band in every element).
+  for (let i = 0; i < length; i++) {
+    const unsettled = medianSettles(
+      pool.map((c) => c.value[i]!),
+      needed,
+      band,
+    );
+    if (unsettled !== undefined) return { ok: false, reason: `element ${i}: ${unsettled}`, included, excluded };
+  }
   if (included.length < needed)
     return { ok: false, reason: `${included.length} agreeing, ${needed} needed`, included, excluded };
   return { ok: true, value, included, excluded };
 }
 
-/** The most common value (by canonical JSON). Needs ≥ minAgreement and ≥ needed carriers; a tie is no agreement. */
-export function mode(candidates: readonly Candidate[], minAgreement: number, needed: number): PolicyOutcome {
+/**
+ * The most common value (by canonical JSON), per docs/PROTOCOL.md: at least max(minAgreement, 1) valid answers
+ * carry it and no other value has as many (a tie is no agreement); `needed` more carriers may be demanded
+ * (`exact` demands the quorum). Every other valid answer is listed as a dissenter.
+ */
+export function mode(candidates: readonly Candidate[], minAgreement: number, needed = 0): PolicyOutcome {
   const groups = new Map<string, Candidate[]>();
   for (const c of candidates) {
     const key = canonicalJson(c.value);
@@ -161,10 +202,11 @@ export function mode(candidates: readonly Candidate[], minAgreement: number, nee
       excluded: dissent(undefined),
     };
   const included = top.map((c) => c.prover);
-  if (top.length < minAgreement)
+  const required = Math.max(minAgreement, 1);
+  if (top.length < required)
     return {
       ok: false,
-      reason: `${top.length} responses agree, minAgreement is ${minAgreement}`,
+      reason: `${top.length} responses agree, minAgreement is ${required}`,
       included,
       excluded: dissent(top),
     };
@@ -173,12 +215,13 @@ export function mode(candidates: readonly Candidate[], minAgreement: number, nee
   return { ok: true, value: top[0]!.value, included, excluded: dissent(top) };
 }
 
-/** All valid answers must be identical (canonical JSON), and there must be at least `needed` of them. */
+/**
+ * At least `needed` (the quorum) valid answers identical (canonical JSON); the others are listed as dissenters
+ * and do not block the request. Never "all answers": one Byzantine dissenter must not stall an honest quorum.
+ */
 export function exact(candidates: readonly Candidate[], needed: number): PolicyOutcome {
-  const r = mode(candidates, candidates.length, needed);
-  if (!r.ok && candidates.length > 0 && r.excluded.length > 0)
-    return { ...r, reason: `exact: answers differ (${r.reason})` };
-  return r;
+  const r = mode(candidates, Math.max(needed, 1), needed);
+  return r.ok ? r : { ...r, reason: `exact: ${r.reason}` };
 }
 
 const short = (v: unknown): string => {

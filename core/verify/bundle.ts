@@ -206,11 +206,7 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     if (nameHash !== att.serverNameHash)
       return `keccak256(serverName "${b.serverName}") is not the attested serverNameHash`;
     if (b.tlsTime !== att.tlsTime) return `bundle.tlsTime ${b.tlsTime} is not the attested ${att.tlsTime}`;
-    assertSessionMatchesSpec(ctx.spec, {
-      serverName: b.serverName,
-      sent: transcript.sent,
-      sentRanges: transcript.sentRanges,
-    });
+    assertSessionMatchesSpec(ctx.spec, { serverName: b.serverName, ...transcript });
     return undefined;
   });
 
@@ -256,7 +252,8 @@ const PASS: Record<BundleCheckName, string> = {
   assignment: 'prover and notary are the pair the contract assigned, both registered',
   'transcript-ranges': 'revealed ranges are canonical and hidden bytes are zero',
   'transcript-hashes': 'sentHash and recvHash recomputed from the transcript match the attestation',
-  session: 'server name, TLS time and the revealed request line match the attestation and the spec',
+  session:
+    'server name and TLS time match the attestation; the revealed request is exactly the spec’s and the response is whole',
   extraction: 'the spec’s extraction replayed on the revealed response gives the attested value',
   'result-schema': 'the value satisfies the spec’s result schema',
 };

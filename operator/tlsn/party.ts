@@ -61,7 +61,7 @@ async function prove(job: ProverJob): Promise<ProverOutput> {
   if (!has('connection')) headers.set('Connection', bytes('close'));
   for (const h of job.request.headers) headers.set(h.name, bytes(h.value));
   const response = await prover.send_request(job.proxyUrl, {
-    uri: `https://${job.serverName}${job.request.path}`,
+    uri: job.request.uri ?? `https://${job.serverName}${job.request.path}`,
     method: job.request.method,
     headers,
     body: job.request.body as never,

@@ -15,6 +15,8 @@ export type ProveRequest = {
   method: HttpMethod;
   /** Path and query, e.g. "/v1/price?symbol=VRT". */
   path: string;
+  /** The absolute-form target to send (default `https://<serverName><path>`): the spec's request template's. */
+  uri?: string;
   headers: RequestHeader[];
   /** A JSON body (the wasm serializes it). */
   body?: unknown;

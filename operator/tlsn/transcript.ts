@@ -87,7 +87,8 @@ export function planReveal(sent: Uint8Array, recv: Uint8Array, options: RevealOp
     if (colon === -1 || colon > end)
       throw new VeritasError('TLSN_FAILED', `malformed header line at byte ${pos} of the sent transcript`);
     const name = buf.subarray(pos, colon).toString('latin1').trim().toLowerCase();
-    if (secret.has(name)) hidden.push({ start: colon + 1, end });
+    // hyper writes `name: value`: the value starts after the one space, which stays revealed like the name.
+    if (secret.has(name)) hidden.push({ start: colon + 1 + (buf[colon + 1] === 0x20 ? 1 : 0), end });
     pos = end + 2;
   }
   if (options.bodySecret) hidden.push({ start: headEnd + 4, end: sent.length });

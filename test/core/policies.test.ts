@@ -6,10 +6,11 @@ import { aggregate, median, mode, exact } from '../../core/aggregation/policies.
 const p = (i: number) => `0x${String(i).padStart(40, '0')}` as `0x${string}`;
 const nums = (...xs: number[]) => xs.map((value, i) => ({ prover: p(i + 1), value }));
 
-test('median excludes and lists an outlier beyond k·MAD and reports the inliers’ median', () => {
+test('median excludes and lists an outlier beyond k·MAD and reports the inliers’ lower median', () => {
   const r = median(nums(100.1, 100.3, 99.9, 100.2, 250), 3, 2, 3);
   assert.equal(r.ok, true);
-  assert.equal(r.ok && r.value, 100.15);
+  // Element ⌊(4−1)/2⌋ of 99.9, 100.1, 100.2, 100.3: an attested value, never the average 100.15.
+  assert.equal(r.ok && r.value, 100.1);
   assert.deepEqual(r.included, [p(1), p(2), p(3), p(4)]);
   assert.equal(r.excluded.length, 1);
   assert.equal(r.excluded[0]!.prover, p(5));
@@ -103,7 +104,7 @@ test('mode needs minAgreement; a tie is no agreement; dissenters are listed', ()
   assert.equal(tie.ok, false);
 });
 
-test('exact needs every answer equal', () => {
+test('exact needs quorum equal answers; a dissenter is listed, not blocking', () => {
   assert.equal(
     exact(
       [
@@ -122,8 +123,15 @@ test('exact needs every answer equal', () => {
     ],
     2,
   );
-  assert.equal(r.ok, false);
-  assert.match(!r.ok ? r.reason : '', /exact/);
+  assert.equal(r.ok, true);
+  assert.deepEqual(r.included, [p(1), p(2)]);
+  assert.deepEqual(
+    r.excluded.map((e) => [e.prover, e.code]),
+    [[p(3), 'DISSENT']],
+  );
+  const short = exact(nums(1, 2), 2);
+  assert.equal(short.ok, false);
+  assert.match(!short.ok ? short.reason : '', /exact/);
 });
 
 test('median: the band keeps honest jitter in when three answers have a tiny MAD', () => {

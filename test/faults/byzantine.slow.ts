@@ -16,7 +16,7 @@ import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { FIXTURE_SECRET_REF, privateBalanceSpec, startDevnet, type Devnet } from '../../cli/devnet.ts';
+import { fixtureSecrets, privateBalanceSpec, startDevnet, type Devnet } from '../../cli/devnet.ts';
 import { signBundle } from '../../core/bundle.ts';
 import { connectChain } from '../../core/chain/clients.ts';
 import { oracleHubAbi } from '../../core/chain/contracts.ts';
@@ -89,7 +89,7 @@ before(async () => {
     wasmPath: devnet.trust.wasmPath,
     notary: { host: '127.0.0.1', port: notaryPort },
     ssrf: devnet.ssrf,
-    secrets: secretStoreFrom({ [FIXTURE_SECRET_REF]: `Bearer ${devnet.fixtureToken}` }),
+    secrets: secretStoreFrom(fixtureSecrets(`Bearer ${devnet.fixtureToken}`)),
     sessionTimeoutMs: 300_000,
     jobs: { fromBlock: devnet.deployment.deployBlock, pollIntervalMs: 500 },
     log,

@@ -24,7 +24,7 @@ test('a valid spec gets its defaults', () => {
 
 test('a secret header carries a reference, never a value', () => {
   const spec = validateSpec({ ...base, headers: [{ name: 'Authorization', secret: true, ref: 'fixture-token' }] });
-  assert.deepEqual(spec.headers[0], { name: 'Authorization', secret: true, ref: 'fixture-token' });
+  assert.deepEqual(spec.headers[0], { name: 'Authorization', secret: true, ref: 'fixture-token', maxLength: 64 });
   assertRejects(
     { ...base, headers: [{ name: 'Authorization', secret: true, ref: 'x', value: 'Bearer leak' }] },
     'INPUT_INVALID',

@@ -71,7 +71,7 @@ describe('planReveal', () => {
     assert.ok(!shown.includes('s3cr3t') && !shown.includes('k-123456'));
     assert.ok(
       shown.startsWith(
-        'GET https://api.veritas.test/v1/private HTTP/1.1\r\nhost: api.veritas.test\r\nauthorization:\0',
+        'GET https://api.veritas.test/v1/private HTTP/1.1\r\nhost: api.veritas.test\r\nauthorization: \0',
       ),
     );
     assert.ok(shown.includes('\r\nx-api-key:\0\0\0\0\0\0\0\0\r\naccept: application/json\r\n\r\n'));

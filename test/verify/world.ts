@@ -30,6 +30,7 @@ import {
   type VeritasDeployment,
 } from '../../core/chain/contracts.ts';
 import { extractFromResponse } from '../../core/extract.ts';
+import { requestTemplate } from '../../core/http-message.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
 import type { Attestation } from '../../schemas/attestation.ts';
@@ -131,6 +132,7 @@ export type PlacedRequest = {
 
 export const baseSpec = (over: Partial<RequestSpecInput> = {}): RequestSpecInput => ({
   url: 'https://fixture.test/v1/price',
+  headers: [{ name: 'Authorization', secret: true, ref: 'fixture-token' }],
   extract: { jsonPath: '$.price' },
   resultSchema: {},
   value: { type: 'number', precision: 2 },
@@ -168,7 +170,6 @@ export async function placeRequest(world: World, input: RequestSpecInput): Promi
 }
 
 export const SERVER_NAME = 'fixture.test';
-const SECRET = 'Bearer s3cr3t-token';
 
 export type BundleOptions = {
   /** JSON body the source "answered" */
@@ -183,27 +184,40 @@ export type BundleOptions = {
   attestationSigner?: PrivateKeyAccount;
 };
 
-/** The HTTP exchange of a fetch: the Authorization value stays unrevealed, everything else is revealed. */
-export function exchange(body: string): {
+/**
+ * The HTTP exchange of a fetch of `spec`: the request is exactly the spec's request template (core/http-message.ts)
+ * with every secret slot unrevealed, the response is revealed whole.
+ */
+export function exchange(
+  body: string,
+  spec: RequestSpec = RequestSpec.parse(baseSpec()),
+): {
   sent: Uint8Array;
   sentRanges: Range[];
   recv: Uint8Array;
   recvRanges: Range[];
 } {
-  const head = `GET /v1/price HTTP/1.1\r\nHost: ${SERVER_NAME}\r\nAuthorization: `;
-  const tail = `\r\nAccept: application/json\r\nConnection: close\r\n\r\n`;
-  const sent = new TextEncoder().encode(head + SECRET + tail);
+  const t = requestTemplate(spec);
+  const parts: Buffer[] = [Buffer.from(t.requestLine)];
+  const ranges: Range[] = [];
+  let cursor = 0; // start of the current revealed run
+  let at = parts[0]!.length;
+  for (const h of t.headers) {
+    const line = Buffer.from('secret' in h ? `${h.name}: ` : `${h.name}: ${h.value}\r\n`);
+    parts.push(line);
+    at += line.length;
+    if ('secret' in h) {
+      ranges.push({ start: cursor, end: at });
+      parts.push(Buffer.alloc(h.secret.length), Buffer.from('\r\n'));
+      cursor = at + h.secret.length;
+      at = cursor + 2;
+    }
+  }
+  const sent = new Uint8Array(Buffer.concat([...parts, Buffer.from('\r\n'), Buffer.from(t.body)]));
+  ranges.push({ start: cursor, end: sent.length });
   const recvText = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   const recv = new TextEncoder().encode(recvText);
-  return {
-    sent,
-    sentRanges: [
-      { start: 0, end: head.length },
-      { start: head.length + SECRET.length, end: sent.length },
-    ],
-    recv,
-    recvRanges: [{ start: 0, end: recv.length }],
-  };
+  return { sent, sentRanges: ranges, recv, recvRanges: [{ start: 0, end: recv.length }] };
 }
 
 /** A genuine bundle for `prover` of `req`, attested by its assigned notary (unless told otherwise). */
@@ -217,7 +231,7 @@ export async function makeBundle(
   if (i < 0) throw new Error(`${prover} is not assigned to ${req.requestId}`);
   const notary = req.notaries[i]!;
   const requestId = o.requestId ?? req.requestId;
-  const t = exchange(o.body);
+  const t = exchange(o.body, req.spec);
   const value = extractFromResponse(req.spec.extract, t.recv).value;
   const tlsTime = o.tlsTime ?? 1_700_000_000;
   const attestation: Attestation = {
