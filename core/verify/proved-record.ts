@@ -1,10 +1,9 @@
-// The verify panel's data and `veritas verify`'s: core/verify's named checks of a record's chain of evidence (record
-// hash, Merkle proof, on-chain root, spec, each source bundle), trusting only the RPC and content-addressed IPFS reads.
+// `veritas verify`'s and the verify panel's data: the named checks of a record's chain of evidence (record hash,
+// Merkle proof, on-chain root, spec, each source bundle), trusting only the RPC and content-addressed IPFS reads.
 import type { Address } from 'viem';
-import type { VeritasPublicClient } from '../core/chain/clients.ts';
-import { verifyRecord } from '../core/verify/record.ts';
-import type { ProvedRecord } from '../schemas/record.ts';
-import type { ApiDeps } from './deps.ts';
+import type { VeritasPublicClient } from '../chain/clients.ts';
+import type { ProvedRecord } from '../../schemas/record.ts';
+import { verifyRecord } from './record.ts';
 
 export type Check = { name: string; ok: boolean; detail: string };
 export type RecordVerification = { ok: boolean; checks: Check[]; failed?: Check };
@@ -27,14 +26,4 @@ export async function verifyProvedRecord(proved: ProvedRecord, src: VerifySource
   }));
   const failed = v.failed ? checks.find((c) => c.name === v.failed!.name) : undefined;
   return { ok: v.ok, checks, ...(failed ? { failed } : {}) };
-}
-
-/** The panel runs against this API's own chain client and IPFS node (content-addressed, so nothing is taken on trust). */
-export function verifyForPanel(deps: ApiDeps, proved: ProvedRecord): Promise<RecordVerification> {
-  return verifyProvedRecord(proved, {
-    publicClient: deps.chain.publicClient,
-    hub: deps.chain.hubAddress,
-    getJson: (cid) => deps.ipfs.getJson(cid, { timeoutMs: 10_000 }),
-    acceptDevnetProofs: deps.acceptDevnetProofs ?? false,
-  });
 }

@@ -24,7 +24,7 @@ import type { AggregateReport, DatasetRecord, ProvedRecord } from '../../schemas
 import { encodeTranscript, transcriptHash } from '../../schemas/transcript.ts';
 import { validateSpec } from '../../schemas/validate.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
-import { verifyProvedRecord } from '../../api/verification.ts';
+import { verifyProvedRecord } from '../../core/verify/proved-record.ts';
 import { send, walletOf } from '../contracts/fixture.ts';
 import { type Env, startEnv } from '../api/harness.ts';
 import { launchBrowser } from '../support/browser.ts';
