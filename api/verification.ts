@@ -1,33 +1,7 @@
-// The verify panel's data and `veritas verify`'s: core/verify's named checks of a record's chain of evidence (record
-// hash, Merkle proof, on-chain root, spec, each source bundle), trusting only the RPC and content-addressed IPFS reads.
-import type { Address } from 'viem';
-import type { VeritasPublicClient } from '../core/chain/clients.ts';
-import { verifyRecord } from '../core/verify/record.ts';
+// The verify panel's verification: core/verify's record checks against this API's own chain client and IPFS node.
 import type { ProvedRecord } from '../schemas/record.ts';
+import { verifyProvedRecord, type RecordVerification } from '../core/verify/proved-record.ts';
 import type { ApiDeps } from './deps.ts';
-
-export type Check = { name: string; ok: boolean; detail: string };
-export type RecordVerification = { ok: boolean; checks: Check[]; failed?: Check };
-
-export type VerifySources = {
-  publicClient: VeritasPublicClient;
-  hub: Address;
-  /** Reads JSON by CID; callers make it content-checked (a local Helia node, or a gateway whose bytes are re-hashed). */
-  getJson: (cid: string) => Promise<unknown>;
-  acceptDevnetProofs: boolean;
-};
-
-/** core/verify's record verification, its checks flattened to what the panel and the CLI print. */
-export async function verifyProvedRecord(proved: ProvedRecord, src: VerifySources): Promise<RecordVerification> {
-  const v = await verifyRecord(proved, src);
-  const checks: Check[] = v.checks.map((c) => ({
-    name: c.name,
-    ok: c.status === 'pass',
-    detail: c.status === 'skip' ? `skipped — ${c.message}` : c.message,
-  }));
-  const failed = v.failed ? checks.find((c) => c.name === v.failed!.name) : undefined;
-  return { ok: v.ok, checks, ...(failed ? { failed } : {}) };
-}
 
 /** The panel runs against this API's own chain client and IPFS node (content-addressed, so nothing is taken on trust). */
 export function verifyForPanel(deps: ApiDeps, proved: ProvedRecord): Promise<RecordVerification> {

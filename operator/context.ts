@@ -1,12 +1,13 @@
 // What every part of one operator shares: its key, the chain and contracts, its IPFS node, database and MPC settings.
-import type { Address, PrivateKeyAccount } from 'viem';
-import { getOracleHub, getOperatorRegistry } from '../core/chain/contracts.ts';
+import type { Address, PrivateKeyAccount, ReadContractReturnType } from 'viem';
+import { getOracleHub, getOperatorRegistry, type oracleHubAbi } from '../core/chain/contracts.ts';
 import type { VeritasPublicClient, VeritasWalletClient } from '../core/chain/clients.ts';
 import type { Database } from '../core/db/client.ts';
 import { VeritasError } from '../core/errors.ts';
 import type { IpfsNode } from '../core/ipfs.ts';
 import type { Logger } from '../core/log.ts';
 import { loadSpec } from '../core/spec.ts';
+import { requestStatusOf } from '../core/verify/chain.ts';
 import type { TrustMode } from '../schemas/bundle.ts';
 import type { RequestSpec } from '../schemas/spec.ts';
 import type { PartyTuning } from './tlsn/session.ts';
@@ -36,10 +37,8 @@ export type OperatorContext = {
 export const hubOf = (ctx: OperatorContext) => getOracleHub(ctx.hub, ctx);
 export const registryOf = (ctx: OperatorContext) => getOperatorRegistry(ctx.registry, ctx);
 
-/** Request status in OracleHub (IOracleHub.RequestStatus). */
-export const RequestStatus = { None: 0, Pending: 1, Fulfilled: 2, Expired: 3 } as const;
-
-export type OnChainRequest = Awaited<ReturnType<ReturnType<typeof hubOf>['read']['getRequest']>>;
+/** OracleHub.getRequest as the contract returns it (core/verify/chain.ts's OnChainRequest is the full, named read). */
+type HubRequest = ReadContractReturnType<typeof oracleHubAbi, 'getRequest'>;
 
 /**
  * Reads a request, its spec (hash-checked) and the notary assigned to `prover` (undefined when not assigned).
@@ -49,12 +48,13 @@ export async function readRequest(
   ctx: OperatorContext,
   requestId: `0x${string}`,
   prover: Address,
-): Promise<{ request: OnChainRequest; spec: RequestSpec; notary: Address | undefined }> {
+): Promise<{ request: HubRequest; spec: RequestSpec; notary: Address | undefined }> {
   const hub = hubOf(ctx);
   const request = await hub.read.getRequest([requestId]);
-  if (request.status === RequestStatus.None)
+  const status = requestStatusOf(request.status);
+  if (status === 'none')
     throw new VeritasError('NOT_FOUND', `no request ${requestId} on OracleHub ${ctx.hub}`, { field: 'requestId' });
-  if (request.status !== RequestStatus.Pending)
+  if (status !== 'pending')
     throw new VeritasError('INPUT_INVALID', `request ${requestId} is no longer pending`, { field: 'requestId' });
   const [assigned, notary] = await hub.read.isAssigned([requestId, prover]);
   const spec = await loadSpec(ctx.ipfs, request.specCid, request.specHash);

@@ -18,7 +18,8 @@ import { decodeTranscript, encodeTranscript, type RevealedTranscript } from '../
 import { transcriptHash } from '../core/transcript-hash.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 import { parseWith } from '../schemas/common.ts';
-import { hubOf, readRequest, registryOf, RequestStatus, type OperatorContext } from './context.ts';
+import { hubOf, readRequest, registryOf, type OperatorContext } from './context.ts';
+import { requestStatusOf } from '../core/verify/chain.ts';
 import { NotaryMessage, signHello } from './protocol.ts';
 import { sessionLimits } from './limits.ts';
 import type { SecretStore } from './secrets.ts';
@@ -81,8 +82,8 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
 
   const onChain = await hub.read.getRequest([requestId]);
   // Fulfilled with a quorum before this spare prover got to it, or expired: nothing left to answer.
-  if (onChain.status === RequestStatus.Fulfilled || onChain.status === RequestStatus.Expired)
-    return { outcome: 'skipped', reason: 'closed' };
+  const status = requestStatusOf(onChain.status);
+  if (status === 'fulfilled' || status === 'expired') return { outcome: 'skipped', reason: 'closed' };
   const { request, spec, notary } = await readRequest(ctx, requestId, me);
   if (!notary) return { outcome: 'skipped', reason: 'not-assigned' };
   if (Date.now() / 1000 > Number(request.deadline))

@@ -3,7 +3,7 @@
 import { html } from 'hono/html';
 import type { OperatorRow, RecordRow, RequestRow, ResponseRow } from '../../core/db/schema.ts';
 import type { RequestDetail } from '../queries.ts';
-import type { RecordVerification } from '../verification.ts';
+import type { RecordVerification } from '../../core/verify/proved-record.ts';
 import { decodeTranscript, type RevealedTranscript } from '../../schemas/transcript.ts';
 import { type Html, short, statusBadge, time } from './layout.ts';
 import { transcriptHtml } from './transcript.ts';

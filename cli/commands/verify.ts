@@ -12,7 +12,7 @@ import { VeritasError } from '../../core/errors.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { AggregateReport, ProvedRecord } from '../../schemas/record.ts';
-import { verifyProvedRecord, type RecordVerification } from '../../api/verification.ts';
+import { verifyProvedRecord, type RecordVerification } from '../../core/verify/proved-record.ts';
 
 export function register(program: Command): void {
   program

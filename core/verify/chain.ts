@@ -8,8 +8,11 @@ import type { RequestSpec } from '../../schemas/spec.ts';
 import { compileResultSchema } from '../../schemas/validate.ts';
 import type { BundleVerificationContext, OnChainResponse } from './bundle.ts';
 
+/** OracleHub's RequestStatus by name: the index is the contract's enum value (IOracleHub.RequestStatus). */
 export const REQUEST_STATUS = ['none', 'pending', 'fulfilled', 'expired'] as const;
 export type OnChainRequestStatus = (typeof REQUEST_STATUS)[number];
+/** The name of a status as the contract returns it (a value this code does not know reads as 'none'). */
+export const requestStatusOf = (value: number): OnChainRequestStatus => REQUEST_STATUS[value] ?? 'none';
 
 export type OnChainRequest = {
   chainId: number;
@@ -56,7 +59,7 @@ export async function readOnChainRequest(
       hub: hubAddress.toLowerCase() as Address,
       requestId: requestId.toLowerCase() as Hex,
       consumer: r.consumer.toLowerCase() as Address,
-      status: REQUEST_STATUS[r.status] ?? 'none',
+      status: requestStatusOf(r.status),
       quorum: r.quorum,
       deadline: Number(r.deadline),
       fee: r.fee,

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
 import { pino } from 'pino';
 import type { Hex } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
@@ -27,7 +28,7 @@ import { RequestSpec } from '../../schemas/spec.ts';
 import { encodeTranscript } from '../../schemas/transcript.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import type { ApiDeps, ApiOptions } from '../../api/deps.ts';
-import { deployFixture, startChain, type Veritas } from '../contracts/fixture.ts';
+import { deployFixture, startChain, type Veritas } from '../support/chain.ts';
 
 export const log = pino({ level: 'silent' });
 export const API_KEY = 'test-key-0123456789';
@@ -248,32 +249,24 @@ export async function seedFulfilled(
   };
 }
 
-/** Reads Server-Sent Events from a fetch response until `stop` says so; returns them parsed. */
+/** Reads Server-Sent Events from a fetch response until `stop` says so; returns them parsed (eventsource-parser). */
 export async function readSse(
   res: Response,
   stop: (events: SseEvent[]) => boolean,
 ): Promise<{ events: SseEvent[]; comments: string[] }> {
   const events: SseEvent[] = [];
   const comments: string[] = [];
+  const parser = createParser({
+    onEvent: (e) =>
+      events.push({ event: e.event ?? 'message', data: e.data, ...(e.id === undefined ? {} : { id: e.id }) }),
+    onComment: (c) => comments.push(c.trim()),
+  });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
   try {
     while (!stop(events)) {
       const { value, done } = await reader.read();
       if (done) break;
-      buf += value;
-      for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
-        const block = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        const e: SseEvent = { event: 'message', data: '' };
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) comments.push(line.slice(1).trim());
-          else if (line.startsWith('event:')) e.event = line.slice(6).trim();
-          else if (line.startsWith('id:')) e.id = line.slice(3).trim();
-          else if (line.startsWith('data:')) e.data += line.slice(5).trim();
-        }
-        if (e.data !== '' || e.id !== undefined) events.push(e);
-      }
+      parser.feed(value);
     }
   } finally {
     await reader.cancel().catch(() => {});

@@ -1,118 +1,13 @@
-// Shared set-up for the contract tests: an anvil, clients per dev account, a deployed Veritas, registered operators.
+// Helpers of the contract tests: requests, responses, signatures and reverts over test/support/chain.ts's chain.
 import assert from 'node:assert/strict';
 import { type Address, type Hex, keccak256, type Log, parseEther, parseEventLogs, stringToBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { type Anvil, startAnvil } from '../../core/chain/anvil.ts';
-import {
-  type AttestationDomain,
-  attestationDomain,
-  type ContractAttestation,
-  signAttestation,
-} from '../../core/chain/attestation.ts';
-import {
-  createVeritasPublicClient,
-  createVeritasTestClient,
-  createVeritasWalletClient,
-  type VeritasPublicClient,
-  type VeritasTestClient,
-  type VeritasWalletClient,
-} from '../../core/chain/clients.ts';
-import {
-  deployVeritas,
-  type DeployVeritasOptions,
-  operatorRegistryAbi,
-  oracleHubAbi,
-  requestData,
-  revertErrorName,
-  type VeritasDeployment,
-} from '../../core/chain/contracts.ts';
+import { type ContractAttestation, signAttestation } from '../../core/chain/attestation.ts';
+import type { VeritasWalletClient } from '../../core/chain/clients.ts';
+import { oracleHubAbi, requestData, revertErrorName } from '../../core/chain/contracts.ts';
+import { type Chain, send, type Veritas } from '../support/chain.ts';
 
-export type Chain = {
-  anvil: Anvil;
-  publicClient: VeritasPublicClient;
-  testClient: VeritasTestClient;
-  /** wallet client per dev account: [0] deployer, [1] aggregator, [2] consumer, [3] reporter, [4…] operators */
-  wallets: VeritasWalletClient[];
-  keyOf: Map<Address, Hex>;
-};
-
-export async function startChain(accounts = 20): Promise<Chain> {
-  const anvil = await startAnvil({ accounts });
-  const publicClient = createVeritasPublicClient(anvil.rpcUrl, anvil.chainId, { pollingIntervalMs: 50 });
-  const testClient = createVeritasTestClient(anvil.rpcUrl, anvil.chainId);
-  const wallets = anvil.accounts.map((k) =>
-    createVeritasWalletClient(anvil.rpcUrl, anvil.chainId, k, { pollingIntervalMs: 50 }),
-  );
-  const keyOf = new Map(anvil.accounts.map((k) => [privateKeyToAccount(k).address, k] as const));
-  return { anvil, publicClient, testClient, wallets, keyOf };
-}
-
-export type Veritas = VeritasDeployment & {
-  chain: Chain;
-  deployer: VeritasWalletClient;
-  aggregator: VeritasWalletClient;
-  consumer: VeritasWalletClient;
-  reporter: VeritasWalletClient;
-  operators: VeritasWalletClient[];
-  domain: AttestationDomain;
-  minBond: bigint;
-};
-
-/** Deploys the contracts and registers `operatorCount` operators with the minimum bond. */
-export async function deployFixture(
-  chain: Chain,
-  options: DeployVeritasOptions & { operatorCount?: number } = {},
-): Promise<Veritas> {
-  const [deployer, aggregator, consumer, reporter, ...rest] = chain.wallets;
-  const minBond = options.minBond ?? parseEther('1');
-  const deployment = await deployVeritas(deployer!, chain.publicClient, {
-    unbondDelay: 3600,
-    ...options,
-    minBond,
-    aggregator: aggregator!.account.address,
-  });
-  const operators = rest.slice(0, options.operatorCount ?? 4);
-  for (const op of operators) {
-    await send(chain, op, {
-      address: deployment.registry,
-      abi: operatorRegistryAbi,
-      functionName: 'register',
-      args: [`ws://127.0.0.1:7047/${op.account.address}`],
-      value: minBond,
-    });
-  }
-  return {
-    ...deployment,
-    chain,
-    deployer: deployer!,
-    aggregator: aggregator!,
-    consumer: consumer!,
-    reporter: reporter!,
-    operators,
-    domain: attestationDomain(chain.anvil.chainId, deployment.hub),
-    minBond,
-  };
-}
-
-/** Sends a contract write and waits for a successful receipt (throws the decoded revert otherwise). */
-export async function send(
-  chain: Chain,
-  wallet: VeritasWalletClient,
-  // viem's parameter types are generic per ABI; the tests pass typed ABIs and let the call site check arguments
-  request: {
-    address: Address;
-    abi: readonly unknown[];
-    functionName: string;
-    args?: readonly unknown[];
-    value?: bigint;
-    gas?: bigint;
-  },
-) {
-  const hash = await wallet.writeContract(request as Parameters<VeritasWalletClient['writeContract']>[0]);
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-  assert.equal(receipt.status, 'success', `${request.functionName} reverted`);
-  return receipt;
-}
+export { type Chain, deployFixture, send, startChain, type Veritas } from '../support/chain.ts';
 
 /** Asserts the promise rejects with the named custom error. */
 export async function expectRevert(promise: Promise<unknown>, errorName: string): Promise<void> {

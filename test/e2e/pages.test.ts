@@ -25,7 +25,7 @@ import { encodeTranscript } from '../../schemas/transcript.ts';
 import { transcriptHash } from '../../core/transcript-hash.ts';
 import { validateSpec } from '../../schemas/validate.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
-import { verifyProvedRecord } from '../../api/verification.ts';
+import { verifyProvedRecord } from '../../core/verify/proved-record.ts';
 import { send, walletOf } from '../contracts/fixture.ts';
 import { type Env, startEnv } from '../api/harness.ts';
 import { launchBrowser } from '../support/browser.ts';

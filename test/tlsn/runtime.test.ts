@@ -11,7 +11,8 @@ import { createDevTrust, derContent, replaceOnce, type DevTrust } from '../../op
 import { classifyFailure } from '../../operator/tlsn/failure.ts';
 import { createLimiter } from '../../operator/tlsn/limiter.ts';
 import { defaultWasmPath } from '../../operator/tlsn/wasm.ts';
-import { datasetRecord, sizedBody, startFixtureSite, type FixtureSite } from '../../cli/devnet-site.ts';
+import { datasetRecord, sizedBody, type FixtureSite } from '../../cli/devnet-site.ts';
+import { startTestSite, type TestSite } from '../support/site.ts';
 
 describe('session limiter', () => {
   test('caps concurrency and hands slots over in order', async () => {
@@ -86,16 +87,17 @@ describe('failure classification (strings seen from tlsn-wasm alpha.12)', () => 
 
 describe('devnet trust anchor and fixture site', () => {
   let dir: string;
+  let source: TestSite | undefined;
   let trust: DevTrust;
   let site: FixtureSite;
   const token = 'fixture-token-123';
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'veritas-devtrust-'));
-    trust = await createDevTrust({ dataDir: dir });
-    site = await startFixtureSite({ cert: trust.leafCertPem, key: trust.leafKeyPem, token, seed: 7 });
+    source = await startTestSite({ token, seed: 7 });
+    ({ trust, site } = source);
   });
   after(async () => {
-    await site?.close();
+    await source?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

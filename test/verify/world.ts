@@ -1,5 +1,5 @@
-// Test world for verification and aggregation: a real anvil with the Veritas contracts, registered operators, an
-// offline Helia node, and a factory of genuinely signed provenance bundles.
+// Test world for verification and aggregation: test/support/chain.ts's chain (a real anvil with the Veritas
+// contracts and registered operators), an offline Helia node, and a factory of genuinely signed provenance bundles.
 //
 // Why no MPC-TLS session here: what these tests exercise is the bundle format, its signatures, its hashes and the
 // chain bindings — exactly what a verifier re-checks. The bytes a real Verifier would authenticate are replaced by a
@@ -12,23 +12,10 @@ import { parseEther, type Address, type Hex, type PrivateKeyAccount } from 'viem
 import { privateKeyToAccount } from 'viem/accounts';
 import { signBundle } from '../../core/bundle.ts';
 import { hashJson, keccakUtf8 } from '../../core/canonical.ts';
-import { startAnvil, type Anvil } from '../../core/chain/anvil.ts';
+import type { Anvil } from '../../core/chain/anvil.ts';
 import { attestationDomain, signAttestation, toContractAttestation } from '../../core/chain/attestation.ts';
-import {
-  createVeritasPublicClient,
-  createVeritasTestClient,
-  createVeritasWalletClient,
-  type VeritasPublicClient,
-  type VeritasTestClient,
-  type VeritasWalletClient,
-} from '../../core/chain/clients.ts';
-import {
-  deployVeritas,
-  getOperatorRegistry,
-  oracleHubAbi,
-  requestData,
-  type VeritasDeployment,
-} from '../../core/chain/contracts.ts';
+import type { VeritasPublicClient, VeritasTestClient, VeritasWalletClient } from '../../core/chain/clients.ts';
+import { oracleHubAbi, requestData, type VeritasDeployment } from '../../core/chain/contracts.ts';
 import { extractFromResponse } from '../../core/extract.ts';
 import { requestTemplate } from '../../core/http-message.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
@@ -38,6 +25,7 @@ import type { ProvenanceBundle, TrustMode } from '../../schemas/bundle.ts';
 import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
 import { encodeTranscript, type Range } from '../../schemas/transcript.ts';
 import { transcriptHash } from '../../core/transcript-hash.ts';
+import { deployFixture, startChain } from '../support/chain.ts';
 
 export type Operator = { address: Address; account: PrivateKeyAccount; wallet: VeritasWalletClient };
 
@@ -45,7 +33,7 @@ export type World = {
   anvil: Anvil;
   publicClient: VeritasPublicClient;
   testClient: VeritasTestClient;
-  /** account 0: deployer and the hub's aggregator */
+  /** the hub's aggregator (test/support/chain.ts's account 1) */
   aggregatorKey: Hex;
   aggregatorWallet: VeritasWalletClient;
   consumer: VeritasWalletClient;
@@ -59,45 +47,36 @@ export type World = {
 
 export async function startWorld(options: { operators?: number } = {}): Promise<World> {
   const count = options.operators ?? 3;
-  const anvil = await startAnvil({ accounts: count + 2 });
+  const chain = await startChain(count + 4);
+  const { anvil, publicClient, testClient } = chain;
   const dir = await mkdtemp(join(tmpdir(), 'veritas-verify-'));
   const log = rootLogger().child({ test: 'world' });
   log.level = 'warn';
   let ipfs: IpfsNode | undefined;
   try {
-    const publicClient = createVeritasPublicClient(anvil.rpcUrl, anvil.chainId, { pollingIntervalMs: 50 });
-    const testClient = createVeritasTestClient(anvil.rpcUrl, anvil.chainId);
-    const wallet = (key: Hex) => createVeritasWalletClient(anvil.rpcUrl, anvil.chainId, key, { pollingIntervalMs: 50 });
-    const aggregatorWallet = wallet(anvil.accounts[0]!);
-    const deployment = await deployVeritas(aggregatorWallet, publicClient);
-    const registry = getOperatorRegistry(deployment.registry, { publicClient });
-    const operators: Operator[] = [];
-    for (let i = 0; i < count; i++) {
-      const key = anvil.accounts[2 + i]!;
-      const w = wallet(key);
-      const hash = await w.writeContract({
-        address: deployment.registry,
-        abi: registry.abi,
-        functionName: 'register',
-        args: [`https://operator-${i}.test/metadata.json`],
-        value: parseEther('1'),
-      });
-      await publicClient.waitForTransactionReceipt({ hash });
-      operators.push({
-        address: w.account.address.toLowerCase() as Address,
-        account: privateKeyToAccount(key),
-        wallet: w,
-      });
-    }
+    const v = await deployFixture(chain, { operatorCount: count });
+    const deployment: VeritasDeployment = {
+      registry: v.registry,
+      hub: v.hub,
+      deployBlock: v.deployBlock,
+      chainId: v.chainId,
+    };
+    const keyOf = (w: VeritasWalletClient): Hex => chain.keyOf.get(w.account.address)!;
+    const aggregatorWallet = v.aggregator;
+    const operators: Operator[] = v.operators.map((w) => ({
+      address: w.account.address.toLowerCase() as Address,
+      account: privateKeyToAccount(keyOf(w)),
+      wallet: w,
+    }));
     ipfs = await createIpfs({ dir: join(dir, 'ipfs'), network: 'none', log });
     const node = ipfs;
     return {
       anvil,
       publicClient,
       testClient,
-      aggregatorKey: anvil.accounts[0]!,
+      aggregatorKey: keyOf(aggregatorWallet),
       aggregatorWallet,
-      consumer: wallet(anvil.accounts[1]!),
+      consumer: v.consumer,
       deployment,
       operators,
       ipfs: node,
