@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { initLogger } from '../core/log.ts';
 import type { PartyTuning } from '../operator/tlsn/session.ts';
 import { runSession, startTlsnHarness } from '../test/fixture/tlsn-harness.ts';
+import { childrenCpuSeconds } from './cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,11 +41,12 @@ try {
       `${tuning.workerResourceLimits ? ` young=${values['young-mb']}MB` : ''}${tuning.execArgv ? ` execArgv=${tuning.execArgv.join(' ')}` : ''} node=${process.version}`,
   );
   console.log(
-    'size     | setup  | request | verify after reveal | total  | relayed P→V / V→P   | peak RSS prover / verifier | wasm memory P / V | peak workers P / V',
+    'size     | setup  | request | verify after reveal | total  | CPU-s P+V | relayed P→V / V→P   | peak RSS prover / verifier | wasm memory P / V | peak workers P / V',
   );
   for (const size of sizes) {
     for (let i = 0; i < runs; i++) {
       const t0 = Date.now();
+      const cpu0 = childrenCpuSeconds(); // the prover and verifier are child processes: their rusage, once reaped
       const run = await runSession(h, {
         request: {
           method: 'GET',
@@ -72,6 +74,7 @@ try {
         verifyAfterRevealMs: run.verifyDoneAt - run.revealStartAt,
         initMs: run.proof.timings.initMs,
         totalMs: total,
+        partyCpuS: +(childrenCpuSeconds() - cpu0).toFixed(2),
         relayedProverToVerifier: run.room?.bytes.prover ?? 0,
         relayedVerifierToProver: run.room?.bytes.verifier ?? 0,
         peakRssProver: run.proverStats?.peakRssBytes ?? 0,
@@ -83,7 +86,7 @@ try {
       };
       rows.push(row);
       console.log(
-        `${String(size).padEnd(8)} | ${s(row.setupMs).padEnd(6)} | ${s(row.requestMs).padEnd(7)} | ${s(row.verifyAfterRevealMs).padEnd(19)} | ${s(total).padEnd(6)} | ` +
+        `${String(size).padEnd(8)} | ${s(row.setupMs).padEnd(6)} | ${s(row.requestMs).padEnd(7)} | ${s(row.verifyAfterRevealMs).padEnd(19)} | ${s(total).padEnd(6)} | ${String(row.partyCpuS).padEnd(9)} | ` +
           `${`${mb(row.relayedProverToVerifier)} / ${mb(row.relayedVerifierToProver)}`.padEnd(19)} | ${`${gib(row.peakRssProver)} / ${gib(row.peakRssVerifier)}`.padEnd(26)} | ` +
           `${`${gib(row.wasmMemoryProver)} / ${gib(row.wasmMemoryVerifier)}`.padEnd(17)} | ${row.peakWorkersProver} / ${row.peakWorkersVerifier}`,
       );

@@ -146,7 +146,7 @@ function serialize(value: unknown, trail: (string | number)[], ancestors: object
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw invalid(trail, 'is not a finite number');
-      return JSON.stringify(value);
+      return String(value); // ES Number::toString, as JSON.stringify and RFC 8785 format a finite number
     case 'object': {
       if (value === null) return 'null';
       // Deep nesting is legal JSON; a cycle is not. Looked for only past a depth no real document reaches.
@@ -170,7 +170,13 @@ function serialize(value: unknown, trail: (string | number)[], ancestors: object
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i]!;
           trail.push(k);
-          out += `${i ? ',' : ''}${quote(k, trail)}:${serialize(obj[k], trail, ancestors)}`;
+          let key = quotedKeys.get(k);
+          if (key === undefined) {
+            key = quote(k, trail);
+            if (quotedKeys.size >= 4096) quotedKeys.clear(); // keys repeat across documents; bound the cache anyway
+            quotedKeys.set(k, key);
+          }
+          out += `${i ? ',' : ''}${key}:${serialize(obj[k], trail, ancestors)}`;
           trail.pop();
         }
         out += '}';
@@ -182,6 +188,8 @@ function serialize(value: unknown, trail: (string | number)[], ancestors: object
       throw invalid(trail, `has no JSON representation (${typeof value})`);
   }
 }
+
+const quotedKeys = new Map<string, string>(); // member name → its JSON string (checked well-formed once)
 
 function quote(s: string, trail: (string | number)[]): string {
   // isWellFormed is ES2024 (Node ≥ 20); the project's TypeScript lib is ES2023.

@@ -52,16 +52,25 @@ function writeBytes32(hex: string, into: Buffer, at: number): void {
     throw new RangeError(`not a bytes32: ${String(hex)}`);
 }
 
+let lastRequestId: string | undefined;
+const requestIdWords = new Uint32Array(8);
+
 /**
  * THE leaf encoding: abi.encode(requestId, index, [valueHash,] recordHash) written at window[0, size); returns size.
  * Every other function here hashes what this writes.
  */
 function encodeLeaf(leaf: RecordLeaf, k: KeccakKernel): number {
   const w = k.buffer;
-  writeBytes32(leaf.requestId, w, 0);
+  const words = k.words;
+  // Every record of a tree shares its requestId: decode it once, then copy its 8 words.
+  if (leaf.requestId !== lastRequestId) {
+    writeBytes32(leaf.requestId, w, 0);
+    for (let j = 0; j < 8; j++) requestIdWords[j] = words[j]!;
+    lastRequestId = leaf.requestId;
+  } else for (let j = 0; j < 8; j++) words[j] = requestIdWords[j]!;
   const index = leaf.index;
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`bad record index ${index}`);
-  w.fill(0, 32, 56);
+  for (let j = 8; j < 14; j++) words[j] = 0;
   w.writeUInt32BE(Math.floor(index / 2 ** 32), 56);
   w.writeUInt32BE(index >>> 0, 60);
   if (leaf.valueHash === undefined) {
