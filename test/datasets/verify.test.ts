@@ -15,7 +15,7 @@ import { reportRecords, verifySnapshot } from '../../core/dataset/verify.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
-import type { AggregateReport } from '../../schemas/record.ts';
+import type { AggregateReport, DatasetRecord } from '../../schemas/record.ts';
 import {
   type Chain,
   deployFixture,
@@ -51,10 +51,10 @@ async function fulfilledWithReport(i: number, value: number): Promise<Hex> {
     hub: v.hub.toLowerCase() as Hex,
     requestId: r.requestId,
     specCid: record.specCid,
-    policy: record.policy,
+    policy: { policy: 'exact' },
     leafEncoding: ['bytes32', 'uint256', 'bytes32'],
     merkleRoot: tree.root,
-    records: [record],
+    records: [record as DatasetRecord],
     included: r.provers.slice(0, 2).map((a) => a.toLowerCase() as Hex),
     excluded: [],
     aggregator: v.aggregator.account.address.toLowerCase() as Hex,
