@@ -9,6 +9,7 @@ import { errorResponse } from './errors.ts';
 import { accessLog, rateLimit, requestContext, type ApiEnv } from './middleware.ts';
 import { pagesRouter } from './pages/router.ts';
 import { bundlesRouter } from './routes/bundles.ts';
+import { datasetsRouter } from './routes/datasets.ts';
 import { operatorsRouter } from './routes/operators.ts';
 import { recordsRouter } from './routes/records.ts';
 import { requestsRouter } from './routes/requests.ts';
@@ -57,6 +58,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/v1/records', recordsRouter(deps));
   app.route('/v1/bundles', bundlesRouter(deps));
   app.route('/v1/operators', operatorsRouter(deps));
+  app.route('/v1/datasets', datasetsRouter(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -12,6 +12,8 @@ export type ApiChain = {
   walletClient?: VeritasWalletClient | undefined;
   hubAddress: Address;
   chainId: number;
+  /** The DatasetRegistry `/v1/datasets` reads; without it those routes answer 404. */
+  datasetRegistry?: Address | undefined;
 };
 
 export type ApiOptions = {

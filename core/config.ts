@@ -30,6 +30,7 @@ const variables = {
   VERITAS_RPC_URL: z.string().url().optional(),
   VERITAS_HUB_ADDRESS: address.optional(),
   VERITAS_REGISTRY_ADDRESS: address.optional(),
+  VERITAS_DATASET_REGISTRY_ADDRESS: address.optional(),
   VERITAS_PRIVATE_KEY: hex32.optional(),
   VERITAS_TRUST: z.enum(['webpki', 'devnet']).default('webpki'),
   VERITAS_ACCEPT_DEVNET_PROOFS: bool.default(false),
@@ -72,6 +73,8 @@ export type Config = {
     rpcUrl: string | undefined;
     hubAddress: `0x${string}` | undefined;
     registryAddress: `0x${string}` | undefined;
+    /** DatasetRegistry (feeds and datasets); optional: without it the dataset routes and commands are off. */
+    datasetRegistryAddress?: `0x${string}` | undefined;
     privateKey: `0x${string}` | undefined;
   };
   /** `devnet` selects the locally generated trust anchor (patched wasm); never the default. */
@@ -122,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rpcUrl: e.VERITAS_RPC_URL,
       hubAddress: e.VERITAS_HUB_ADDRESS as `0x${string}` | undefined,
       registryAddress: e.VERITAS_REGISTRY_ADDRESS as `0x${string}` | undefined,
+      datasetRegistryAddress: e.VERITAS_DATASET_REGISTRY_ADDRESS as `0x${string}` | undefined,
       privateKey: e.VERITAS_PRIVATE_KEY as `0x${string}` | undefined,
     },
     trust: e.VERITAS_TRUST,

@@ -45,6 +45,7 @@ export function register(program: Command): void {
             : undefined,
           hubAddress,
           chainId,
+          datasetRegistry: config.chain.datasetRegistryAddress,
         },
         config,
         log,

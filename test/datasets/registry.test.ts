@@ -15,6 +15,7 @@ import {
   verifyAccumulatorProof,
 } from '../../core/dataset/accumulator.ts';
 import { buildSnapshot } from '../../core/dataset/snapshot.ts';
+import { dueFeeds, keeperTick } from '../../core/dataset/feeds.ts';
 import {
   type Chain,
   deployFixture,
@@ -381,5 +382,26 @@ describe('datasets', () => {
       })),
     });
     assert.equal(s.root, onChain);
+  });
+});
+
+describe('keeper', () => {
+  it('pokes due feeds only; stopped, the feed goes on with any other account poking', async () => {
+    const keeper = { publicClient: chain.publicClient, walletClient: chain.wallets[17]! };
+    const id = await createFeed(chain.wallets[18]!, { first: (await now()) + 50n, escrow: parseEther('1') });
+    assert.ok(!(await dueFeeds(chain.publicClient, registry)).includes(id), 'not due before its first round');
+    await timeTravel(chain, 50);
+    const tick = await keeperTick(keeper, registry);
+    assert.deepEqual(
+      tick.poked.filter((p) => p.feedId === id).map((p) => p.round),
+      [0],
+    );
+    const again = await keeperTick(keeper, registry);
+    assert.equal(again.poked.filter((p) => p.feedId === id).length, 0, 'a second pass in the same round opens nothing');
+    // the keeper stops; the next round is poked by an account that is no keeper
+    await timeTravel(chain, INTERVAL);
+    const { round, poker } = await poke(chain.wallets[19]!, id);
+    assert.equal(round, 1n);
+    assert.equal(poker, chain.wallets[19]!.account.address);
   });
 });

@@ -1,0 +1,172 @@
+// A dataset as the chain states it (DatasetRegistry reads and RoundAppended logs) and the snapshot input of one of
+// its versions, assembled from that and a record source (the node's database, or the reports on IPFS).
+import { z } from 'zod';
+import { type Address, type Hex, parseEventLogs } from 'viem';
+import { datasetRegistryAbi } from '../../oracle-contracts/generated/artifacts.ts';
+import type { VeritasPublicClient } from '../chain/clients.ts';
+import { VeritasError } from '../errors.ts';
+import type { ProvedRecord } from '../../schemas/record.ts';
+import { LicenseDecl } from './license.ts';
+import type { SnapshotInput } from './snapshot.ts';
+
+export { datasetRegistryAbi };
+
+/** The dataset's metadata document, pinned to IPFS; its CID is the on-chain `metadataCid`. */
+export const DatasetMetadata = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(5000).default(''),
+    license: LicenseDecl.optional(),
+    creator: z
+      .object({
+        name: z.string().min(1).max(200),
+        url: z.string().url().optional(),
+        type: z.enum(['Person', 'Organization']).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type DatasetMetadata = z.infer<typeof DatasetMetadata>;
+
+export type OnChainDataset = { id: bigint; owner: Address; version: number; root: Hex; metadataCid: string };
+export type AppendedRound = { index: number; requestId: Hex; requestRoot: Hex; blockNumber: bigint; timestamp: number };
+
+export async function readDataset(
+  client: VeritasPublicClient,
+  registry: Address,
+  id: bigint,
+): Promise<OnChainDataset | undefined> {
+  const count = await client.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' });
+  if (id < 1n || id > count) return undefined;
+  const d = await client.readContract({
+    address: registry,
+    abi: datasetRegistryAbi,
+    functionName: 'getDataset',
+    args: [id],
+  });
+  return { id, owner: d.owner, version: Number(d.version), root: d.root, metadataCid: d.metadataCid };
+}
+
+export const datasetCount = async (client: VeritasPublicClient, registry: Address): Promise<number> =>
+  Number(await client.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'datasetCount' }));
+
+/** The dataset's appended rounds in accumulator order, from its RoundAppended logs, with their block times. */
+export async function appendedRounds(
+  client: VeritasPublicClient,
+  registry: Address,
+  id: bigint,
+  fromBlock = 0n,
+): Promise<AppendedRound[]> {
+  const logs = await client.getLogs({ address: registry, fromBlock, toBlock: 'latest' });
+  const events = parseEventLogs({ abi: datasetRegistryAbi, logs, eventName: 'RoundAppended' }).filter(
+    (e) => e.args.datasetId === id,
+  );
+  const times = new Map<bigint, number>();
+  for (const e of events)
+    if (!times.has(e.blockNumber))
+      times.set(e.blockNumber, Number((await client.getBlock({ blockNumber: e.blockNumber })).timestamp));
+  return events
+    .map((e) => ({
+      index: Number(e.args.index),
+      requestId: e.args.requestId.toLowerCase() as Hex,
+      requestRoot: e.args.requestRoot.toLowerCase() as Hex,
+      blockNumber: e.blockNumber,
+      timestamp: times.get(e.blockNumber)!,
+    }))
+    .sort((a, b) => a.index - b.index);
+}
+
+/** Which feed round opened a request, if any. */
+export async function feedRoundOf(
+  client: VeritasPublicClient,
+  registry: Address,
+  requestId: Hex,
+): Promise<{ feedId: bigint; round: number } | undefined> {
+  const r = await client.readContract({
+    address: registry,
+    abi: datasetRegistryAbi,
+    functionName: 'roundOf',
+    args: [requestId],
+  });
+  return r.exists ? { feedId: r.feedId, round: Number(r.round) } : undefined;
+}
+
+/** Where the records of one request come from: they must be the request's, under the on-chain root. */
+export type RecordSource = (requestId: Hex, requestRoot: Hex) => Promise<ProvedRecord[]>;
+
+/**
+ * The snapshot input of version `version`: the first `version` appended rounds, each with its records and its
+ * source (the feed that opened it, or the one-shot request itself). Dates are block times, so every node that
+ * assembles the same version gets the same bytes.
+ */
+export async function snapshotInputOf(p: {
+  client: VeritasPublicClient;
+  registry: Address;
+  hub?: Address;
+  chainId: number;
+  dataset: OnChainDataset;
+  metadata: DatasetMetadata;
+  version: number;
+  records: RecordSource;
+  url?: string;
+  fromBlock?: bigint;
+}): Promise<SnapshotInput> {
+  if (!Number.isSafeInteger(p.version) || p.version < 1 || p.version > p.dataset.version)
+    throw new VeritasError(
+      'NOT_FOUND',
+      `dataset ${p.dataset.id} has no version ${p.version} (latest ${p.dataset.version})`,
+      {
+        field: 'version',
+      },
+    );
+  const rounds = (await appendedRounds(p.client, p.registry, p.dataset.id, p.fromBlock)).slice(0, p.version);
+  if (rounds.length !== p.version)
+    throw new VeritasError('CHAIN_ERROR', `found ${rounds.length} RoundAppended logs for version ${p.version}`, {
+      transient: true,
+    });
+  const sources = new Map<string, { id: string; kind: 'feed' | 'request'; url: string }>();
+  const out: SnapshotInput['rounds'] = [];
+  for (const r of rounds) {
+    const records = await p.records(r.requestId, r.requestRoot);
+    if (records.length === 0)
+      throw new VeritasError('NOT_FOUND', `no records of request ${r.requestId} (round ${r.index} of the dataset)`, {
+        field: 'requestId',
+      });
+    const feed = await feedRoundOf(p.client, p.registry, r.requestId);
+    const sourceId = feed ? `feed-${feed.feedId}` : `request-${r.requestId}`;
+    if (!sources.has(sourceId))
+      sources.set(sourceId, { id: sourceId, kind: feed ? 'feed' : 'request', url: records[0]!.record.url });
+    out.push({
+      sourceId,
+      round: feed?.round ?? 0,
+      requestId: r.requestId,
+      requestRoot: r.requestRoot,
+      fulfilledAt: new Date(r.timestamp * 1000).toISOString(),
+      records,
+    });
+  }
+  return {
+    dataset: {
+      id: String(p.dataset.id),
+      name: p.metadata.name,
+      description: p.metadata.description,
+      ...(p.metadata.license ? { license: p.metadata.license } : {}),
+      creator: p.metadata.creator,
+      version: p.version,
+      live: [...sources.values()].some((s) => s.kind === 'feed'),
+      chainId: p.chainId,
+      registry: p.registry,
+      ...(p.hub ? { hub: p.hub } : {}),
+      root: (await p.client.readContract({
+        address: p.registry,
+        abi: datasetRegistryAbi,
+        functionName: 'versionRoot',
+        args: [p.dataset.id, BigInt(p.version)],
+      })) as Hex,
+      publishedAt: new Date(rounds[0]!.timestamp * 1000).toISOString(),
+      ...(p.url ? { url: p.url } : {}),
+    },
+    sources: [...sources.values()],
+    rounds: out,
+  };
+}

@@ -1,0 +1,87 @@
+// DatasetRegistry writes (simulate, send, wait, check) and the keeper's tick: poke every feed with a round due.
+// The keeper is a convenience: `poke` is open to any account, and a round a keeper misses is poked by anyone else.
+import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from 'viem';
+import { datasetRegistryAbi } from '../../oracle-contracts/generated/artifacts.ts';
+import type { VeritasPublicClient, VeritasWalletClient } from '../chain/clients.ts';
+import { revertErrorName } from '../chain/contracts.ts';
+import { VeritasError } from '../errors.ts';
+
+export type RegistryClients = { publicClient: VeritasPublicClient; walletClient: VeritasWalletClient };
+
+/** One way to send a registry transaction: simulate (a revert is named before anything is sent), send, wait. */
+export async function writeRegistry(
+  c: RegistryClients,
+  registry: Address,
+  functionName: string,
+  args: readonly unknown[],
+  o: { value?: bigint; gas?: bigint } = {},
+): Promise<TransactionReceipt> {
+  const request = {
+    address: registry,
+    abi: datasetRegistryAbi,
+    functionName,
+    args,
+    account: c.walletClient.account,
+    ...(o.value ? { value: o.value } : {}),
+    ...(o.gas ? { gas: o.gas } : {}),
+  } as never;
+  try {
+    await c.publicClient.simulateContract(request);
+    const hash = await c.walletClient.writeContract(request);
+    const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success')
+      throw new VeritasError('CHAIN_ERROR', `${functionName} reverted (tx ${hash})`, { transient: true });
+    return receipt;
+  } catch (e) {
+    if (e instanceof VeritasError) throw e;
+    const name = revertErrorName(e);
+    throw new VeritasError('CHAIN_ERROR', `DatasetRegistry.${functionName} failed${name ? `: ${name}` : ''}`, {
+      cause: e,
+      details: name ? { revert: name } : {},
+      transient: name === undefined,
+    });
+  }
+}
+
+/** Opens the feed's current round; the gas margin covers the hub's committee draw, which the mined block decides. */
+export async function pokeFeed(c: RegistryClients, registry: Address, feedId: bigint) {
+  const receipt = await writeRegistry(c, registry, 'poke', [feedId], { gas: 3_000_000n });
+  const [ev] = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'FeedPoked' });
+  return {
+    feedId,
+    round: Number(ev!.args.round),
+    requestId: ev!.args.requestId as Hex,
+    txHash: receipt.transactionHash,
+  };
+}
+
+/** Feeds with a round due now (each asked with the contract's own `dueRound`, so keeper and chain agree). */
+export async function dueFeeds(client: VeritasPublicClient, registry: Address): Promise<bigint[]> {
+  const n = await client.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'feedCount' });
+  const due: bigint[] = [];
+  for (let id = 1n; id <= n; id++) {
+    try {
+      await client.readContract({ address: registry, abi: datasetRegistryAbi, functionName: 'dueRound', args: [id] });
+      due.push(id);
+    } catch (e) {
+      if (revertErrorName(e) === undefined) throw e; // NotDue, FeedEnded, FeedInactive: nothing to do
+    }
+  }
+  return due;
+}
+
+/** One keeper pass: pokes each due feed; a feed another account poked first (NotDue) is skipped, not an error. */
+export async function keeperTick(c: RegistryClients, registry: Address) {
+  const poked: Awaited<ReturnType<typeof pokeFeed>>[] = [];
+  const skipped: { feedId: bigint; reason: string }[] = [];
+  for (const feedId of await dueFeeds(c.publicClient, registry)) {
+    try {
+      poked.push(await pokeFeed(c, registry, feedId));
+    } catch (e) {
+      const revert = e instanceof VeritasError ? (e.details?.revert as string | undefined) : undefined;
+      if (revert === undefined) throw e;
+      skipped.push({ feedId, reason: revert });
+    }
+  }
+  return { poked, skipped };
+}
