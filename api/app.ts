@@ -6,7 +6,7 @@ import { cors } from 'hono/cors';
 import { newRouter } from './router.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorResponse } from './errors.ts';
-import { accessLog, rateLimit, requestContext, type ApiEnv } from './middleware.ts';
+import { accessLog, rateLimit, requestContext, securityHeaders, type ApiEnv } from './middleware.ts';
 import { pagesRouter } from './pages/router.ts';
 import { bundlesRouter } from './routes/bundles.ts';
 import { datasetsRouter } from './routes/datasets.ts';
@@ -32,8 +32,10 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   const app = newRouter();
   const { api } = deps.config;
 
+  // One line per middleware or router, so a module (health, metrics) mounts with one more line.
   app.use('*', requestContext(deps.log.child({ component: 'api' })));
   app.use('*', accessLog());
+  app.use('*', securityHeaders());
   if (api.corsOrigins.length > 0)
     app.use(
       '/v1/*',
@@ -44,7 +46,18 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
         maxAge: 600,
       }),
     );
-  app.use('/v1/*', rateLimit({ perMinute: api.rateLimitPerMin }));
+  // pages too: a request page costs more than a JSON read
+  const limiter = rateLimit({
+    perMinute: api.rateLimitPerMin,
+    apiKeys: api.apiKeys,
+    store: deps.options?.rateLimitStore,
+  });
+  app.use('/v1/*', limiter);
+  app.use('/', limiter);
+  app.use('/requests/*', limiter);
+  app.use('/bundles/*', limiter);
+  app.use('/operators', limiter);
+  app.use('/operators/*', limiter);
 
   app.onError((e, c) => {
     const { status, body, headers } = errorResponse(e);

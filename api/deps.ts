@@ -5,6 +5,7 @@ import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db/client.ts';
 import type { IpfsNode } from '../core/ipfs.ts';
 import type { Logger } from '../core/log.ts';
+import type { RateLimitStore } from './middleware.ts';
 
 export type ApiChain = {
   publicClient: VeritasPublicClient;
@@ -24,6 +25,10 @@ export type ApiOptions = {
   sseHeartbeatMs?: number;
   /** Fulfilled records kept serialized in memory (default 10,000). */
   recordCacheSize?: number;
+  /** Where rate-limit buckets live (default: in memory, this process only); share one across replicas. */
+  rateLimitStore?: RateLimitStore;
+  /** Record verifications the pages keep (default 2,000): a fulfilled record's verdict is computed once. */
+  verificationCacheSize?: number;
 };
 
 export type ApiDeps = {

@@ -1,5 +1,5 @@
-// Cross-cutting HTTP concerns as hono middleware: request id, structured access log, API-key auth, per-client rate limit.
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+// Cross-cutting HTTP concerns as hono middleware: request id, access log, API-key auth, rate limit, security headers.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Logger } from '../core/log.ts';
@@ -83,36 +83,77 @@ export const requireApiKey =
         'an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
         challenge,
       );
-    if (!keys.some((k) => sameKey(k, key)))
-      throw new ApiError(401, 'UNAUTHORIZED', 'the API key is not valid', challenge);
+    if (!isValidKey(keys, key)) throw new ApiError(401, 'UNAUTHORIZED', 'the API key is not valid', challenge);
     await next();
   };
 
-export type RateLimitOptions = { perMinute: number; now?: () => number };
+/** Whether `key` is one of the configured API keys (constant time per comparison). */
+export const isValidKey = (keys: readonly string[] | undefined, key: string | undefined): boolean =>
+  key !== undefined && keys !== undefined && keys.some((k) => sameKey(k, key));
+
+/** What a rate-limit store answers for one request: allowed, or how long to wait. */
+export type RateLimitVerdict = { ok: boolean; retryAfterSeconds: number };
 
 /**
- * A token bucket per client (its API key when it sends one, else its IP): `perMinute` tokens of capacity, refilled
- * continuously. Buckets that have refilled completely are dropped, so memory follows the number of active clients.
+ * Where buckets live. The in-memory store serves one process; several replicas behind one address share a store
+ * (e.g. Redis with one atomic script per take) so a client cannot multiply its limit by the replica count.
+ */
+export type RateLimitStore = { take(key: string): RateLimitVerdict | Promise<RateLimitVerdict> };
+
+export type MemoryStoreOptions = {
+  perMinute: number;
+  /** Buckets kept at most; the least recently seen client is evicted first (default 10,000). */
+  maxKeys?: number;
+  now?: () => number;
+};
+
+/**
+ * Token buckets in a Map kept in least-recently-used order: `perMinute` tokens of capacity, refilled continuously.
+ * Memory is bounded by `maxKeys` whatever the traffic; an evicted client merely starts again with a full bucket.
+ */
+export function memoryRateLimitStore(o: MemoryStoreOptions): RateLimitStore & { size(): number } {
+  const capacity = o.perMinute;
+  const perMs = capacity / 60_000;
+  const now = o.now ?? Date.now;
+  const maxKeys = o.maxKeys ?? 10_000;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    size: () => buckets.size,
+    take(key) {
+      const t = now();
+      const b = buckets.get(key) ?? { tokens: capacity, at: t };
+      b.tokens = Math.min(capacity, b.tokens + (t - b.at) * perMs);
+      b.at = t;
+      buckets.delete(key); // re-inserted last: Map order is recency order
+      buckets.set(key, b);
+      while (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
+      if (b.tokens < 1) return { ok: false, retryAfterSeconds: Math.ceil((1 - b.tokens) / perMs / 1000) };
+      b.tokens -= 1;
+      return { ok: true, retryAfterSeconds: 0 };
+    },
+  };
+}
+
+export type RateLimitOptions = {
+  perMinute: number;
+  /** The configured API keys: only a valid key earns its own bucket. */
+  apiKeys: readonly string[] | undefined;
+  store?: RateLimitStore;
+  now?: () => number;
+};
+
+/**
+ * Rate limit per client: its API key when the key is valid, else its IP. An invalid key counts against the IP, so
+ * rotating bogus `X-API-Key` values neither escapes the limit nor creates buckets.
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {
   const capacity = options.perMinute;
-  const perMs = capacity / 60_000;
-  const now = options.now ?? Date.now;
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  let lastSweep = now();
+  const store =
+    options.store ?? memoryRateLimitStore({ perMinute: capacity, ...(options.now ? { now: options.now } : {}) });
   return async (c, next) => {
-    const t = now();
-    if (t - lastSweep > 60_000) {
-      for (const [k, b] of buckets) if (b.tokens + (t - b.at) * perMs >= capacity) buckets.delete(k);
-      lastSweep = t;
-    }
-    const key = clientKey(c);
-    const b = buckets.get(key) ?? { tokens: capacity, at: t };
-    b.tokens = Math.min(capacity, b.tokens + (t - b.at) * perMs);
-    b.at = t;
-    buckets.set(key, b);
-    if (b.tokens < 1) {
-      const retryAfter = Math.ceil((1 - b.tokens) / perMs / 1000);
+    const verdict = await store.take(clientKey(c, options.apiKeys));
+    if (!verdict.ok) {
+      const retryAfter = verdict.retryAfterSeconds;
       throw new ApiError(
         429,
         'RATE_LIMITED',
@@ -124,14 +165,16 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
         },
       );
     }
-    b.tokens -= 1;
     await next();
   };
 }
 
-function clientKey(c: Context): string {
+// A valid key is named by a digest, so the bucket map never holds a key itself.
+const keyDigest = (key: string): string => createHash('sha256').update(key).digest('base64url').slice(0, 22);
+
+function clientKey(c: Context, keys: readonly string[] | undefined): string {
   const key = presentedKey(c);
-  if (key !== undefined) return `key:${key}`;
+  if (isValidKey(keys, key)) return `key:${keyDigest(key!)}`;
   try {
     return `ip:${getConnInfo(c).remote.address ?? 'unknown'}`;
   } catch {
@@ -139,3 +182,17 @@ function clientKey(c: Context): string {
     return 'ip:local';
   }
 }
+
+/** The Content-Security-Policy of every response: nothing inline, nothing from elsewhere, no framing. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** Security headers on every response, pages and JSON alike (a JSON body must not be sniffed into HTML either). */
+export const securityHeaders = (): MiddlewareHandler<ApiEnv> => async (c, next) => {
+  await next();
+  c.res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  c.res.headers.set('Referrer-Policy', 'no-referrer');
+  c.res.headers.set('X-Frame-Options', 'DENY');
+};

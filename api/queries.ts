@@ -22,6 +22,7 @@ import {
   type ResponseRow,
 } from '../core/db/schema.ts';
 import { VeritasError } from '../core/errors.ts';
+import { publicMessage } from './errors.ts';
 
 export type StageStatus = 'done' | 'pending' | 'failed';
 export type TimelineStage = { stage: string; status: StageStatus; at: string | null; detail: Record<string, unknown> };
@@ -107,7 +108,7 @@ function operatorWork(assigned: AssignmentRow[], answered: ResponseRow[], jobs: 
             txHash: r.txHash,
             verification: r.verification,
             invalidCode: r.invalidCode,
-            invalidMessage: r.invalidMessage,
+            invalidMessage: r.invalidMessage === null ? null : publicMessage(r.invalidMessage),
           }
         : null,
     };

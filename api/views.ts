@@ -4,6 +4,7 @@ import { hashJson } from '../core/canonical.ts';
 import { VeritasError } from '../core/errors.ts';
 import { DatasetRecord, type ProvedRecord } from '../schemas/record.ts';
 import type { RequestDetail as Detail } from './queries.ts';
+import { publicMessage } from './errors.ts';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -39,8 +40,18 @@ export const eventJson = (e: RequestEventRow) => ({
   at: e.at.toISOString(),
   source: e.source,
   stage: e.stage,
-  detail: e.detail ?? null,
+  // timelines are written by operators and the aggregator: what they say passes the public-message filter
+  detail: e.detail ? (publicJson(e.detail) as Record<string, unknown>) : null,
 });
+
+/** A JSON value with every string passed through publicMessage (no URLs, no IP literals), depth-bounded. */
+export function publicJson(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return publicMessage(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > 16) return null;
+  if (Array.isArray(v)) return v.map((x) => publicJson(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, publicJson(x, depth + 1)]));
+}
 
 export const requestDetail = (d: Detail, recordRows: Pick<RecordRow, 'id' | 'index'>[]) => ({
   ...requestSummary(d.request),

@@ -1,10 +1,13 @@
-// The shared page frame of the provenance pages: inline CSS, navigation, nothing loaded from outside.
-import { html, raw } from 'hono/html';
+// The shared page frame of the provenance pages: one served stylesheet, navigation, nothing loaded from outside.
+// Every value reaches the HTML through hono's `html` tag, which escapes each interpolation: no page builds markup from
+// strings, so there is one escaping path (and a strict CSP behind it, see api/middleware.ts securityHeaders).
+import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-const CSS = `
+/** Served as /assets/veritas.css: `default-src 'self'` forbids inline styles as well as scripts. */
+export const CSS = `
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e;--wait:#9a6700;--link:#0550ae}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{background:#0d1117;color:#fff;padding:.6rem 1.5rem;display:flex;gap:1.5rem;align-items:center}
@@ -23,7 +26,10 @@ pre.transcript{background:#0d1117;color:#e6edf3;padding:1rem;border-radius:6px;w
 pre.transcript .redacted{background:#6e2a2a;color:#ffb3b3;border-radius:2px}
 .muted{color:var(--muted)}.legend{font-size:.85rem;color:var(--muted)}
 nav.pager{margin-top:1rem}
+.redacted-sample{background:#6e2a2a;color:#ffb3b3}
 `;
+
+export const CSS_PATH = '/assets/veritas.css';
 
 export function layout(title: string, body: Html): Html {
   return html`<!doctype html>
@@ -32,9 +38,7 @@ export function layout(title: string, body: Html): Html {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${title} · Veritas</title>
-    <style>
-      ${raw(CSS)}
-    </style>
+    <link rel="stylesheet" href="${CSS_PATH}" />
   </head>
   <body>
     <header>

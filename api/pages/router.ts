@@ -5,6 +5,9 @@ import { eq } from 'drizzle-orm';
 import { bundles as bundleTable } from '../../core/db/schema.ts';
 import { REQUEST_STATUSES, type RequestStatus } from '../../core/db/schema.ts';
 import type { ApiDeps } from '../deps.ts';
+import { VeritasError } from '../../core/errors.ts';
+import type { ProvenanceBundle } from '../../schemas/bundle.ts';
+import { validateDocument } from '../../schemas/validate.ts';
 import { errorResponse, notFound } from '../errors.ts';
 import type { ApiEnv } from '../middleware.ts';
 import {
@@ -16,13 +19,14 @@ import {
   recordsOf,
 } from '../queries.ts';
 import { loadIpfsJson } from '../routes/bundles.ts';
-import { verifyForPanel } from '../verification.ts';
+import { verificationCache } from '../verification.ts';
 import { provedRecordOf } from '../views.ts';
-import { layout } from './layout.ts';
+import { CSS, CSS_PATH, layout } from './layout.ts';
 import {
   bundlePage,
-  type BundleDoc,
   type BundleFacts,
+  documentPage,
+  invalidDocumentPage,
   docsPage,
   operatorPage,
   operatorsPage,
@@ -33,9 +37,34 @@ import {
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
+/** A pinned document as the page may show it: validated against its published schema first, or not at all. */
+type ShownDocument =
+  | { kind: 'provenance-bundle'; doc: ProvenanceBundle }
+  | { kind: 'request-spec' | 'aggregate-report'; doc: unknown }
+  | { kind: 'invalid'; error: VeritasError };
+
+function classify(json: unknown): ShownDocument {
+  let first: VeritasError | undefined;
+  for (const kind of ['provenance-bundle', 'request-spec', 'aggregate-report'] as const) {
+    try {
+      const doc = validateDocument(kind, json, 'BUNDLE_INVALID');
+      return kind === 'provenance-bundle' ? { kind, doc: doc as ProvenanceBundle } : { kind, doc };
+    } catch (e) {
+      if (!(e instanceof VeritasError)) throw e;
+      first ??= e;
+    }
+  }
+  return { kind: 'invalid', error: first! };
+}
+
 export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
   const app = new Hono<ApiEnv>();
   const { db } = deps;
+  const verdicts = verificationCache(deps, deps.options?.verificationCacheSize);
+
+  app.get(CSS_PATH, (c) =>
+    c.body(CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
+  );
 
   app.onError((e, c) => {
     const { status, body } = errorResponse(e);
@@ -65,7 +94,10 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     const bundleRows = await db.select().from(bundleTable).where(eq(bundleTable.requestId, detail.request.id));
     const facts = new Map<string, BundleFacts>();
     for (const b of bundleRows) {
-      const doc = b.content;
+      // only what a schema-valid bundle says reaches the page
+      const shown = classify(b.content);
+      if (shown.kind !== 'provenance-bundle') continue;
+      const doc = shown.doc;
       facts.set(b.cid, {
         cid: b.cid,
         prover: b.prover,
@@ -74,32 +106,47 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
         trust: doc.trust,
       });
     }
-    // bundles the aggregator did not cache: their facts are also in the records' sources
-    for (const rec of records) {
-      const sources = rec.provenance.sources ?? [];
-      for (const s of sources)
-        if (!facts.has(s.bundleCid))
-          facts.set(s.bundleCid, { cid: s.bundleCid, prover: s.prover, serverName: s.serverName, tlsTime: s.tlsTime });
-    }
     const root = detail.request.merkleRoot;
-    const verification =
-      detail.request.status === 'fulfilled' && root !== null
-        ? await Promise.all(
-            records.slice(0, 20).map(async (rec) => ({
-              recordId: rec.id,
-              index: rec.index,
-              result: await verifyForPanel(deps, provedRecordOf(rec, root)),
-            })),
-          )
-        : [];
+    const proved = detail.request.status === 'fulfilled' && root !== null ? records.slice(0, 20) : [];
+    let computed = 0;
+    const verification = await Promise.all(
+      proved.map(async (rec) => {
+        const p = provedRecordOf(rec, root!);
+        // bundles the aggregator did not cache: their facts are also in the (schema-parsed) records' sources
+        for (const s of p.record.sources)
+          if (!facts.has(s.bundleCid))
+            facts.set(s.bundleCid, {
+              cid: s.bundleCid,
+              prover: s.prover,
+              serverName: s.serverName,
+              tlsTime: s.tlsTime,
+            });
+        const v = await verdicts.verify(p);
+        if (!v.cached) computed++;
+        return { recordId: rec.id, index: rec.index, result: v.result };
+      }),
+    );
+    // how much verification this view cost: a cached page computes none
+    c.header('X-Verification', `computed=${computed}; cached=${verification.length - computed}`);
     return c.html(layout(`Request ${id.slice(0, 10)}`, requestPage({ detail, records, bundles: facts, verification })));
   });
 
   app.get('/bundles/:cid', async (c) => {
     const cid = c.req.param('cid');
     const bytes = await loadIpfsJson(deps, cid);
-    const doc = JSON.parse(new TextDecoder().decode(bytes)) as BundleDoc;
-    return c.html(layout('Bundle', bundlePage(cid, doc)));
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      json = undefined;
+    }
+    const shown =
+      json === undefined
+        ? { kind: 'invalid' as const, error: new VeritasError('BUNDLE_INVALID', 'the content is not JSON') }
+        : classify(json);
+    if (shown.kind === 'invalid') return c.html(layout('Invalid document', invalidDocumentPage(cid, shown.error)), 422);
+    if (shown.kind === 'provenance-bundle') return c.html(layout('Bundle', bundlePage(cid, shown.doc)));
+    return c.html(layout(shown.kind === 'request-spec' ? 'Spec' : 'Report', documentPage(cid, shown.kind, shown.doc)));
   });
 
   app.get('/operators', async (c) => c.html(layout('Operators', operatorsPage(await listOperators(db)))));

@@ -4,11 +4,13 @@ import { html } from 'hono/html';
 import type { OperatorRow, RecordRow, RequestRow, ResponseRow } from '../../core/db/schema.ts';
 import type { RequestDetail } from '../queries.ts';
 import type { RecordVerification } from '../../core/verify/proved-record.ts';
-import { decodeTranscript, type RevealedTranscript } from '../../schemas/transcript.ts';
+import type { VeritasError } from '../../core/errors.ts';
+import type { ProvenanceBundle } from '../../schemas/bundle.ts';
+import { decodeTranscript } from '../../schemas/transcript.ts';
 import { type Html, short, statusBadge, time } from './layout.ts';
 import { transcriptHtml } from './transcript.ts';
 
-const specUrl = (r: RequestRow): string => r.spec?.url ?? '(spec not yet fetched)';
+const specUrl = (r: RequestRow): string => (r.spec as { url?: string } | null)?.url ?? '(spec not yet fetched)';
 
 export function requestListPage(items: RequestRow[], nextCursor: string | null, status: string | undefined): Html {
   return html`<h1>Requests</h1>
@@ -54,11 +56,28 @@ export type RequestPageData = {
 
 export function requestPage({ detail, records, bundles, verification }: RequestPageData): Html {
   const r = detail.request;
-  const spec = r.spec;
+  const spec = r.spec as {
+    name?: string;
+    description?: string;
+    url?: string;
+    method?: string;
+    headers?: { name: string; value?: string; secret?: true; ref?: string }[];
+    extract?: unknown;
+    aggregation?: unknown;
+  } | null;
   return html`<h1>Request <span class="mono">${short(r.id, 12)}</span> ${statusBadge(r.status)}</h1>
     <dl class="kv">
       <dt>Request id</dt><dd class="mono">${r.id}</dd>
+      ${spec?.name ? html`<dt>Name</dt><dd>${spec.name}</dd>` : ''}
+      ${spec?.description ? html`<dt>Description</dt><dd>${spec.description}</dd>` : ''}
       <dt>Source</dt><dd class="mono">${spec?.method ?? 'GET'} ${spec?.url ?? '(spec not yet fetched)'}</dd>
+      <dt>Headers</dt><dd class="mono">${
+        spec?.headers?.length
+          ? spec.headers.map(
+              (h) => html`<div>${h.name}: ${h.secret ? html`<span class="muted">[secret]</span>` : h.value}</div>`,
+            )
+          : '—'
+      }</dd>
       <dt>Extraction</dt><dd class="mono">${spec?.extract ? JSON.stringify(spec.extract) : '—'}</dd>
       <dt>Policy</dt><dd class="mono">${spec?.aggregation ? JSON.stringify(spec.aggregation) : '—'}</dd>
       <dt>Quorum</dt><dd>${r.quorum}</dd>
@@ -146,44 +165,43 @@ export function requestPage({ detail, records, bundles, verification }: RequestP
     </section>`;
 }
 
-export type BundleDoc = {
-  requestId?: string;
-  prover?: string;
-  notary?: string;
-  serverName?: string;
-  tlsTime?: number;
-  trust?: string;
-  value?: unknown;
-  specCid?: string;
-  transcript?: RevealedTranscript;
-  attestation?: Record<string, unknown>;
-  notarySignature?: string;
-  proverSignature?: string;
-};
-
-export function bundlePage(cid: string, b: BundleDoc): Html {
-  const t = b.transcript ? decodeTranscript(b.transcript) : undefined;
+/** A schema-validated provenance bundle (see pages/router.ts classify): nothing unvalidated is rendered. */
+export function bundlePage(cid: string, b: ProvenanceBundle): Html {
+  const t = decodeTranscript(b.transcript);
   return html`<h1>Provenance bundle</h1>
     <dl class="kv">
       <dt>CID</dt><dd class="mono">${cid} · <a href="/v1/bundles/${cid}">raw JSON</a></dd>
-      <dt>Request</dt><dd>${b.requestId ? html`<a class="mono" href="/requests/${b.requestId}">${b.requestId}</a>` : '—'}</dd>
-      <dt>Prover</dt><dd>${b.prover ? html`<a class="mono" href="/operators/${b.prover}">${b.prover}</a>` : '—'}</dd>
-      <dt>Notary</dt><dd>${b.notary ? html`<a class="mono" href="/operators/${b.notary}">${b.notary}</a>` : '—'}</dd>
-      <dt>Server name</dt><dd class="mono">${b.serverName ?? '—'}</dd>
-      <dt>TLS time</dt><dd>${b.tlsTime !== undefined ? time(new Date(b.tlsTime * 1000)) : '—'}</dd>
-      <dt>Trust anchor</dt><dd>${b.trust ?? '—'}${b.trust === 'devnet' ? html` <span class="bad">(devnet only: not valid in production)</span>` : ''}</dd>
+      <dt>Request</dt><dd><a class="mono" href="/requests/${b.requestId}">${b.requestId}</a></dd>
+      <dt>Prover</dt><dd><a class="mono" href="/operators/${b.prover}">${b.prover}</a></dd>
+      <dt>Notary</dt><dd><a class="mono" href="/operators/${b.notary}">${b.notary}</a></dd>
+      <dt>Server name</dt><dd class="mono">${b.serverName}</dd>
+      <dt>TLS time</dt><dd>${time(new Date(b.tlsTime * 1000))}</dd>
+      <dt>Trust anchor</dt><dd>${b.trust}${b.trust === 'devnet' ? html` <span class="bad">(devnet only: not valid in production)</span>` : ''}</dd>
       <dt>Extracted value</dt><dd class="mono">${JSON.stringify(b.value)}</dd>
-      <dt>Attestation</dt><dd class="mono">${JSON.stringify(b.attestation ?? null)}</dd>
-      <dt>Notary signature</dt><dd class="mono">${b.notarySignature ?? '—'}</dd>
+      <dt>Attestation</dt><dd class="mono">${JSON.stringify(b.attestation)}</dd>
+      <dt>Notary signature</dt><dd class="mono">${b.notarySignature}</dd>
     </dl>
     <h2>Revealed transcript</h2>
     <p class="legend">Bytes the prover did not reveal (secret headers) were never seen by the notary; they are zeroed in the bundle and shown as
-      <span class="mono" style="background:#6e2a2a;color:#ffb3b3">[redacted: N bytes]</span>.</p>
-    ${
-      t
-        ? html`${transcriptHtml('Sent (request)', t.sent, t.sentRanges)}${transcriptHtml('Received (response)', t.recv, t.recvRanges)}`
-        : html`<p class="muted">This document has no transcript (it may be a spec or a report).</p>`
-    }`;
+      <span class="mono redacted-sample">[redacted: N bytes]</span>.</p>
+    ${transcriptHtml('Sent (request)', t.sent, t.sentRanges)}${transcriptHtml('Received (response)', t.recv, t.recvRanges)}`;
+}
+
+/** A pinned spec or report: its validated JSON, escaped. */
+export function documentPage(cid: string, kind: 'request-spec' | 'aggregate-report', doc: unknown): Html {
+  return html`<h1>${kind === 'request-spec' ? 'Request spec' : 'Aggregate report'}</h1>
+    <p class="mono">${cid} · <a href="/v1/bundles/${cid}">raw JSON</a></p>
+    <p class="legend">This document has no transcript: it is a ${kind === 'request-spec' ? 'spec' : 'report'}.</p>
+    <pre class="mono">${JSON.stringify(doc, null, 2)}</pre>`;
+}
+
+/** A document that is neither a valid bundle, spec nor report: say why, show none of its fields. */
+export function invalidDocumentPage(cid: string, error: VeritasError): Html {
+  return html`<h1>Invalid document</h1>
+    <p>The content under <span class="mono">${cid}</span> is not a valid provenance bundle, request spec or aggregate
+      report, so none of its fields are shown.</p>
+    <p class="bad" data-error-code="${error.code}">${error.field ?? '$'}: ${error.message}</p>
+    <p><a href="/v1/bundles/${cid}">The raw JSON</a> is served as <code>application/json</code>.</p>`;
 }
 
 export function operatorsPage(ops: OperatorRow[]): Html {

@@ -152,7 +152,6 @@ export function datasetsRouter(deps: ApiDeps) {
     if (!request || request.merkleRoot?.toLowerCase() !== requestRoot)
       throw new VeritasError('NOT_FOUND', `this node has not indexed the records of request ${requestId} yet`, {
         field: 'requestId',
-        transient: true,
       });
     return (await recordsOf(db, request.id, -1, 1_000_000)).map((r) => provedRecordOf(r, requestRoot));
   };

@@ -121,9 +121,7 @@ export async function snapshotInputOf(p: {
     );
   const rounds = (await appendedRounds(p.client, p.registry, p.dataset.id, p.fromBlock)).slice(0, p.version);
   if (rounds.length !== p.version)
-    throw new VeritasError('CHAIN_ERROR', `found ${rounds.length} RoundAppended logs for version ${p.version}`, {
-      transient: true,
-    });
+    throw new VeritasError('CHAIN_ERROR', `found ${rounds.length} RoundAppended logs for version ${p.version}`);
   const sources = new Map<string, { id: string; kind: 'feed' | 'request'; url: string }>();
   const out: SnapshotInput['rounds'] = [];
   for (const r of rounds) {

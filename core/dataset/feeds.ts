@@ -29,8 +29,7 @@ export async function writeRegistry(
     await c.publicClient.simulateContract(request);
     const hash = await c.walletClient.writeContract(request);
     const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success')
-      throw new VeritasError('CHAIN_ERROR', `${functionName} reverted (tx ${hash})`, { transient: true });
+    if (receipt.status !== 'success') throw new VeritasError('CHAIN_ERROR', `${functionName} reverted (tx ${hash})`);
     return receipt;
   } catch (e) {
     if (e instanceof VeritasError) throw e;
@@ -38,7 +37,6 @@ export async function writeRegistry(
     throw new VeritasError('CHAIN_ERROR', `DatasetRegistry.${functionName} failed${name ? `: ${name}` : ''}`, {
       cause: e,
       details: name ? { revert: name } : {},
-      transient: name === undefined,
     });
   }
 }

@@ -6,7 +6,13 @@ import type { ProvedRecord } from '../../schemas/record.ts';
 import { verifyRecord } from './record.ts';
 
 export type Check = { name: string; ok: boolean; detail: string };
-export type RecordVerification = { ok: boolean; checks: Check[]; failed?: Check };
+export type RecordVerification = {
+  ok: boolean;
+  checks: Check[];
+  failed?: Check;
+  /** A check failed because the chain or IPFS could not be read: the verdict may change on a retry. */
+  transient?: boolean;
+};
 
 export type VerifySources = {
   publicClient: VeritasPublicClient;
@@ -25,5 +31,6 @@ export async function verifyProvedRecord(proved: ProvedRecord, src: VerifySource
     detail: c.status === 'skip' ? `skipped — ${c.message}` : c.message,
   }));
   const failed = v.failed ? checks.find((c) => c.name === v.failed!.name) : undefined;
-  return { ok: v.ok, checks, ...(failed ? { failed } : {}) };
+  const transient = v.checks.some((c) => c.status === 'fail' && (c.code === 'CHAIN_ERROR' || c.code === 'IPFS_ERROR'));
+  return { ok: v.ok, checks, ...(failed ? { failed } : {}), ...(transient ? { transient } : {}) };
 }

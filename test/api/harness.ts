@@ -26,6 +26,7 @@ import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { DatasetRecord } from '../../schemas/record.ts';
 import { RequestSpec } from '../../schemas/spec.ts';
 import { encodeTranscript } from '../../schemas/transcript.ts';
+import { validateDocument } from '../../schemas/validate.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import type { ApiDeps, ApiOptions } from '../../api/deps.ts';
 import { deployFixture, startChain, type Veritas } from '../support/chain.ts';
@@ -102,6 +103,55 @@ export const validSpec = (deadline: number, over: Record<string, unknown> = {}) 
   ...over,
 });
 
+/**
+ * A provenance bundle that passes its published schema (pages render nothing else), with placeholder hashes and
+ * signatures: the HTTP tests are about rendering and shapes, not about the evidence, which core/verify's tests cover.
+ * Checked here, so a schema change fails at this line rather than as a puzzling page test.
+ */
+export function bundleDoc(o: {
+  requestId: Hex;
+  hub: Hex;
+  specCid: string;
+  prover: Hex;
+  notary: Hex;
+  tlsTime: number;
+  transcript: ReturnType<typeof encodeTranscript>;
+  serverName?: string;
+  value?: unknown;
+}): Record<string, unknown> {
+  const bundle = {
+    version: 1,
+    chainId: 31337,
+    hub: o.hub,
+    requestId: o.requestId,
+    specCid: o.specCid,
+    specHash: hex(32),
+    prover: o.prover,
+    notary: o.notary,
+    serverName: o.serverName ?? 'api.example.test',
+    tlsTime: o.tlsTime,
+    transcript: o.transcript,
+    value: o.value ?? 1200,
+    attestation: {
+      requestId: o.requestId,
+      prover: o.prover,
+      notary: o.notary,
+      serverNameHash: hex(32),
+      tlsTime: o.tlsTime,
+      sentHash: hex(32),
+      recvHash: hex(32),
+      resultHash: hashJson(o.value ?? 1200),
+    },
+    notarySignature: hex(65),
+    trust: 'devnet',
+    software: { veritas: '0.1.0', tlsn: 'test' },
+    timings: {},
+    proverSignature: hex(65),
+  };
+  validateDocument('provenance-bundle', bundle);
+  return bundle;
+}
+
 export type Seeded = {
   requestId: Hex;
   recordIds: string[];
@@ -142,17 +192,15 @@ export async function seedFulfilled(
       ],
       recvRanges: [{ start: 0, end: recv.length }],
     });
-    const bundle = {
-      version: 1,
+    const bundle = bundleDoc({
       requestId,
+      hub: env.v.hub.toLowerCase() as Hex,
+      specCid,
       prover,
-      notary: notaries[i],
-      serverName: 'api.example.test',
+      notary: notaries[i]!,
       tlsTime: 1_700_000_000 + i,
       transcript,
-      value: 1200,
-      trust: 'devnet',
-    };
+    });
     const cid = await env.ipfs.addJson(bundle);
     bundleCids.push(cid);
     // an unsigned stand-in with the fields the pages show (the API serves bundles; it does not verify them)

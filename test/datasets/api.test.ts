@@ -16,6 +16,8 @@ import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
 import { records as recordsTable, requests } from '../../core/db/schema.ts';
 import { createIpfs } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
+import type { DatasetRecord } from '../../schemas/record.ts';
+import type { RequestSpec } from '../../schemas/spec.ts';
 import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
 import { type Env, log, startEnv } from '../api/harness.ts';
 import { makeRequest, respondAll, send } from '../contracts/fixture.ts';
@@ -49,7 +51,8 @@ async function fulfilledRequest(i: number, value: number) {
     consumer: v.consumer.account.address.toLowerCase(),
     specHash: hashJson({ i }),
     specCid: record.specCid,
-    spec: { url: URL_ },
+    // a partial spec: the dataset exports read only its url
+    spec: { url: URL_ } as RequestSpec,
     quorum: 2,
     deadline: Number(r.deadline),
     fee: '300000000000000000',
@@ -64,7 +67,7 @@ async function fulfilledRequest(i: number, value: number) {
     value,
     leafHash: tree.leafHash(0),
     proof: tree.proof(0),
-    provenance: record,
+    provenance: record as DatasetRecord, // built by hand above, the shape the aggregator stores
   });
   return { requestId: id, root: tree.root };
 }

@@ -94,6 +94,23 @@ it('shows every verification check passing, links to the bundle, and the bundle 
   assert.deepEqual(foreign, []);
 });
 
+it("computes a record's verification once: later views of the request page reuse it", async () => {
+  // a fresh API, so this test does not depend on the views above
+  const fresh = await startApi({ ...env.deps(), acceptDevnetProofs: true });
+  try {
+    const first = await fetch(`${fresh.url}/requests/${built.requestId}`);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-verification'), 'computed=1; cached=0');
+    const again = await Promise.all([1, 2, 3].map(() => fetch(`${fresh.url}/requests/${built.requestId}`)));
+    for (const r of again) {
+      assert.equal(r.headers.get('x-verification'), 'computed=0; cached=1');
+      assert.match(await r.text(), /data-verified="true"/);
+    }
+  } finally {
+    await fresh.close();
+  }
+});
+
 it('veritas verify’s checks pass on the genuine record and name the failed check on an edited one', async () => {
   const src = {
     publicClient: env.v.chain.publicClient,
