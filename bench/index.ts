@@ -266,7 +266,9 @@ async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun
         const ts = events.map((e) => at.get(e)!);
         stages[stage] = { first: Math.round(Math.min(...ts)), last: Math.round(Math.max(...ts)) };
       }
-      // Parties exit when their session ends; wait for the last ones to be reaped so their CPU is counted.
+      const servicesCpuS = +(selfCpuSeconds() - cpu0.self).toFixed(2);
+      const machineUtilisation = +utilisation(cpu0.machine, machineCpu()).toFixed(2);
+      // A notary's verifier process may exit just after fulfilment: give it a moment to be reaped so its CPU counts.
       await new Promise((r) => setTimeout(r, 500));
       out.push({
         requestId,
@@ -274,8 +276,8 @@ async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun
         provers,
         stages,
         partyCpuS: +(childrenCpuSeconds() - cpu0.children).toFixed(2),
-        servicesCpuS: +(selfCpuSeconds() - cpu0.self).toFixed(2),
-        machineUtilisation: +utilisation(cpu0.machine, machineCpu()).toFixed(2),
+        servicesCpuS,
+        machineUtilisation,
       });
       note(`  quorum ${quorum} run ${i + 1}: ${secs(totalMs)} (${provers} provers)`);
     } finally {
