@@ -90,9 +90,8 @@ async function fulfil(req: PlacedRequest, records: Record<string, DatasetRecord>
   });
   const receipt = await world.publicClient.waitForTransactionReceipt({ hash });
   assert.equal(receipt.status, 'success');
-  entries.forEach(([name, record], i) =>
-    proved.set(name, { record, recordHash: hashJson(record), merkleRoot: tree.root, proof: tree.proof(record.index) }),
-  );
+  for (const [name, record] of entries)
+    proved.set(name, { record, recordHash: hashJson(record), merkleRoot: tree.root, proof: tree.proof(record.index) });
 }
 
 const verify = (name: string): Promise<RecordVerification> =>
