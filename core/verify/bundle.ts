@@ -215,3 +215,29 @@ const PASS: Record<BundleCheckName, string> = {
   extraction: 'the spec’s extraction replayed on the revealed response gives the attested value',
   'result-schema': 'the value satisfies the spec’s result schema',
 };
+
+/**
+ * Allowed clock difference between the TLS server's time (`tlsTime`, from the session) and the chain's block times,
+ * in seconds: servers and validators disagree by seconds, not minutes, and a session cannot start before the
+ * request existed nor after its deadline by more than this.
+ */
+export const TLS_TIME_SKEW_SECONDS = 120;
+
+/**
+ * Whether a session's `tlsTime` lies in the request's window [createdAt − skew, deadline + skew] (all unix seconds):
+ * a proof made before the request existed (a replayed or pre-computed session) or after its deadline is refused.
+ * Pure, so the hub's plumbing calls it with the on-chain `createdAt` and `deadline`. Returns the reason, or undefined.
+ */
+export function tlsTimeOutsideWindow(
+  tlsTime: number,
+  createdAt: number,
+  deadline: number,
+  skew: number = TLS_TIME_SKEW_SECONDS,
+): string | undefined {
+  if (!Number.isFinite(tlsTime)) return `tlsTime ${tlsTime} is not a time`;
+  if (tlsTime < createdAt - skew)
+    return `tlsTime ${tlsTime} is before the request was created (${createdAt}, ${skew} s skew allowed)`;
+  if (tlsTime > deadline + skew)
+    return `tlsTime ${tlsTime} is after the request's deadline (${deadline}, ${skew} s skew allowed)`;
+  return undefined;
+}
