@@ -158,7 +158,8 @@ export async function checkTarget(host: string, port: number, policy: SsrfPolicy
     throw new VeritasError('SERVER_UNREACHABLE', `"${name}" has no address`, { field: 'url' });
   for (const a of addresses) {
     const reason = forbiddenReason(a.address);
-    if (reason) throw refuse(name, `it resolves to ${a.address} (${reason})`, { address: a.address });
+    // The address stays in `details` (the operator's own log): in a public message it would be a DNS oracle.
+    if (reason) throw refuse(name, `it resolves to a forbidden address (${reason})`, { address: a.address });
   }
   const chosen = addresses[0] as ResolvedAddress;
   return { host: name, port, connectHost: chosen.address, connectPort: port, allowListed: false };

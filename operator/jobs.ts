@@ -8,7 +8,8 @@ import { and, asc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { oracleHubAbi } from '../core/chain/contracts.ts';
 import { chainCursors, operatorJobs } from '../core/db/schema.ts';
-import { toVeritasError } from '../core/errors.ts';
+import { publicError } from '../core/public-error.ts';
+import { toVeritasError, type ErrorCode } from '../core/errors.ts';
 import { requestLogger } from '../core/log.ts';
 import type { OperatorContext } from './context.ts';
 import { answerRequest, type FetcherDeps } from './fetcher.ts';
@@ -154,14 +155,14 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
           updatedAt: new Date(),
         })
         .where(where);
+      // Stage events are public (timelines, SSE): the sanitized message; the full error goes to the local log.
       await deps.onStage(requestId, retry ? 'retrying' : 'failed', {
-        code: err.code,
-        message: err.message,
+        ...publicError(err),
         attempts,
         ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
       });
       rlog[retry ? 'warn' : 'error'](
-        { code: err.code, err: err.message, attempts },
+        { code: err.code, err: err.message, details: err.details, attempts },
         retry ? 'request failed, will retry' : 'request failed',
       );
     }

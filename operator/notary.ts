@@ -15,6 +15,7 @@ import { compileResultSchema } from '../schemas/validate.ts';
 import { extractFromResponse } from '../core/extract.ts';
 import { assertSessionMatchesSpec } from '../core/http-message.ts';
 import { VeritasError, toVeritasError } from '../core/errors.ts';
+import { publicError } from '../core/public-error.ts';
 import { requestLogger, type Logger } from '../core/log.ts';
 import { parseWith } from '../schemas/common.ts';
 import { checkHello, Hello, type NotaryMessage } from './protocol.ts';
@@ -207,7 +208,5 @@ function firstMessage(ws: WebSocket, timeoutMs: number): Promise<unknown> {
   });
 }
 
-const errorBody = (e: unknown) => {
-  const err = toVeritasError(e);
-  return { code: err.code, message: err.message };
-};
+// What the prover is told (and may publish): never this operator's RPC URL or other internals.
+const errorBody = (e: unknown) => publicError(e);

@@ -1,6 +1,6 @@
 // RequestSpec: what a consumer asks the oracle to fetch, extract and aggregate. Pinned to IPFS; its hash goes on-chain.
 import { z } from 'zod';
-import { serdeJsonText } from '../core/http-message.ts';
+import { serdeJsonText } from './serde-json.ts';
 
 /**
  * The prover hands the body to tlsn-wasm as a JSON value, which re-serializes it (serde_json): only a body that is

@@ -9,7 +9,8 @@ import type { Address, Hex } from 'viem';
 import { bundleDigest } from '../bundle.ts';
 import { hashJson, keccakUtf8 } from '../canonical.ts';
 import { attestationDomain } from '../chain/attestation.ts';
-import { isVeritasError, type ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../errors.ts';
+import { checkRunner, type Verification } from './checks.ts';
 import { assertSessionMatchesSpec } from '../http-message.ts';
 import { extractFromResponse } from '../extract.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
@@ -35,20 +36,9 @@ export const BUNDLE_CHECKS = [
 ] as const;
 export type BundleCheckName = (typeof BUNDLE_CHECKS)[number];
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
-export type VerificationCheck<N extends string = string> = {
-  name: N;
-  status: CheckStatus;
-  /** Stable error code of a failed check. */
-  code?: ErrorCode;
-  message: string;
-};
+export type { CheckStatus, VerificationCheck } from './checks.ts';
 
-export type BundleVerification = {
-  ok: boolean;
-  checks: VerificationCheck<BundleCheckName>[];
-  /** The first failed check: its code is the reason the bundle is rejected. */
-  failed?: VerificationCheck<BundleCheckName>;
+export type BundleVerification = Verification<BundleCheckName> & {
   /** The parsed bundle, when it passed the schema check. */
   bundle?: ProvenanceBundle;
 };
@@ -87,25 +77,9 @@ export async function verifyBundle(input: unknown, ctx: BundleVerificationContex
 
 /** Synchronous core of verifyBundle (all of it is CPU work: hashing, ECDSA recovery, parsing). */
 export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext): BundleVerification {
-  const checks: VerificationCheck<BundleCheckName>[] = [];
+  const runner = checkRunner<BundleCheckName>();
   const run = (name: BundleCheckName, code: ErrorCode, body: () => string | undefined): void => {
-    try {
-      const failure = body();
-      checks.push(
-        failure === undefined
-          ? { name, status: 'pass', message: PASS[name] }
-          : { name, status: 'fail', code, message: failure },
-      );
-    } catch (e) {
-      // A check's own helpers throw VeritasErrors with sharper codes (e.g. EXTRACTION_FAILED): keep them.
-      const err = isVeritasError(e) ? e : undefined;
-      checks.push({
-        name,
-        status: 'fail',
-        code: err?.code === 'INTERNAL' || !err ? code : preferCode(code, err.code),
-        message: (e as Error).message,
-      });
-    }
+    runner.run(name, code, PASS[name], body);
   };
 
   let bundle: ProvenanceBundle | undefined;
@@ -114,9 +88,8 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     return undefined;
   });
   if (!bundle) {
-    for (const name of BUNDLE_CHECKS.slice(1))
-      checks.push({ name, status: 'skip', message: 'not checked: the bundle is not well-formed' });
-    return finish(checks, undefined);
+    for (const name of BUNDLE_CHECKS.slice(1)) runner.skip(name, 'not checked: the bundle is not well-formed');
+    return runner.finish();
   }
   const b = bundle;
   const att = b.attestation;
@@ -225,21 +198,7 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     return undefined;
   });
 
-  return finish(checks, b);
-}
-
-// Extraction failures keep EXTRACTION_FAILED; other helper codes map onto the check's own code.
-const preferCode = (checkCode: ErrorCode, thrown: ErrorCode): ErrorCode =>
-  thrown === 'EXTRACTION_FAILED' || thrown === 'RESULT_SCHEMA_MISMATCH' || thrown === 'BAD_SIGNATURE'
-    ? thrown
-    : checkCode;
-
-function finish(
-  checks: VerificationCheck<BundleCheckName>[],
-  bundle: ProvenanceBundle | undefined,
-): BundleVerification {
-  const failed = checks.find((c) => c.status === 'fail');
-  return { ok: failed === undefined, checks, ...(failed ? { failed } : {}), ...(bundle ? { bundle } : {}) };
+  return { ...runner.finish(), bundle: b };
 }
 
 const PASS: Record<BundleCheckName, string> = {
@@ -257,3 +216,29 @@ const PASS: Record<BundleCheckName, string> = {
   extraction: 'the spec’s extraction replayed on the revealed response gives the attested value',
   'result-schema': 'the value satisfies the spec’s result schema',
 };
+
+/**
+ * Allowed clock difference between the TLS server's time (`tlsTime`, from the session) and the chain's block times,
+ * in seconds: servers and validators disagree by seconds, not minutes, and a session cannot start before the
+ * request existed nor after its deadline by more than this.
+ */
+export const TLS_TIME_SKEW_SECONDS = 120;
+
+/**
+ * Whether a session's `tlsTime` lies in the request's window [createdAt − skew, deadline + skew] (all unix seconds):
+ * a proof made before the request existed (a replayed or pre-computed session) or after its deadline is refused.
+ * Pure, so the hub's plumbing calls it with the on-chain `createdAt` and `deadline`. Returns the reason, or undefined.
+ */
+export function tlsTimeOutsideWindow(
+  tlsTime: number,
+  createdAt: number,
+  deadline: number,
+  skew: number = TLS_TIME_SKEW_SECONDS,
+): string | undefined {
+  if (!Number.isFinite(tlsTime)) return `tlsTime ${tlsTime} is not a time`;
+  if (tlsTime < createdAt - skew)
+    return `tlsTime ${tlsTime} is before the request was created (${createdAt}, ${skew} s skew allowed)`;
+  if (tlsTime > deadline + skew)
+    return `tlsTime ${tlsTime} is after the request's deadline (${deadline}, ${skew} s skew allowed)`;
+  return undefined;
+}

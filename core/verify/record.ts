@@ -1,18 +1,35 @@
 // Verifies a dataset record end to end, trusting only the RPC and content-addressed IPFS reads:
-// record → recordHash → Merkle proof → on-chain root → spec → each source bundle (verifyBundle) → the record's value
-// is what the spec's policy gives over its sources' own verified values.
+// record → recordHash → Merkle proof → on-chain root → spec → every response's bundle (verifyBundle) → the record
+// is exactly the spec's policy over the request's valid responses, and every field it carries is the spec's or its
+// bundles'. `verifyRecord` reads; `checkRecord` (pure) judges — shared by `veritas verify`, the API's verify panel
+// and the aggregator, so no two of them can disagree about what an acceptable record is.
 import type { Address, Hex } from 'viem';
 import { aggregate } from '../aggregation/policies.ts';
 import { normalizeAnswer } from '../aggregation/normalize.ts';
-import { VeritasError } from '../errors.ts';
-import { hashJson } from '../canonical.ts';
+import { canonicalJson, hashJson } from '../canonical.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import { verifyRecordProof } from '../merkle.ts';
 import type { ProvedRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { validateSpec } from '../../schemas/validate.ts';
-import { verifyBundle, type VerificationCheck } from './bundle.ts';
+import { verifyBundle, type BundleCheckName, type BundleVerification } from './bundle.ts';
+import { checkRunner, type Verification } from './checks.ts';
 import { bundleContext, readOnChainRequest, type OnChainRequest } from './chain.ts';
+
+/** The record's own checks, in order; each source adds its bundle's checks under `source N: …`. */
+export const RECORD_CHECKS = [
+  'record-hash',
+  'merkle-proof',
+  'on-chain-root',
+  'spec',
+  'record-fields',
+  'sources',
+  'record-value',
+] as const;
+export type RecordCheckName =
+  | (typeof RECORD_CHECKS)[number]
+  | `source ${number}: ${BundleCheckName | 'on-chain response' | 'bundle' | 'fields'}`;
+export type RecordVerification = Verification<RecordCheckName>;
 
 export type RecordVerificationContext = {
   publicClient: VeritasPublicClient;
@@ -20,142 +37,237 @@ export type RecordVerificationContext = {
   /** JSON by CID from a content-checking source (a local Helia node re-hashes every block). */
   getJson: (cid: string) => Promise<unknown>;
   acceptDevnetProofs: boolean;
-  /** Re-derives the record value from its sources' values; default: the same normalization and policy the
-   * aggregator applies (core/aggregation), so a verifier recomputes the value instead of trusting it. */
-  aggregateSources?: (spec: RequestSpec, values: unknown[], index: number) => unknown;
 };
 
-export type RecordVerification = { ok: boolean; checks: VerificationCheck[]; failed?: VerificationCheck };
+/** One on-chain response of the request, as the verifier judged its bundle (or could not fetch it). */
+export type JudgedResponse = {
+  response: OnChainRequest['responses'][number];
+  verification?: BundleVerification;
+  /** The bundle's value normalized per the spec, when the bundle is valid. */
+  normalized?: unknown;
+  fetchError?: string;
+};
 
+/** Reads everything a record refers to, then judges it with `checkRecord`. Never throws for a bad record. */
 export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerificationContext): Promise<RecordVerification> {
-  const checks: VerificationCheck[] = [];
-  const add = (name: string, ok: boolean, message: string, code: VerificationCheck['code'] = 'VALUE_MISMATCH') =>
-    checks.push(ok ? { name, status: 'pass', message } : { name, status: 'fail', code, message });
-  const r = proved.record;
-  const recordHash = hashJson(r);
-  add(
-    'record-hash',
-    recordHash === proved.recordHash,
-    recordHash === proved.recordHash
-      ? 'recordHash is keccak256 of the record’s canonical JSON'
-      : `the record hashes to ${recordHash}, not ${proved.recordHash}: it was edited`,
-  );
-  const inTree = verifyRecordProof(
-    proved.merkleRoot as Hex,
-    { requestId: r.requestId as Hex, index: r.index, recordHash },
-    proved.proof as Hex[],
-  );
-  add(
-    'merkle-proof',
-    inTree,
-    inTree
-      ? `(requestId, ${r.index}, recordHash) is a leaf of ${proved.merkleRoot}`
-      : 'the Merkle proof does not lead from this record to the root',
-    'VALUE_MISMATCH',
-  );
-
   let chain: OnChainRequest | undefined;
+  let chainError: string | undefined;
   try {
-    chain = await readOnChainRequest(ctx.publicClient, ctx.hub, r.requestId as Hex);
-    const ok =
-      chain.status === 'fulfilled' &&
-      chain.merkleRoot === proved.merkleRoot.toLowerCase() &&
-      chain.chainId === r.chainId &&
-      chain.hub === r.hub.toLowerCase();
-    add(
-      'on-chain-root',
-      ok,
-      ok
-        ? `OracleHub ${chain.hub} fulfilled the request with this root`
-        : `on-chain: status ${chain.status}, root ${chain.merkleRoot}; the record claims ${proved.merkleRoot} on chain ${r.chainId}, hub ${r.hub}`,
-      'REQUEST_MISMATCH',
-    );
+    chain = await readOnChainRequest(ctx.publicClient, ctx.hub, proved.record.requestId as Hex);
   } catch (e) {
-    add('on-chain-root', false, (e as Error).message, 'CHAIN_ERROR');
+    chainError = (e as Error).message;
   }
-
   let spec: RequestSpec | undefined;
+  let specError: string | undefined;
+  let rawSpec: unknown;
   if (chain) {
     try {
-      const raw = await ctx.getJson(chain.specCid);
-      spec = validateSpec(raw);
-      const ok = hashJson(raw) === chain.specHash && chain.specCid === r.specCid;
-      add(
-        'spec',
-        ok,
-        ok
-          ? `spec ${chain.specCid} hashes to the on-chain specHash`
-          : 'the spec does not match the on-chain specHash / specCid',
-        'SPEC_HASH_MISMATCH',
-      );
+      rawSpec = await ctx.getJson(chain.specCid);
+      spec = validateSpec(rawSpec);
     } catch (e) {
-      add('spec', false, (e as Error).message, 'SPEC_HASH_MISMATCH');
+      specError = (e as Error).message;
     }
   }
-
-  const sourceValues: unknown[] = [];
-  for (const [i, s] of r.sources.entries()) {
-    const prefix = `source ${i + 1}`;
-    if (!chain || !spec) {
-      add(`${prefix}: bundle`, false, 'not checked: the request or its spec could not be read', 'REQUEST_MISMATCH');
-      continue;
-    }
-    const response = chain.responses.find((x) => x.prover === s.prover.toLowerCase());
-    const counted =
-      response?.included === true && response.bundleCid === s.bundleCid && response.resultHash === s.resultHash;
-    add(
-      `${prefix}: on-chain response`,
-      counted,
-      counted
-        ? `prover ${s.prover} responded with bundle ${s.bundleCid} and was included`
-        : `no included on-chain response of ${s.prover} with bundle ${s.bundleCid}`,
-      'REQUEST_MISMATCH',
-    );
-    try {
-      const bundle = await ctx.getJson(s.bundleCid);
-      const v = await verifyBundle(
-        bundle,
-        bundleContext(chain, spec, { acceptDevnetProofs: ctx.acceptDevnetProofs, response }),
-      );
-      for (const c of v.checks) if (c.status !== 'skip') checks.push({ ...c, name: `${prefix}: ${c.name}` });
-      if (v.bundle) sourceValues.push(v.bundle.value);
-    } catch (e) {
-      add(`${prefix}: bundle`, false, (e as Error).message, 'IPFS_ERROR');
+  const judged: JudgedResponse[] = [];
+  if (chain && spec) {
+    for (const response of chain.responses) {
+      try {
+        const bundle = await ctx.getJson(response.bundleCid);
+        const verification = await verifyBundle(
+          bundle,
+          bundleContext(chain, spec, { acceptDevnetProofs: ctx.acceptDevnetProofs, response }),
+        );
+        judged.push({ response, verification, ...normalized(verification, spec) });
+      } catch (e) {
+        judged.push({ response, fetchError: (e as Error).message });
+      }
     }
   }
-
-  if (spec && sourceValues.length === r.sources.length) {
-    const derive = ctx.aggregateSources ?? reaggregate;
-    try {
-      const expected = derive(spec, sourceValues, r.index);
-      const ok = hashJson(expected) === hashJson(r.value);
-      add(
-        'record-value',
-        ok,
-        ok
-          ? `the value is the ${spec.aggregation.policy} of its sources’ verified values`
-          : `the sources’ verified values give ${JSON.stringify(expected)}, the record says ${JSON.stringify(r.value)}`,
-      );
-    } catch (e) {
-      add('record-value', false, (e as Error).message);
-    }
-  }
-  const failed = checks.find((c) => c.status === 'fail');
-  return { ok: failed === undefined, checks, ...(failed ? { failed } : {}) };
+  return checkRecord(proved, {
+    ...(chain ? { chain } : { chainError: chainError ?? 'unreadable' }),
+    ...(spec ? { spec, specHashOk: hashJson(rawSpec) === chain!.specHash } : { specError: specError ?? 'unread' }),
+    responses: judged,
+  });
 }
 
-/** The record's value from its (included) sources' raw values: normalize each, apply the spec's policy. */
-function reaggregate(spec: RequestSpec, values: unknown[], index: number): unknown {
-  const candidates = values.map((v, i) => ({
-    prover: `0x${(i + 1).toString(16).padStart(40, '0')}` as `0x${string}`,
-    value: normalizeAnswer(v, spec.value, spec.records),
-  }));
-  const outcome = aggregate(candidates, {
-    policy: spec.aggregation,
-    value: spec.value,
-    records: spec.records,
-    needed: 1,
+function normalized(v: BundleVerification, spec: RequestSpec): { normalized?: unknown } {
+  if (!v.ok || !v.bundle) return {};
+  try {
+    return { normalized: normalizeAnswer(v.bundle.value, spec.value, spec.records) };
+  } catch {
+    return {};
+  }
+}
+
+export type RecordEvidence = {
+  chain?: OnChainRequest;
+  chainError?: string;
+  spec?: RequestSpec;
+  /** keccak256 of the spec document read by its CID equals the on-chain specHash. */
+  specHashOk?: boolean;
+  specError?: string;
+  /** Every on-chain response of the request, judged. */
+  responses: JudgedResponse[];
+};
+
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+
+/**
+ * THE record rule (ARCHITECTURE.md, adversary invariant 4): a record is accepted only if it is exactly the spec's
+ * policy over the request's valid responses — its sources are the policy's included set, distinct, assigned, at
+ * least `quorum`, and the ones the hub marked included — and each field (url, extract, policy, trust, specCid,
+ * each source's prover, notary, server name, TLS time, result hash and value) is the spec's or its bundle's.
+ */
+export function checkRecord(proved: ProvedRecord, ev: RecordEvidence): RecordVerification {
+  const runner = checkRunner<RecordCheckName>();
+  const r = proved.record;
+  const recordHash = hashJson(r);
+  runner.run('record-hash', 'VALUE_MISMATCH', 'recordHash is keccak256 of the record’s canonical JSON', () =>
+    recordHash === proved.recordHash
+      ? undefined
+      : `the record hashes to ${recordHash}, not ${proved.recordHash}: it was edited`,
+  );
+  runner.run(
+    'merkle-proof',
+    'VALUE_MISMATCH',
+    `(requestId, ${r.index}, recordHash) is a leaf of ${proved.merkleRoot}`,
+    () =>
+      verifyRecordProof(
+        proved.merkleRoot as Hex,
+        { requestId: r.requestId as Hex, index: r.index, recordHash },
+        proved.proof as Hex[],
+      )
+        ? undefined
+        : 'the Merkle proof does not lead from this record to the root',
+  );
+  const chain = ev.chain;
+  if (!chain) {
+    runner.run('on-chain-root', 'CHAIN_ERROR', '', () => ev.chainError ?? 'the request could not be read');
+    for (const name of RECORD_CHECKS.slice(3)) runner.skip(name, 'not checked: the request could not be read');
+    return runner.finish();
+  }
+  runner.run('on-chain-root', 'REQUEST_MISMATCH', `OracleHub ${chain.hub} fulfilled the request with this root`, () =>
+    chain.status === 'fulfilled' &&
+    chain.merkleRoot === proved.merkleRoot.toLowerCase() &&
+    chain.chainId === r.chainId &&
+    chain.hub === r.hub.toLowerCase()
+      ? undefined
+      : `on-chain: status ${chain.status}, root ${chain.merkleRoot}; the record claims ${proved.merkleRoot} on chain ${r.chainId}, hub ${r.hub}`,
+  );
+  const spec = ev.spec;
+  runner.run('spec', 'SPEC_HASH_MISMATCH', `spec ${chain.specCid} hashes to the on-chain specHash`, () => {
+    if (!spec) return ev.specError ?? 'the spec could not be read';
+    if (!ev.specHashOk) return 'the spec does not match the on-chain specHash';
+    return chain.specCid === r.specCid
+      ? undefined
+      : `record.specCid ${r.specCid} is not the request's ${chain.specCid}`;
   });
-  if (!outcome.ok) throw new VeritasError('VALUE_MISMATCH', `the sources do not aggregate: ${outcome.reason}`);
-  return spec.records === 'array' ? (outcome.value as unknown[])[index] : outcome.value;
+  if (!spec) {
+    for (const name of RECORD_CHECKS.slice(4)) runner.skip(name, 'not checked: the spec could not be read');
+    return runner.finish();
+  }
+
+  const byProver = new Map(ev.responses.map((j) => [j.response.prover, j]));
+  const sourceBundles = r.sources.map((s) => byProver.get(s.prover.toLowerCase() as Address));
+  runner.run(
+    'record-fields',
+    'VALUE_MISMATCH',
+    'url, extract, policy and trust are the spec’s and its bundles’',
+    () => {
+      if (r.url !== spec.url) return `record.url ${r.url} is not the spec's ${spec.url}`;
+      if (!same(r.extract, spec.extract)) return 'record.extract is not the spec’s extraction rule';
+      if (!same(r.policy, spec.aggregation)) return 'record.policy is not the spec’s aggregation policy';
+      const trusts = sourceBundles.map((j) => j?.verification?.bundle?.trust);
+      const trust = trusts.includes('devnet') ? 'devnet' : 'webpki';
+      if (r.trust !== trust) return `record.trust ${r.trust} is not its bundles' ${trust}`;
+      if (spec.records === 'single' && r.index !== 0) return `a single-record request has only index 0, not ${r.index}`;
+      return undefined;
+    },
+  );
+
+  const host = new URL(spec.url).hostname;
+  for (const [i, s] of r.sources.entries()) {
+    const n = i + 1;
+    const j = sourceBundles[i];
+    runner.run(
+      `source ${n}: on-chain response`,
+      'REQUEST_MISMATCH',
+      `prover ${s.prover} responded with bundle ${s.bundleCid} and was included`,
+      () =>
+        j?.response.included === true && j.response.bundleCid === s.bundleCid && j.response.resultHash === s.resultHash
+          ? undefined
+          : `no included on-chain response of ${s.prover} with bundle ${s.bundleCid}`,
+    );
+    if (!j?.verification) {
+      runner.run(`source ${n}: bundle`, 'IPFS_ERROR', '', () => j?.fetchError ?? 'no such response on-chain');
+      continue;
+    }
+    for (const c of j.verification.checks)
+      if (c.status !== 'skip') runner.add({ ...c, name: `source ${n}: ${c.name}` });
+    const b = j.verification.bundle;
+    runner.run(
+      `source ${n}: fields`,
+      'VALUE_MISMATCH',
+      'prover, notary, server name, TLS time, result hash and value are the bundle’s',
+      () => {
+        if (!b) return 'the bundle is not well-formed';
+        if (b.prover !== s.prover.toLowerCase()) return `source.prover ${s.prover} is not the bundle's ${b.prover}`;
+        if (b.notary !== s.notary.toLowerCase()) return `source.notary ${s.notary} is not the bundle's ${b.notary}`;
+        if (s.serverName !== b.serverName || s.serverName !== host)
+          return `source.serverName ${s.serverName} is not the bundle's ${b.serverName} and the spec's ${host}`;
+        if (s.tlsTime !== b.tlsTime) return `source.tlsTime ${s.tlsTime} is not the bundle's ${b.tlsTime}`;
+        if (s.resultHash !== b.attestation.resultHash) return 'source.resultHash is not the attested one';
+        const own = spec.records === 'array' ? (j.normalized as unknown[] | undefined)?.[r.index] : j.normalized;
+        if (j.normalized === undefined || !same(s.value, own))
+          return `source.value ${canonicalJson(s.value)} is not its bundle's normalized value`;
+        return undefined;
+      },
+    );
+  }
+
+  const assigned = new Set(chain.assignment.provers);
+  const included = new Set(chain.responses.filter((x) => x.included).map((x) => x.prover));
+  const provers = r.sources.map((s) => s.prover.toLowerCase() as Address);
+  runner.run(
+    'sources',
+    'REQUEST_MISMATCH',
+    `${provers.length} distinct assigned sources, the hub's included set, at least the quorum (${chain.quorum})`,
+    () => {
+      if (new Set(provers).size !== provers.length) return 'a source is listed more than once';
+      const stranger = provers.find((p) => !assigned.has(p));
+      if (stranger) return `source ${stranger} is not an assigned prover of the request`;
+      if (provers.length < chain.quorum) return `${provers.length} sources, the request's quorum is ${chain.quorum}`;
+      if (provers.length !== included.size || provers.some((p) => !included.has(p)))
+        return `the sources are not the ${included.size} responses the hub marked included`;
+      return undefined;
+    },
+  );
+
+  runner.run(
+    'record-value',
+    'VALUE_MISMATCH',
+    `the value and sources are the ${spec.aggregation.policy} over the request's valid responses`,
+    () => {
+      const candidates = ev.responses.flatMap((x) =>
+        x.verification?.ok && x.normalized !== undefined ? [{ prover: x.response.prover, value: x.normalized }] : [],
+      );
+      const outcome = aggregate(candidates, {
+        policy: spec.aggregation,
+        value: spec.value,
+        records: spec.records,
+        needed: chain.quorum,
+      });
+      if (!outcome.ok) return `the request's valid responses do not aggregate: ${outcome.reason}`;
+      const expected = spec.records === 'array' ? (outcome.value as unknown[])[r.index] : outcome.value;
+      if (spec.records === 'array' && r.index >= (outcome.value as unknown[]).length)
+        return `index ${r.index} is past the ${(outcome.value as unknown[]).length} records of the request`;
+      if (!same(expected, r.value))
+        return `the valid responses give ${canonicalJson(expected)}, the record says ${canonicalJson(r.value)}`;
+      const policySet = new Set(outcome.included.map((p) => p.toLowerCase()));
+      if (policySet.size !== provers.length || provers.some((p) => !policySet.has(p)))
+        return `the policy includes ${[...policySet].join(', ')}; the record lists ${provers.join(', ')}`;
+      return undefined;
+    },
+  );
+  return runner.finish();
 }

@@ -297,3 +297,15 @@ test('a body the wasm would re-serialize differently is refused at validation, n
     );
   assert.equal(validateSpec(specInput({ body: '{"a":2,"b":[1,"x\\n"]}' })).body, '{"a":2,"b":[1,"x\\n"]}');
 });
+
+test('tlsTime must lie in the request’s window, with the documented skew', async () => {
+  const { tlsTimeOutsideWindow, TLS_TIME_SKEW_SECONDS: skew } = await import('../../core/verify/bundle.ts');
+  const created = 1_900_000_000;
+  const deadline = created + 3600;
+  assert.equal(tlsTimeOutsideWindow(created + 10, created, deadline), undefined);
+  assert.equal(tlsTimeOutsideWindow(created - skew, created, deadline), undefined);
+  assert.equal(tlsTimeOutsideWindow(deadline + skew, created, deadline), undefined);
+  assert.match(tlsTimeOutsideWindow(created - skew - 1, created, deadline) ?? '', /before the request was created/);
+  assert.match(tlsTimeOutsideWindow(deadline + skew + 1, created, deadline) ?? '', /after the request's deadline/);
+  assert.match(tlsTimeOutsideWindow(Number.NaN, created, deadline) ?? '', /not a time/);
+});
