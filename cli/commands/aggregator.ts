@@ -1,13 +1,9 @@
 // `veritas aggregator`: verifies every response's bundle, aggregates, pins reports and fulfils requests on-chain.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { startAggregator } from '../../aggregator/service.ts';
-import { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } from '../../core/chain/clients.ts';
-import { loadConfig, required } from '../../core/config.ts';
-import { openDatabase } from '../../core/db/client.ts';
+import { required } from '../../core/config.ts';
+import { commandContext } from '../output.ts';
 import { VeritasError } from '../../core/errors.ts';
-import { createIpfs } from '../../core/ipfs.ts';
-import { initLogger } from '../../core/log.ts';
 
 export function register(program: Command): void {
   program
@@ -19,8 +15,16 @@ export function register(program: Command): void {
       '0',
     )
     .option('--poll <ms>', 'milliseconds between passes', '500')
-    .action(async (opts: { fromBlock: string; poll: string }) => {
-      const config = loadConfig(process.env);
+    .action(async (opts: { fromBlock: string; poll: string }, self: Command) => {
+      // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
+      const { startAggregator } = await import('../../aggregator/service.ts');
+      const { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } = await import(
+        '../../core/chain/clients.ts'
+      );
+      const { openDatabase } = await import('../../core/db/client.ts');
+      const { createIpfs } = await import('../../core/ipfs.ts');
+      const { initLogger } = await import('../../core/log.ts');
+      const { config, out } = commandContext(self);
       const log = initLogger({ level: config.logLevel });
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read and write the chain');
       const hub = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to aggregate for');
@@ -54,8 +58,9 @@ export function register(program: Command): void {
         log,
         pollIntervalMs: Number(opts.poll),
       });
-      process.stdout.write(
-        `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})\n`,
+      out.data(
+        { event: 'up', hub, chainId, acceptDevnetProofs: config.acceptDevnetProofs },
+        `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})`,
       );
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
