@@ -15,9 +15,11 @@ export function register(program: Command): void {
       '0',
     )
     .option('--poll <ms>', 'milliseconds between passes', '500')
-    .action(async (opts: { fromBlock: string; poll: string }, self: Command) => {
+    .option('--health-port <port>', '/healthz, /readyz, /metrics on this port (VERITAS_HEALTH_PORT; 0 = any free port)')
+    .action(async (opts: { fromBlock: string; poll: string; healthPort?: string }, self: Command) => {
       // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
       const { startAggregator } = await import('../../aggregator/service.ts');
+      const { startAggregatorHealth } = await import('../../aggregator/health.ts');
       const { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } = await import(
         '../../core/chain/clients.ts'
       );
@@ -47,10 +49,20 @@ export function register(program: Command): void {
       });
       for (const peer of config.ipfs.peers ?? [])
         await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+      const publicClient = createVeritasPublicClient(rpcUrl, chainId);
+      const healthPort = opts.healthPort !== undefined ? Number(opts.healthPort) : config.health.port;
+      if (healthPort !== undefined && !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort < 65536))
+        throw new VeritasError('INPUT_INVALID', '--health-port must be a port number', { field: '--health-port' });
+      // listening before the first pass, so /readyz answers 503 until the aggregator has caught up
+      const health =
+        healthPort === undefined
+          ? undefined
+          : await startAggregatorHealth({ host: config.health.host, port: healthPort, db: db.db, publicClient });
       const aggregator = startAggregator({
         db: db.db,
         ipfs,
-        publicClient: createVeritasPublicClient(rpcUrl, chainId),
+        publicClient,
+        ...(health ? { onPass: health.onPass } : {}),
         walletClient: createVeritasWalletClient(rpcUrl, chainId, privateKey),
         hub,
         fromBlock: BigInt(opts.fromBlock),
@@ -59,7 +71,13 @@ export function register(program: Command): void {
         pollIntervalMs: Number(opts.poll),
       });
       out.data(
-        { event: 'up', hub, chainId, acceptDevnetProofs: config.acceptDevnetProofs },
+        {
+          event: 'up',
+          hub,
+          chainId,
+          acceptDevnetProofs: config.acceptDevnetProofs,
+          health: health?.server.url ?? null,
+        },
         `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})`,
       );
       const signal = await new Promise<string>((resolve) => {
@@ -67,6 +85,7 @@ export function register(program: Command): void {
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
       await aggregator.stop();
+      await health?.server.close();
       await ipfs.stop();
       await db.close();
       process.stderr.write(`${signal}: aggregator stopped.\n`);
