@@ -12,6 +12,7 @@ import { oracleHubAbi, revertErrorName } from '../core/chain/contracts.ts';
 import type { VeritasPublicClient, VeritasWalletClient } from '../core/chain/clients.ts';
 import { toContractAttestation } from '../core/chain/attestation.ts';
 import type { Database } from '../core/db/client.ts';
+import { metrics } from '../core/metrics.ts';
 import { bundles, evidence, records, reports, requestEvents, requests, responses } from '../core/db/schema.ts';
 import { toVeritasError } from '../core/errors.ts';
 import { startIndexer, type Indexer } from '../core/indexer.ts';
@@ -48,6 +49,8 @@ export type StartAggregatorOptions = {
   log: Logger;
   pollIntervalMs?: number;
   hooks?: AggregatorHooks;
+  /** After each complete pass, with the number of open requests it found (health and the backlog metric). */
+  onPass?: (backlog: number) => void;
 };
 
 export type Aggregator = {
@@ -89,6 +92,8 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
         requestLogger(log, id).warn({ err: toVeritasError(e) }, 'request processing failed; will retry');
       }
     }
+    metrics.aggregatorBacklog.set(open.length);
+    o.onPass?.(open.length);
   };
   const tick = (): Promise<void> => (current ??= pass().finally(() => (current = undefined)));
   const loop = async (): Promise<void> => {
@@ -381,6 +386,7 @@ async function judgeResponse(
   );
   if (!verdict.ok) {
     log.warn({ prover: response.prover, code: verdict.code, reason: verdict.message }, 'invalid bundle excluded');
+    metrics.verificationFailures.inc({ check: verdict.code });
     if (bundle && txHash) await checkEquivocation(o, chain, bundle, txHash as Hex, log);
   }
 }

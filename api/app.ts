@@ -6,6 +6,7 @@ import { cors } from 'hono/cors';
 import { newRouter } from './router.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorResponse } from './errors.ts';
+import { mountHealth } from './health.ts';
 import { accessLog, rateLimit, requestContext, securityHeaders, type ApiEnv } from './middleware.ts';
 import { pagesRouter } from './pages/router.ts';
 import { bundlesRouter } from './routes/bundles.ts';
@@ -36,6 +37,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use('*', requestContext(deps.log.child({ component: 'api' })));
   app.use('*', accessLog());
   app.use('*', securityHeaders());
+  mountHealth(app, deps);
   if (api.corsOrigins.length > 0)
     app.use(
       '/v1/*',

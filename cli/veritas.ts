@@ -1,23 +1,46 @@
 #!/usr/bin/env node
 // The `veritas` command: the composition root. Each sub-command lives in cli/commands/<name>.ts and exports
 // `register(program)`; only this folder (and tests) wires operator/, aggregator/ and api/ together.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { VeritasError, toVeritasError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
+import { CliExit, EXIT, EXIT_TABLE, exitCodeOf } from './exit.ts';
 
 const program = new Command('veritas')
   .description('Veritas: a zkTLS verifiable data oracle for AI datasets')
   .version(process.env.npm_package_version ?? '0.1.0')
-  .showHelpAfterError();
+  .option('--json', 'machine-readable output: JSON Lines on stdout (data) and stderr (progress, errors)')
+  .showHelpAfterError()
+  // settings set before the sub-commands are registered are inherited by each of them
+  .exitOverride()
+  .configureHelp({ showGlobalOptions: true })
+  .addHelpText(
+    'after',
+    `\nEnvironment: VERITAS_API_URL, VERITAS_API_KEY (client commands), NO_COLOR; see the README's Configuration.\n` +
+      `Exit codes:\n${EXIT_TABLE.map((e) => `  ${e.code}  ${e.meaning}`).join('\n')}\n`,
+  );
 
 for (const register of commands) register(program);
 
+const json = process.argv.includes('--json');
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const err = toVeritasError(e);
-  // A user-facing error: code, message, and the field when there is one; stack only with --verbose-style debugging.
-  process.stderr.write(`veritas: ${err.code}: ${err.message}${err.field ? ` (field: ${err.field})` : ''}\n`);
-  if (!(e instanceof VeritasError) && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-  process.exitCode = 1;
+  if (e instanceof CommanderError) {
+    // --help and --version end through here too, with commander's exit code 0
+    process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  } else {
+    const exitCode = exitCodeOf(e);
+    const err = e instanceof CliExit ? e : toVeritasError(e);
+    const field = err instanceof VeritasError ? err.field : undefined;
+    if (json)
+      process.stderr.write(
+        `${JSON.stringify({ event: 'error', code: err.code, message: err.message, exitCode, ...(field ? { field } : {}) })}\n`,
+      );
+    else process.stderr.write(`veritas: ${err.code}: ${err.message}${field ? ` (field: ${field})` : ''}\n`);
+    // a stack only for what is not a user-facing error: a bug to report
+    if (exitCode === EXIT.INTERNAL && !(e instanceof VeritasError) && e instanceof Error && e.stack)
+      process.stderr.write(`${e.stack}\n`);
+    process.exitCode = exitCode;
+  }
 }

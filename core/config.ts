@@ -60,6 +60,15 @@ const variables = {
   VERITAS_SSRF_ALLOW: list
     .pipe(z.array(z.string().regex(/^[a-z0-9.-]+=[0-9a-f.:[\]]+:\d+$/i, 'each entry must be host=ip:port')))
     .optional(),
+  /** The API the CLI's client commands talk to (`--api` overrides it). */
+  VERITAS_API_URL: z.string().url().default('http://127.0.0.1:8080'),
+  /** The key the CLI sends on write calls (`--api-key` overrides it; else the first of VERITAS_API_KEYS). */
+  VERITAS_API_KEY: z.string().min(1).optional(),
+  /** https://no-color.org: any non-empty value turns colour off in the CLI's output. */
+  NO_COLOR: z.string().optional(),
+  /** The operator's and aggregator's health/metrics listener (`/healthz`, `/readyz`, `/metrics`); 0 = any free port. */
+  VERITAS_HEALTH_HOST: z.string().default('127.0.0.1'),
+  VERITAS_HEALTH_PORT: port.optional(),
 } as const;
 
 const configSchema = z.object(variables);
@@ -96,6 +105,10 @@ export type Config = {
   secretsFile: string | undefined;
   tlsnWasm: string | undefined;
   ssrfAllow: Record<string, string>;
+  /** What the CLI's client commands use: the API's URL and key, and whether colour is allowed at all. */
+  cli: { apiUrl: string; apiKey: string | undefined; color: boolean };
+  /** The operator's and aggregator's health/metrics listener; port undefined = none unless a command asks. */
+  health: { host: string; port: number | undefined };
 };
 
 /**
@@ -144,6 +157,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretsFile: e.VERITAS_SECRETS_FILE,
     tlsnWasm: e.VERITAS_TLSN_WASM,
     ssrfAllow: Object.fromEntries((e.VERITAS_SSRF_ALLOW ?? []).map((entry) => entry.split('=') as [string, string])),
+    cli: {
+      apiUrl: e.VERITAS_API_URL,
+      apiKey: e.VERITAS_API_KEY ?? e.VERITAS_API_KEYS?.[0],
+      color: e.NO_COLOR === undefined,
+    },
+    health: { host: e.VERITAS_HEALTH_HOST, port: e.VERITAS_HEALTH_PORT },
   };
 }
 

@@ -21,6 +21,8 @@ import { createFileStore } from './store.ts';
 import { startProxy } from './tlsn/proxy.ts';
 import { createLimiter } from './tlsn/limiter.ts';
 import type { PartyTuning } from './tlsn/session.ts';
+import { stageObserver } from '../core/metrics.ts';
+import { operatorHealth } from './health.ts';
 
 export { STAGES, type FetchStage } from './fetcher.ts';
 
@@ -54,6 +56,8 @@ export type StageEvent = {
 export type Operator = {
   address: Hex;
   notaryUrl: string;
+  /** `/healthz`, `/readyz` and `/metrics` of this operator, on its notary port. */
+  healthUrl: string;
   /** This operator's Helia node, where its bundles are pinned. */
   ipfs: IpfsNode;
   /** Every stage of every request at this operator, as it happens (also written to request_events). */
@@ -84,7 +88,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   };
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 120_000;
   const events = new EventEmitter<{ stage: [StageEvent] }>();
+  const observeStage = stageObserver();
+  const health = operatorHealth({ db: o.db, publicClient: o.chain.publicClient });
   const onStage = async (requestId: Hex, stage: StageEvent['stage'], detail?: Record<string, unknown>) => {
+    observeStage(`${address}:${requestId}`, stage);
     await o.db.insert(requestEvents).values({ requestId, source: address, stage, detail: detail ?? null });
     events.emit('stage', { requestId, operator: address, stage, ...(detail ? { detail } : {}) });
     log.info({ requestId, stage, ...detail }, `stage ${stage}`);
@@ -94,6 +101,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     ...o.notary,
     attestations: createFileStore(path.join(o.dataDir, 'attestations')),
     sessionTimeoutMs,
+    onHttp: health.handle,
   });
   const proxy = await startProxy({ host: '127.0.0.1', policy: o.ssrf });
   const jobs = startJobs(
@@ -115,10 +123,12 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     },
   );
   log.info({ notaryUrl: notary.url, proxy: proxy.url }, 'operator started');
+  health.markReady();
 
   return {
     address,
     notaryUrl: notary.url,
+    healthUrl: notary.url.replace(/^ws/, 'http'),
     ipfs: o.ipfs,
     events,
     async register(bond = parseEther('1'), name?: string) {

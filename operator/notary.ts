@@ -24,6 +24,7 @@ import type { FileStore } from './store.ts';
 import type { OperatorContext } from './context.ts';
 import { hubOf, readRequest } from './context.ts';
 import { createRelay } from './tlsn/relay.ts';
+import { metrics } from '../core/metrics.ts';
 import { verify } from './tlsn/session.ts';
 import type { VerifiedTranscript } from './tlsn/transcript.ts';
 
@@ -37,17 +38,26 @@ export type NotaryOptions = {
   /** Signed attestations by `${requestId}-${prover}`: one per pair, ever (equivocation is slashable). */
   attestations: FileStore;
   sessionTimeoutMs: number;
+  /** Plain HTTP requests (health, metrics): answered when it returns true, else the 426 below. */
+  onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 };
 
 const HELLO_MAX_SKEW_SECONDS = 120;
 
 export async function startNotaryService(ctx: OperatorContext, options: NotaryOptions): Promise<NotaryService> {
   const log = ctx.log.child({ component: 'notary' });
-  const relay = createRelay({ path: '/relay' });
+  const relay = createRelay({
+    path: '/relay',
+    onRoomClosed: (s) => {
+      metrics.bytesRelayed.inc({ from: 'prover' }, s.bytes.prover);
+      metrics.bytesRelayed.inc({ from: 'verifier' }, s.bytes.verifier);
+    },
+  });
   const control = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const server = http.createServer((_req, res) =>
-    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'),
-  );
+  const server = http.createServer((req, res) => {
+    if (options.onHttp?.(req, res)) return;
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n');
+  });
   const usedNonces = new Set<string>();
   const inFlight = new Set<string>();
 
@@ -138,6 +148,7 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
     } catch (e) {
       const err = toVeritasError(e);
       rlog.warn({ code: err.code, err: err.message }, 'notary session refused or failed');
+      metrics.notaryRefusals.inc({ code: err.code });
       send(ws, { type: 'error', ...errorBody(err) });
     } finally {
       if (key) inFlight.delete(key);

@@ -1,13 +1,9 @@
 // `veritas aggregator`: verifies every response's bundle, aggregates, pins reports and fulfils requests on-chain.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { startAggregator } from '../../aggregator/service.ts';
-import { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } from '../../core/chain/clients.ts';
-import { loadConfig, required } from '../../core/config.ts';
-import { openDatabase } from '../../core/db/client.ts';
+import { required } from '../../core/config.ts';
+import { commandContext } from '../output.ts';
 import { VeritasError } from '../../core/errors.ts';
-import { createIpfs } from '../../core/ipfs.ts';
-import { initLogger } from '../../core/log.ts';
 
 export function register(program: Command): void {
   program
@@ -19,8 +15,18 @@ export function register(program: Command): void {
       '0',
     )
     .option('--poll <ms>', 'milliseconds between passes', '500')
-    .action(async (opts: { fromBlock: string; poll: string }) => {
-      const config = loadConfig(process.env);
+    .option('--health-port <port>', '/healthz, /readyz, /metrics on this port (VERITAS_HEALTH_PORT; 0 = any free port)')
+    .action(async (opts: { fromBlock: string; poll: string; healthPort?: string }, self: Command) => {
+      // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
+      const { startAggregator } = await import('../../aggregator/service.ts');
+      const { startAggregatorHealth } = await import('../../aggregator/health.ts');
+      const { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } = await import(
+        '../../core/chain/clients.ts'
+      );
+      const { openDatabase } = await import('../../core/db/client.ts');
+      const { createIpfs } = await import('../../core/ipfs.ts');
+      const { initLogger } = await import('../../core/log.ts');
+      const { config, out } = commandContext(self);
       const log = initLogger({ level: config.logLevel });
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read and write the chain');
       const hub = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to aggregate for');
@@ -43,10 +49,20 @@ export function register(program: Command): void {
       });
       for (const peer of config.ipfs.peers ?? [])
         await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+      const publicClient = createVeritasPublicClient(rpcUrl, chainId);
+      const healthPort = opts.healthPort !== undefined ? Number(opts.healthPort) : config.health.port;
+      if (healthPort !== undefined && !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort < 65536))
+        throw new VeritasError('INPUT_INVALID', '--health-port must be a port number', { field: '--health-port' });
+      // listening before the first pass, so /readyz answers 503 until the aggregator has caught up
+      const health =
+        healthPort === undefined
+          ? undefined
+          : await startAggregatorHealth({ host: config.health.host, port: healthPort, db: db.db, publicClient });
       const aggregator = startAggregator({
         db: db.db,
         ipfs,
-        publicClient: createVeritasPublicClient(rpcUrl, chainId),
+        publicClient,
+        ...(health ? { onPass: health.onPass } : {}),
         walletClient: createVeritasWalletClient(rpcUrl, chainId, privateKey),
         hub,
         fromBlock: BigInt(opts.fromBlock),
@@ -54,14 +70,22 @@ export function register(program: Command): void {
         log,
         pollIntervalMs: Number(opts.poll),
       });
-      process.stdout.write(
-        `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})\n`,
+      out.data(
+        {
+          event: 'up',
+          hub,
+          chainId,
+          acceptDevnetProofs: config.acceptDevnetProofs,
+          health: health?.server.url ?? null,
+        },
+        `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})`,
       );
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
       await aggregator.stop();
+      await health?.server.close();
       await ipfs.stop();
       await db.close();
       process.stderr.write(`${signal}: aggregator stopped.\n`);

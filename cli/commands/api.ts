@@ -1,12 +1,8 @@
 // `veritas api`: the HTTP API and provenance pages as a standalone server over the configured database, IPFS and chain.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } from '../../core/chain/clients.ts';
 import { loadConfig, required } from '../../core/config.ts';
-import { openDatabase } from '../../core/db/client.ts';
-import { createIpfs } from '../../core/ipfs.ts';
-import { initLogger } from '../../core/log.ts';
-import { startApi } from '../../api/app.ts';
+import { createOutput } from '../output.ts';
 
 export function register(program: Command): void {
   program
@@ -14,11 +10,23 @@ export function register(program: Command): void {
     .description('serve the HTTP API (/v1, /openapi.json, /docs) and the provenance pages')
     .option('--host <host>', 'listen address (VERITAS_API_HOST)')
     .option('--port <port>', 'listen port (VERITAS_API_PORT)')
-    .action(async (opts: { host?: string; port?: string }) => {
+    .action(async (opts: { host?: string; port?: string }, self: Command) => {
+      // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
+      const { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } = await import(
+        '../../core/chain/clients.ts'
+      );
+      const { openDatabase } = await import('../../core/db/client.ts');
+      const { createIpfs } = await import('../../core/ipfs.ts');
+      const { initLogger } = await import('../../core/log.ts');
+      const { startApi } = await import('../../api/app.ts');
       const config = loadConfig({
         ...process.env,
         ...(opts.host ? { VERITAS_API_HOST: opts.host } : {}),
         ...(opts.port ? { VERITAS_API_PORT: opts.port } : {}),
+      });
+      const out = createOutput({
+        json: self.optsWithGlobals<{ json?: boolean }>().json === true,
+        color: config.cli.color,
       });
       const log = initLogger({ level: config.logLevel });
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read the chain');
@@ -51,7 +59,7 @@ export function register(program: Command): void {
         log,
         acceptDevnetProofs: config.acceptDevnetProofs,
       });
-      process.stdout.write(`Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)\n`);
+      out.data({ event: 'up', url: api.url }, `Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)`);
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

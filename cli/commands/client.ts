@@ -1,13 +1,35 @@
 // A small HTTP client of the Veritas API for the CLI: JSON calls with the API's error body, and an SSE reader.
+import type { Command } from 'commander';
+import { createParser } from 'eventsource-parser';
 import { VeritasError, type ErrorCode } from '../../core/errors.ts';
 
 export type ApiClient = {
   base: string;
   json<T>(path: string, init?: RequestInit): Promise<T>;
   raw(path: string, init?: RequestInit): Promise<Response>;
-  /** Follows `/v1/requests/:id/events`, reconnecting with Last-Event-ID when the connection drops, until `end`. */
-  follow(requestId: string, onEvent: (event: string, data: unknown) => void): Promise<unknown>;
+  /**
+   * Follows `/v1/requests/:id/events`, reconnecting with Last-Event-ID when the connection drops, until `end` (or
+   * until `onEvent` returns `'stop'`, which ends the stream at once and resolves with that event's data).
+   */
+  follow(requestId: string, onEvent: (event: string, data: unknown) => unknown): Promise<unknown>;
 };
+
+/** Turns a non-2xx answer into the VeritasError its body names (code, message, field). */
+export async function apiError(res: Response): Promise<VeritasError> {
+  const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; field?: string };
+  // a gateway in front of the API answers 502–504 without our body: the API is briefly out of reach, worth a retry
+  const gateway = res.status === 502 || res.status === 503 || res.status === 504;
+  const code = (body.code ?? (gateway ? 'SERVER_UNREACHABLE' : 'INTERNAL')) as ErrorCode;
+  return new VeritasError(code, `${res.status}: ${body.message ?? res.statusText}`, {
+    ...(body.field ? { field: body.field } : {}),
+  });
+}
+
+export const unreachable = (root: string, e: unknown): VeritasError =>
+  new VeritasError('SERVER_UNREACHABLE', `cannot reach the API at ${root}: ${(e as Error).message}`, {
+    field: '--api',
+    cause: e,
+  });
 
 export function apiClient(base: string, apiKey: string | undefined): ApiClient {
   const root = base.replace(/\/+$/, '');
@@ -21,64 +43,76 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
     try {
       res = await fetch(`${root}${path}`, { ...init, headers: headers(init) });
     } catch (e) {
-      throw new VeritasError('SERVER_UNREACHABLE', `cannot reach the API at ${root}: ${(e as Error).message}`, {
-        field: '--api',
-        cause: e,
-      });
+      throw unreachable(root, e);
     }
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; field?: string };
-      throw new VeritasError(
-        (body.code ?? 'INTERNAL') as ErrorCode,
-        `${res.status}: ${body.message ?? res.statusText}`,
-        {
-          ...(body.field ? { field: body.field } : {}),
-        },
-      );
-    }
+    if (!res.ok) throw await apiError(res);
     return res;
   };
   return {
     base: root,
     raw,
     json: async <T>(path: string, init?: RequestInit) => (await (await raw(path, init)).json()) as T,
-    async follow(requestId, onEvent) {
-      let lastId: string | undefined;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const res = await raw(`/v1/requests/${requestId}/events`, {
-            headers: lastId ? { 'last-event-id': lastId } : {},
-          });
-          const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-          let buf = '';
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            buf += value;
-            for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
-              const block = buf.slice(0, cut);
-              buf = buf.slice(cut + 2);
-              let event = 'message';
-              let data = '';
-              for (const line of block.split('\n')) {
-                if (line.startsWith('event:')) event = line.slice(6).trim();
-                else if (line.startsWith('id:')) lastId = line.slice(3).trim();
-                else if (line.startsWith('data:')) data += line.slice(5).trim();
-              }
-              if (data === '') continue;
-              const parsed = JSON.parse(data) as unknown;
-              onEvent(event, parsed);
-              if (event === 'end') return parsed;
-            }
-          }
-          attempt = 0;
-        } catch (e) {
-          // an API restart drops the stream (or a database restart answers 503): resume from the last event seen, a
-          // few times, then give up
-          if (attempt >= 5 || (e instanceof VeritasError && !e.retryable)) throw e;
-        }
-        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
-      }
-    },
+    follow: (requestId, onEvent) => followEvents(raw, requestId, onEvent),
   };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The SSE loop: eventsource-parser does the framing (CRLF, multi-line data, `retry:`), this does the resuming. */
+async function followEvents(
+  raw: (path: string, init?: RequestInit) => Promise<Response>,
+  requestId: string,
+  onEvent: (event: string, data: unknown) => unknown,
+): Promise<unknown> {
+  let lastId: string | undefined;
+  let retryMs = 500;
+  for (let attempt = 0; ; attempt++) {
+    let result: { data: unknown } | undefined;
+    try {
+      const res = await raw(`/v1/requests/${requestId}/events`, {
+        headers: lastId ? { 'last-event-id': lastId } : {},
+      });
+      const parser = createParser({
+        onRetry: (ms) => {
+          retryMs = ms;
+        },
+        onEvent: (e) => {
+          if (result !== undefined) return;
+          if (e.id !== undefined) lastId = e.id;
+          if (e.data === '') return;
+          const event = e.event ?? 'message';
+          const data = JSON.parse(e.data) as unknown;
+          if (onEvent(event, data) === 'stop' || event === 'end') result = { data };
+        },
+      });
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      try {
+        while (result === undefined) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          parser.feed(value);
+        }
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+      if (result !== undefined) return result.data;
+      attempt = 0;
+    } catch (e) {
+      // an API restart drops the stream (or a database restart answers 503): resume from the last event seen, a
+      // few times, then give up
+      if (attempt >= 5 || (e instanceof VeritasError && !e.retryable) || e instanceof SyntaxError) throw e;
+    }
+    await sleep(retryMs * (attempt + 1));
+  }
+}
+
+/** The two flags of every command that talks to the API; their defaults come from VERITAS_API_URL / VERITAS_API_KEY. */
+export const withApiOptions = (cmd: Command): Command =>
+  cmd
+    .option('--api <url>', 'the Veritas API (default: VERITAS_API_URL, else http://127.0.0.1:8080)')
+    .option('--api-key <key>', 'API key for writes (default: VERITAS_API_KEY, else the first of VERITAS_API_KEYS)');
+
+export type ApiFlags = { api?: string; apiKey?: string };
+
+export const clientFromFlags = (flags: ApiFlags, cli: { apiUrl: string; apiKey: string | undefined }): ApiClient =>
+  apiClient(flags.api ?? cli.apiUrl, flags.apiKey ?? cli.apiKey);

@@ -7,5 +7,15 @@ import { register as api } from './api.ts';
 import { register as request } from './request.ts';
 import { register as verify } from './verify.ts';
 import { register as exportCmd } from './export.ts';
+import { register as requests } from './requests.ts';
 
-export const commands: ((program: Command) => void)[] = [devnet, operator, aggregator, api, request, verify, exportCmd];
+export const commands: ((program: Command) => void)[] = [
+  devnet,
+  operator,
+  aggregator,
+  api,
+  request,
+  requests,
+  verify,
+  exportCmd,
+];

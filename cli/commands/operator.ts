@@ -1,17 +1,9 @@
 // `veritas operator`: runs one operator (notary service, fetcher, SSRF-guarded proxy, Helia node) against a chain.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseEther } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { connectChain } from '../../core/chain/clients.ts';
-import { loadConfig, required } from '../../core/config.ts';
-import { openDatabase } from '../../core/db/client.ts';
+import { required } from '../../core/config.ts';
 import { VeritasError } from '../../core/errors.ts';
-import { createIpfs } from '../../core/ipfs.ts';
-import { initLogger } from '../../core/log.ts';
-import { startOperator } from '../../operator/index.ts';
-import { loadSecretStore } from '../../operator/secrets.ts';
-import { createLifecycle } from '../lifecycle.ts';
+import { commandContext } from '../output.ts';
 
 export function register(program: Command): void {
   program
@@ -26,8 +18,18 @@ export function register(program: Command): void {
       'first block to scan when the database has no cursor (the OracleHub deployment block)',
       '0',
     )
-    .action(async (opts: { register?: string; name?: string; fromBlock: string }) => {
-      const config = loadConfig(process.env);
+    .action(async (opts: { register?: string; name?: string; fromBlock: string }, self: Command) => {
+      // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
+      const { parseEther } = await import('viem');
+      const { privateKeyToAccount } = await import('viem/accounts');
+      const { connectChain } = await import('../../core/chain/clients.ts');
+      const { openDatabase } = await import('../../core/db/client.ts');
+      const { createIpfs } = await import('../../core/ipfs.ts');
+      const { initLogger } = await import('../../core/log.ts');
+      const { startOperator } = await import('../../operator/index.ts');
+      const { loadSecretStore } = await import('../../operator/secrets.ts');
+      const { createLifecycle } = await import('../lifecycle.ts');
+      const { config, out } = commandContext(self);
       const log = initLogger({ level: config.logLevel });
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to watch and answer requests');
       const hub = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to serve');
@@ -84,7 +86,10 @@ export function register(program: Command): void {
         });
         lifecycle.defer('operator', () => operator.stop());
         if (opts.register) await operator.register(parseEther(opts.register), opts.name);
-        process.stdout.write(`operator ${operator.address} up; notary ${operator.notaryUrl}; Ctrl-C stops it\n`);
+        out.data(
+          { event: 'up', operator: operator.address, notaryUrl: operator.notaryUrl },
+          `operator ${operator.address} up; notary ${operator.notaryUrl}; Ctrl-C stops it`,
+        );
       } catch (e) {
         await lifecycle.stop();
         throw e;

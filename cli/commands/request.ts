@@ -1,12 +1,16 @@
-// `veritas request <url> …`: builds a RequestSpec from flags, posts it to the API, and with --wait follows its stages
-// live (SSE) and prints the final record with its Merkle proof.
+// `veritas request <url> …`: builds a RequestSpec from flags (or a spec file), posts it to the API, and with --wait
+// follows its stages live (SSE) and prints every record with its Merkle proof (JSON Lines with --json).
+import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { loadConfig } from '../../core/config.ts';
 import { VeritasError } from '../../core/errors.ts';
 import type { RequestSpecInput } from '../../schemas/spec.ts';
-import { apiClient } from './client.ts';
+import { CliExit, EXIT } from '../exit.ts';
+import { commandContext, type Output } from '../output.ts';
+import { jsonLines } from '../records.ts';
+import { type ApiFlags, clientFromFlags, withApiOptions } from './client.ts';
 
-type Opts = {
+type Opts = ApiFlags & {
+  spec?: string;
   jsonPath?: string;
   regex?: string;
   group: string;
@@ -14,6 +18,8 @@ type Opts = {
   quorum: string;
   policy: 'median' | 'mode' | 'exact';
   minAgreement?: string;
+  madK?: string;
+  band?: string;
   valueType?: 'number' | 'string' | 'timestamp' | 'json';
   precision?: string;
   header: string[];
@@ -22,21 +28,31 @@ type Opts = {
   body?: string;
   resultSchema?: string;
   records: 'single' | 'array';
+  maxResponseBytes?: string;
   name?: string;
+  description?: string;
   ttl: string;
+  deadline?: string;
   fee: string;
   wait?: boolean;
-  api: string;
-  apiKey?: string;
 };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+type Created = {
+  requestId: string | null;
+  specCid: string;
+  txHash: string | null;
+  transaction: unknown;
+  links: Record<string, string>;
+};
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('request')
     .description('ask the oracle for a value from an HTTPS source, proved over MPC-TLS by independent operators')
-    .argument('<url>', 'the https:// source')
+    .argument('[url]', 'the https:// source (or give --spec)')
+    .option('--spec <file>', 'a RequestSpec JSON file instead of the flags below (--ttl/--deadline still apply)')
     .option('--json-path <path>', 'extract with a JSONPath, e.g. $.data.price')
     .option('--regex <regex>', 'extract with a regular expression capture')
     .option('--group <group>', 'the regex capture group (number or name)', '1')
@@ -46,6 +62,8 @@ export function register(program: Command): void {
       new Option('--policy <policy>', 'aggregation policy').choices(['median', 'mode', 'exact']).default('exact'),
     )
     .option('--min-agreement <n>', 'mode: responses that must agree (default: quorum)')
+    .option('--mad-k <k>', 'median: responses farther than k·MAD from the median are outliers (default 3)')
+    .option('--band <fraction>', 'median: within this fraction of the median is never an outlier (default 0.01)')
     .addOption(
       new Option('--value-type <type>', 'normalization of the value').choices([
         'number',
@@ -70,60 +88,130 @@ export function register(program: Command): void {
         .choices(['single', 'array'])
         .default('single'),
     )
+    .option('--max-response-bytes <n>', 'largest response the provers accept (64…65536, default 4096)')
     .option('--name <name>', 'a name for the dataset')
+    .option('--description <text>', 'a description of the dataset')
     .option('--ttl <seconds>', 'deadline, seconds from now', '600')
+    .option('--deadline <unix>', 'deadline as Unix seconds (instead of --ttl)')
     .option('--fee <wei>', 'fee escrowed for the operators, in wei', '0')
-    .option('--wait', 'follow the request until it is fulfilled and print the record')
-    .option('--api <url>', 'the Veritas API', 'http://127.0.0.1:8080')
-    .option('--api-key <key>', 'API key (default: the first of VERITAS_API_KEYS)')
-    .action(async (url: string, opts: Opts) => {
-      const config = loadConfig(process.env);
-      const spec = specFromFlags(url, opts);
-      const client = apiClient(opts.api, opts.apiKey ?? config.api.apiKeys?.[0]);
-      const created = await client.json<{
-        requestId: string | null;
-        specCid: string;
-        txHash: string | null;
-        transaction: unknown;
-        links: Record<string, string>;
-      }>('/v1/requests', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ spec, fee: opts.fee }),
-      });
-      if (created.requestId === null) {
-        process.stdout.write(
-          `${JSON.stringify({ specCid: created.specCid, transaction: created.transaction }, null, 2)}\n`,
-        );
-        process.stderr.write('the API has no signing key: send this transaction yourself\n');
-        return;
-      }
-      process.stderr.write(
-        `request ${created.requestId}\n  tx ${created.txHash}\n  page ${client.base}${created.links.page}\n`,
-      );
-      if (!opts.wait) {
-        process.stdout.write(`${created.requestId}\n`);
-        return;
-      }
-      const progress = progressPrinter(process.stderr);
-      const end = (await client.follow(created.requestId, progress)) as { status: string };
-      if (end.status !== 'fulfilled') {
-        process.exitCode = 1;
-        process.stderr.write(`request ended ${end.status}\n`);
-        return;
-      }
-      const detail = await client.json<{ records: { href: string }[] }>(`/v1/requests/${created.requestId}`);
-      for (const r of detail.records) process.stdout.write(`${JSON.stringify(await client.json(r.href), null, 2)}\n`);
+    .option(
+      '--wait',
+      'follow the request until it is fulfilled and print every record; a failed stage ends the wait (exit 4)',
+    );
+  withApiOptions(cmd).action(async (url: string | undefined, opts: Opts, self: Command) => {
+    const { config, out } = commandContext(self);
+    const spec = opts.spec !== undefined ? await specFromFile(opts.spec, opts) : specFromFlags(url, opts);
+    const client = clientFromFlags(opts, config.cli);
+    const created = await client.json<Created>('/v1/requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ spec, fee: opts.fee }),
     });
+    if (created.requestId === null) {
+      out.data({ specCid: created.specCid, transaction: created.transaction });
+      out.note('unsigned', {}, 'the API has no signing key: send this transaction yourself');
+      return;
+    }
+    const requestId = created.requestId;
+    const page = `${client.base}${created.links.page}`;
+    out.note(
+      'created',
+      { requestId, txHash: created.txHash, specCid: created.specCid, page },
+      `request ${requestId}\n  tx ${created.txHash}\n  page ${page}`,
+    );
+    if (!opts.wait) {
+      out.data({ requestId, txHash: created.txHash, specCid: created.specCid, links: created.links }, requestId);
+      return;
+    }
+    await waitAndPrint(client, requestId, out);
+  });
 }
 
-function specFromFlags(url: string, o: Opts): RequestSpecInput {
+/** Follows the request to its end; prints every record (streamed, to the last one) or ends with the failure class. */
+export async function waitAndPrint(
+  client: ReturnType<typeof clientFromFlags>,
+  requestId: string,
+  out: Output,
+): Promise<void> {
+  const progress = progressPrinter(out);
+  let failure: { code: string; message: string; source: string } | undefined;
+  const end = (await client.follow(requestId, (event, data) => {
+    progress(event, data);
+    if (event !== 'stage') return;
+    const e = data as { stage: string; source: string; detail: { code?: string; message?: string } | null };
+    // A stage that failed for good (not a retry): the request cannot be answered as asked; do not wait for expiry.
+    if (e.stage === 'failed') {
+      failure = { code: e.detail?.code ?? 'FAILED', message: e.detail?.message ?? 'failed', source: e.source };
+      return 'stop';
+    }
+  })) as { status?: string };
+  if (failure !== undefined)
+    throw new CliExit(
+      EXIT.REQUEST_FAILED,
+      failure.code,
+      `request ${requestId} failed at ${failure.source}: ${failure.message}`,
+    );
+  if (end.status !== 'fulfilled')
+    throw new CliExit(EXIT.REQUEST_FAILED, `REQUEST_${String(end.status).toUpperCase()}`, `request ${end.status}`);
+  await printRecords(client, requestId, out);
+}
+
+/**
+ * Streams every record of a fulfilled request (no page size, no cap) and checks the count against the report: a
+ * stream cut short (a 200 whose body ended early) is an error, never a silently shorter dataset.
+ */
+export async function printRecords(
+  client: ReturnType<typeof clientFromFlags>,
+  requestId: string,
+  out: Output,
+): Promise<void> {
+  let n = 0;
+  for await (const record of jsonLines(await client.raw(`/v1/requests/${requestId}/records.jsonl`))) {
+    out.data(record);
+    n++;
+  }
+  const detail = await client.json<{ report: { recordCount: number } | null }>(`/v1/requests/${requestId}`);
+  const expected = detail.report?.recordCount;
+  if (expected !== undefined && n !== expected)
+    throw new VeritasError('SERVER_UNREACHABLE', `the API sent ${n} of the request's ${expected} records`, {
+      field: 'records',
+    });
+  out.note('records', { requestId, count: n }, `${n} record(s)`);
+}
+
+async function specFromFile(file: string, o: Opts): Promise<RequestSpecInput> {
+  let spec: Record<string, unknown>;
+  try {
+    spec = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new VeritasError('INPUT_INVALID', `--spec ${file}: ${(e as Error).message}`, { field: '--spec' });
+  }
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new VeritasError('INPUT_INVALID', `--spec ${file} must hold a JSON object`, { field: '--spec' });
+  // the API validates the rest; a file without a deadline gets one from --ttl/--deadline
+  return { ...spec, deadline: deadlineOf(o, spec.deadline) } as RequestSpecInput;
+}
+
+const int = (v: string, flag: string): number => {
+  if (!/^\d+$/.test(v)) throw new VeritasError('INPUT_INVALID', `${flag} must be a whole number`, { field: flag });
+  return Number(v);
+};
+const num = (v: string, flag: string): number => {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new VeritasError('INPUT_INVALID', `${flag} must be a number`, { field: flag });
+  return Number(v);
+};
+
+function deadlineOf(o: Opts, fromFile?: unknown): number {
+  if (o.deadline !== undefined) return int(o.deadline, '--deadline');
+  if (typeof fromFile === 'number') return fromFile;
+  return Math.floor(Date.now() / 1000) + int(o.ttl, '--ttl');
+}
+
+function specFromFlags(url: string | undefined, o: Opts): RequestSpecInput {
+  if (url === undefined)
+    throw new VeritasError('INPUT_INVALID', 'give the source URL (or --spec <file>)', { field: 'url' });
   if ((o.jsonPath === undefined) === (o.regex === undefined))
     throw new VeritasError('INPUT_INVALID', 'give exactly one of --json-path or --regex', { field: '--json-path' });
-  const int = (v: string, flag: string): number => {
-    if (!/^\d+$/.test(v)) throw new VeritasError('INPUT_INVALID', `${flag} must be a whole number`, { field: flag });
-    return Number(v);
-  };
   const quorum = int(o.quorum, '--quorum');
   const headers = [
     ...o.header.map((h, i) => {
@@ -154,7 +242,11 @@ function specFromFlags(url: string, o: Opts): RequestSpecInput {
   const group = /^\d+$/.test(o.group) ? Number(o.group) : o.group;
   const policy =
     o.policy === 'median'
-      ? { policy: 'median' as const }
+      ? {
+          policy: 'median' as const,
+          ...(o.madK !== undefined ? { madK: num(o.madK, '--mad-k') } : {}),
+          ...(o.band !== undefined ? { band: num(o.band, '--band') } : {}),
+        }
       : o.policy === 'mode'
         ? { policy: 'mode' as const, minAgreement: o.minAgreement ? int(o.minAgreement, '--min-agreement') : quorum }
         : { policy: 'exact' as const };
@@ -165,6 +257,8 @@ function specFromFlags(url: string, o: Opts): RequestSpecInput {
     headers,
     ...(o.body !== undefined ? { body: o.body } : {}),
     ...(o.name !== undefined ? { name: o.name } : {}),
+    ...(o.description !== undefined ? { description: o.description } : {}),
+    ...(o.maxResponseBytes !== undefined ? { maxResponseBytes: int(o.maxResponseBytes, '--max-response-bytes') } : {}),
     extract:
       o.jsonPath !== undefined
         ? { jsonPath: o.jsonPath }
@@ -174,26 +268,26 @@ function specFromFlags(url: string, o: Opts): RequestSpecInput {
     aggregation: policy,
     records: o.records,
     quorum,
-    deadline: Math.floor(Date.now() / 1000) + int(o.ttl, '--ttl'),
+    deadline: deadlineOf(o),
   };
 }
 
-/** One line per stage as it happens; colour and marks on a terminal, plain timestamped lines otherwise. */
-function progressPrinter(out: NodeJS.WriteStream): (event: string, data: unknown) => void {
-  const tty = out.isTTY === true;
+/** One line per stage as it happens (a JSON line each with --json); marks and colour on a terminal only. */
+function progressPrinter(out: Output): (event: string, data: unknown) => void {
   const started = Date.now();
-  const green = (s: string) => (tty ? `\x1b[32m${s}\x1b[0m` : s);
+  const { green, red } = out.color;
   return (event, data) => {
     const elapsed = `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
     if (event === 'stage') {
       const e = data as { stage: string; source: string; detail: Record<string, unknown> | null };
       const who = e.source.startsWith('0x') ? ` ${e.source.slice(0, 10)}…` : ` (${e.source})`;
-      out.write(`${elapsed} ${tty ? green('✓') : '-'} ${e.stage}${who}\n`);
+      const failed = e.stage === 'failed' || e.stage === 'retrying';
+      const code = failed && typeof e.detail?.code === 'string' ? ` ${e.detail.code}: ${String(e.detail.message)}` : '';
+      out.note('stage', { ...e }, `${elapsed} ${failed ? red('✗') : green('✓')} ${e.stage}${who}${code}`);
     } else if (event === 'end') {
       const s = data as { status: string; merkleRoot: string | null };
-      out.write(
-        `${elapsed} ${s.status === 'fulfilled' ? green('●') : '✗'} ${s.status}${s.merkleRoot ? ` root ${s.merkleRoot}` : ''}\n`,
-      );
+      const mark = s.status === 'fulfilled' ? green('●') : red('✗');
+      out.note('end', { ...s }, `${elapsed} ${mark} ${s.status}${s.merkleRoot ? ` root ${s.merkleRoot}` : ''}`);
     }
   };
 }

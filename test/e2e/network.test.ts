@@ -140,6 +140,6 @@ test('a quorum-3 median request goes from POST /v1/requests to a verifiable reco
     () => assert.fail('verify must fail on an edited record'),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 5); // exit 5: verification failed (cli/exit.ts)
   assert.match(`${bad.stdout}${bad.stderr}`, /record-hash/);
 });

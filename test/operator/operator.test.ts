@@ -147,6 +147,17 @@ describe('operator', () => {
     );
   });
 
+  test('the operator serves /healthz, /readyz and metrics beside its notary port, with the session histogram', async () => {
+    const op = devnet.operators[0]!;
+    assert.equal((await fetch(`${op.healthUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${op.healthUrl}/readyz`)).status, 200);
+    const text = await (await fetch(`${op.healthUrl}/metrics`)).text();
+    // the session of the test above (the devnet's operators share one process, hence one registry)
+    const count = /^veritas_mpc_session_duration_seconds_count\{outcome="ok"\} (\d+)$/m.exec(text);
+    assert.ok(count && Number(count[1]) > 0, text.slice(0, 2000));
+    assert.match(text, /^veritas_relay_bytes_total\{from="prover"\} [1-9]/m);
+    assert.match(text, /^veritas_mpc_sessions_total\{stage="responded",outcome="ok"\} [1-9]/m);
+  });
   test('the Authorization secret appears in no pinned or stored byte', async () => {
     const token = Buffer.from(devnet.fixtureToken);
     const files = await listFiles(dataDir);
