@@ -7,5 +7,19 @@ import { register as api } from './api.ts';
 import { register as request } from './request.ts';
 import { register as verify } from './verify.ts';
 import { register as exportCmd } from './export.ts';
+import { register as dataset } from './dataset.ts';
+import { register as feed } from './feed.ts';
+import { register as keeper } from './keeper.ts';
 
-export const commands: ((program: Command) => void)[] = [devnet, operator, aggregator, api, request, verify, exportCmd];
+export const commands: ((program: Command) => void)[] = [
+  devnet,
+  operator,
+  aggregator,
+  api,
+  request,
+  verify,
+  exportCmd,
+  dataset,
+  feed,
+  keeper,
+];
