@@ -8,6 +8,9 @@ import { register as request } from './request.ts';
 import { register as verify } from './verify.ts';
 import { register as exportCmd } from './export.ts';
 import { register as requests } from './requests.ts';
+import { register as dataset } from './dataset.ts';
+import { register as feed } from './feed.ts';
+import { register as keeper } from './keeper.ts';
 
 export const commands: ((program: Command) => void)[] = [
   devnet,
@@ -18,4 +21,7 @@ export const commands: ((program: Command) => void)[] = [
   requests,
   verify,
   exportCmd,
+  dataset,
+  feed,
+  keeper,
 ];
