@@ -87,7 +87,9 @@ export async function submitRequest(deps: SubmitDeps, spec: RequestSpec, fee: bi
   const walletClient = deps.chain.walletClient;
   if (walletClient === undefined) throw new VeritasError('INTERNAL', 'submitRequest needs the node key');
   const consumer = walletClient.account.address;
-  const balance = await deps.chain.publicClient.getBalance({ address: consumer });
+  const balance = await deps.chain.publicClient.getBalance({ address: consumer }).catch((e: unknown) => {
+    throw new VeritasError('CHAIN_ERROR', 'the chain could not be read; retry later', { cause: e, transient: true });
+  });
   if (fee > balance)
     throw new VeritasError(
       'INPUT_INVALID',

@@ -8,8 +8,9 @@ import { hashJson } from '../../core/canonical.ts';
 import { validateSpec } from '../../schemas/validate.ts';
 import { createApi } from '../../api/app.ts';
 import { API_LIMITS } from '../../api/input.ts';
-import { requests, submissions } from '../../core/db/schema.ts';
-import { API_KEY, type Env, startEnv, validSpec } from '../api/harness.ts';
+import { createVeritasPublicClient } from '../../core/chain/clients.ts';
+import { requestEvents, requests, submissions } from '../../core/db/schema.ts';
+import { API_KEY, type Env, seedFulfilled, startEnv, validSpec } from '../api/harness.ts';
 
 let env: Env;
 let now: number;
@@ -174,5 +175,59 @@ describe('the API records what it sends before it sends it', () => {
     });
     assert.equal(res.status, 400);
     assert.deepEqual(await chainState(), before);
+  });
+});
+
+describe('public errors say what to fix, never what is inside', () => {
+  const SECRET_RPC = 'http://127.0.0.1:9/v2/SECRET-RPC-KEY';
+  const leaks = (text: string) =>
+    ['SECRET-RPC-KEY', '127.0.0.1', '10.1.2.3', 'fd00::7', 'http://', 'vault-entry'].filter((s) => text.includes(s));
+
+  it('a chain failure while submitting names neither the RPC URL nor its key', async () => {
+    const deps = env.deps();
+    const chain = {
+      ...deps.chain,
+      publicClient: createVeritasPublicClient(SECRET_RPC, 31337, { retryCount: 0, timeoutMs: 2000 }),
+    };
+    const res = await createApi({ ...deps, chain }).request('/v1/requests', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ spec: validSpec(now + 3600) }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 502, text);
+    assert.equal((JSON.parse(text) as { code: string }).code, 'CHAIN_ERROR');
+    assert.deepEqual(leaks(text), []);
+  });
+
+  it('timeline events (JSON and SSE) and the verify panel carry no internal address or URL', async () => {
+    const s = await seedFulfilled(env, { status: 'assigned' });
+    await env.db.db.insert(requestEvents).values({
+      requestId: s.requestId,
+      source: s.provers[0]!,
+      stage: 'failed',
+      detail: {
+        code: 'SSRF_REFUSED',
+        message: 'api.example.test resolved to 10.1.2.3 and fd00::7 (private); fetch http://10.1.2.3/x failed',
+        nested: [{ why: `rpc ${SECRET_RPC} refused` }],
+      },
+    });
+    const app = createApi(env.deps());
+    const detail = await (await app.request(`/v1/requests/${s.requestId}`)).text();
+    assert.ok(detail.includes('SSRF_REFUSED'), 'the code and what to fix stay');
+    assert.deepEqual(leaks(detail), []);
+    const sse = await app.request(`/v1/requests/${s.requestId}/events`);
+    const reader = sse.body!.getReader();
+    let text = '';
+    while (!text.includes('SSRF_REFUSED')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    assert.deepEqual(leaks(text), []);
+    // the verify panel of a fulfilled request read through an RPC whose URL holds a key
+    const f = await seedFulfilled(env);
+    const deps = env.deps();
+    const chain = { ...deps.chain, publicClient: createVeritasPublicClient(SECRET_RPC, 31337, { retryCount: 0 }) };
+    const page = await (await createApi({ ...deps, chain }).request(`/requests/${f.requestId}`)).text();
+    assert.match(page, /data-check="on-chain-root" data-ok="false"/);
+    assert.deepEqual(leaks(page), []);
   });
 });
