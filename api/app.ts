@@ -12,6 +12,7 @@ import { bundlesRouter } from './routes/bundles.ts';
 import { operatorsRouter } from './routes/operators.ts';
 import { recordsRouter } from './routes/records.ts';
 import { requestsRouter } from './routes/requests.ts';
+import { submissionsRouter } from './routes/submissions.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -70,6 +71,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/v1/records', recordsRouter(deps));
   app.route('/v1/bundles', bundlesRouter(deps));
   app.route('/v1/operators', operatorsRouter(deps));
+  app.route('/v1/submissions', submissionsRouter(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

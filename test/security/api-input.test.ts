@@ -1,6 +1,7 @@
 // Attack: bad input to POST /v1/requests. Each must be a 4xx naming the field before anything is signed or paid,
 // and the API must have recorded what it is about to send before it sends it (issue 11, "Bad input").
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { formatEther, parseEther } from 'viem';
@@ -9,8 +10,10 @@ import { validateSpec } from '../../schemas/validate.ts';
 import { createApi } from '../../api/app.ts';
 import { API_LIMITS } from '../../api/input.ts';
 import { createVeritasPublicClient } from '../../core/chain/clients.ts';
+import { requestData } from '../../core/chain/contracts.ts';
+import { indexRange } from '../../core/indexer.ts';
 import { requestEvents, requests, submissions } from '../../core/db/schema.ts';
-import { API_KEY, type Env, seedFulfilled, startEnv, validSpec } from '../api/harness.ts';
+import { API_KEY, type Env, log, seedFulfilled, startEnv, validSpec } from '../api/harness.ts';
 
 let env: Env;
 let now: number;
@@ -229,5 +232,52 @@ describe('public errors say what to fix, never what is inside', () => {
     const page = await (await createApi({ ...deps, chain }).request(`/requests/${f.requestId}`)).text();
     assert.match(page, /data-check="on-chain-root" data-ok="false"/);
     assert.deepEqual(leaks(page), []);
+  });
+});
+
+describe('a request sent but not confirmed to the API is reconciled, not lost', () => {
+  it('a submission left submitting is linked to the request the indexer mirrored', async () => {
+    const spec = validateSpec(validSpec(now + 7200));
+    const specHash = hashJson(spec);
+    const specCid = await env.ipfs.addJson(spec);
+    const consumer = env.v.consumer.account.address.toLowerCase();
+    // what submitRequest writes before sending; then the transaction goes out and the API dies before the receipt
+    const id = randomUUID();
+    await env.db.db.insert(submissions).values({ id, consumer, specHash, specCid, spec, fee: '0' });
+    const app = createApi(env.deps());
+    const before = (await (await app.request(`/v1/submissions/${id}`)).json()) as { status: string };
+    assert.equal(before.status, 'submitting');
+    const sent = await requestData(
+      { walletClient: env.v.consumer, publicClient: env.v.chain.publicClient },
+      env.v.hub,
+      {
+        specHash,
+        specCid,
+        quorum: spec.quorum,
+        deadline: BigInt(spec.deadline),
+        fee: 0n,
+      },
+    );
+    // the real indexer mirrors DataRequested
+    await indexRange(
+      {
+        db: env.db.db,
+        publicClient: env.v.chain.publicClient,
+        hub: env.v.hub,
+        registry: env.v.registry,
+        fromBlock: 0n,
+        log,
+      },
+      sent.blockNumber,
+      sent.blockNumber,
+    );
+    const res = await app.request(`/v1/submissions/${id}`);
+    assert.equal(res.status, 200);
+    const after = (await res.json()) as { status: string; requestId: string; txHash: string; links: { self: string } };
+    assert.equal(after.status, 'sent');
+    assert.equal(after.requestId, sent.requestId.toLowerCase());
+    assert.equal(after.txHash, sent.transactionHash);
+    assert.equal(after.links.self, `/v1/requests/${after.requestId}`);
+    assert.equal((await app.request(`/v1/submissions/${randomUUID()}`)).status, 404);
   });
 });
