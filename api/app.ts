@@ -14,6 +14,7 @@ import { datasetsRouter } from './routes/datasets.ts';
 import { operatorsRouter } from './routes/operators.ts';
 import { recordsRouter } from './routes/records.ts';
 import { requestsRouter } from './routes/requests.ts';
+import { submissionsRouter } from './routes/submissions.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -74,6 +75,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/v1/bundles', bundlesRouter(deps));
   app.route('/v1/operators', operatorsRouter(deps));
   app.route('/v1/datasets', datasetsRouter(deps));
+  app.route('/v1/submissions', submissionsRouter(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -89,7 +89,7 @@ export const requireApiKey =
 
 /** Whether `key` is one of the configured API keys (constant time per comparison). */
 export const isValidKey = (keys: readonly string[] | undefined, key: string | undefined): boolean =>
-  key !== undefined && keys !== undefined && keys.some((k) => sameKey(k, key));
+  key !== undefined && (keys?.some((k) => sameKey(k, key)) ?? false);
 
 /** What a rate-limit store answers for one request: allowed, or how long to wait. */
 export type RateLimitVerdict = { ok: boolean; retryAfterSeconds: number };

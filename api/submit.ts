@@ -1,12 +1,13 @@
 // Submitting an oracle request with the node key: pin the spec, check the fee against the balance, record the
-// submission, send `OracleHub.request`, link the submission to its on-chain id. Also the unsigned variant.
+// submission, send `OracleHub.request`, link the submission to its on-chain id; the unsigned variant; reconciliation.
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, notInArray } from 'drizzle-orm';
 import { encodeFunctionData, formatEther, type Hex, InsufficientFundsError, BaseError } from 'viem';
 import { hashJson } from '../core/canonical.ts';
 import { oracleHubAbi, requestData, revertErrorName } from '../core/chain/contracts.ts';
 import type { VeritasWalletClient } from '../core/chain/clients.ts';
-import { requestEvents, requests, submissions } from '../core/db/schema.ts';
+import type { Database } from '../core/db/client.ts';
+import { requestEvents, requests, type SubmissionRow, submissions } from '../core/db/schema.ts';
 import { VeritasError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { RequestSpec } from '../schemas/spec.ts';
@@ -86,7 +87,9 @@ export async function submitRequest(deps: SubmitDeps, spec: RequestSpec, fee: bi
   const walletClient = deps.chain.walletClient;
   if (walletClient === undefined) throw new VeritasError('INTERNAL', 'submitRequest needs the node key');
   const consumer = walletClient.account.address;
-  const balance = await deps.chain.publicClient.getBalance({ address: consumer });
+  const balance = await deps.chain.publicClient.getBalance({ address: consumer }).catch((e: unknown) => {
+    throw new VeritasError('CHAIN_ERROR', 'the chain could not be read; retry later', { cause: e, transient: true });
+  });
   if (fee > balance)
     throw new VeritasError(
       'INPUT_INVALID',
@@ -111,12 +114,19 @@ export async function submitRequest(deps: SubmitDeps, spec: RequestSpec, fee: bi
   } catch (e) {
     // refused (reverted in simulation, or by the node) means nothing is on-chain; any other failure may have sent it
     const refused = e instanceof VeritasError && e.code === 'INPUT_INVALID';
-    if (refused)
+    if (refused) {
       await deps.db
         .update(submissions)
         .set({ status: 'failed', errorCode: e.code })
         .where(eq(submissions.id, submissionId));
-    throw e;
+      throw e;
+    }
+    const err = e instanceof VeritasError ? e : new VeritasError('CHAIN_ERROR', 'sending the request failed');
+    throw new VeritasError(
+      err.code,
+      `${err.message}; it may have been sent: GET /v1/submissions/${submissionId} links it to its request once indexed`,
+      { cause: e, transient: true, details: { submissionId } },
+    );
   }
   const requestId = sent.requestId.toLowerCase() as Hex;
   const txHash = sent.transactionHash;
@@ -144,4 +154,33 @@ export async function submitRequest(deps: SubmitDeps, spec: RequestSpec, fee: bi
   });
   deps.log.info({ requestId, txHash, specCid, submissionId }, 'request sent');
   return { submissionId, requestId, specHash, specCid, txHash };
+}
+
+/**
+ * A submission as it stands, reconciled first: one left `submitting` (the transaction went out but the API lost the
+ * receipt, or died) is linked to the request the indexer mirrored from `DataRequested` for the same consumer and spec
+ * hash, the oldest one no other submission claims. Undefined when the id is unknown.
+ */
+export async function reconcileSubmission(db: Database, id: string): Promise<SubmissionRow | undefined> {
+  const [row] = await db.select().from(submissions).where(eq(submissions.id, id));
+  if (row?.status !== 'submitting') return row;
+  const claimed = db
+    .select({ id: submissions.requestId })
+    .from(submissions)
+    .where(and(eq(submissions.consumer, row.consumer), isNotNull(submissions.requestId)));
+  const [request] = await db
+    .select()
+    .from(requests)
+    .where(
+      and(eq(requests.consumer, row.consumer), eq(requests.specHash, row.specHash), notInArray(requests.id, claimed)),
+    )
+    .orderBy(asc(requests.createdAt))
+    .limit(1);
+  if (!request) return row;
+  const [updated] = await db
+    .update(submissions)
+    .set({ status: 'sent', requestId: request.id, txHash: request.txHash })
+    .where(and(eq(submissions.id, id), eq(submissions.status, 'submitting')))
+    .returning();
+  return updated ?? (await db.select().from(submissions).where(eq(submissions.id, id)))[0];
 }

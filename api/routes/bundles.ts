@@ -33,18 +33,25 @@ export async function loadIpfsJson(deps: ApiDeps, cid: string): Promise<Uint8Arr
   }
 }
 
+/** RFC 9110 If-None-Match: `*`, or a list of (weak or strong) tags compared weakly. */
+export function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
 export function bundlesRouter(deps: ApiDeps) {
   const app = newRouter();
   app.openapi(route, async (c) => {
     const { cid } = c.req.valid('param');
+    // content-addressed: the bytes under a CID can never change, so the CID is the ETag and a match needs no read
+    const etag = `"${cid}"`;
+    const immutable = { ETag: etag, 'Cache-Control': 'public, max-age=31536000, immutable' };
+    if (matches(c.req.header('if-none-match'), etag) && (await deps.ipfs.has(cid).catch(() => false)))
+      return preserialized(c.body(null, 304, immutable));
     const bytes = await loadIpfsJson(deps, cid);
-    // content-addressed: the bytes under a CID can never change
     return preserialized(
-      c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'public, max-age=31536000, immutable',
-        ETag: `"${cid}"`,
-      }),
+      c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/json', ...immutable }),
     );
   });
   return app;

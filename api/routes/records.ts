@@ -5,6 +5,7 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, ProvedRecordBody, RecordIdParam } from '../openapi.ts';
 import { getRecord, getRequest } from '../queries.ts';
+import { matches } from './bundles.ts';
 import { provedRecordOf } from '../views.ts';
 
 const route = createRoute({
@@ -45,7 +46,10 @@ export function recordsRouter(deps: ApiDeps) {
       cache.set(id, entry);
       hit = entry;
     }
-    if (c.req.header('if-none-match') === hit.etag) return preserialized(c.body(null, 304, { ETag: hit.etag }));
+    if (matches(c.req.header('if-none-match'), hit.etag))
+      return preserialized(
+        c.body(null, 304, { ETag: hit.etag, 'Cache-Control': 'public, max-age=31536000, immutable' }),
+      );
     return preserialized(
       c.body(hit.body, 200, {
         'Content-Type': 'application/json',

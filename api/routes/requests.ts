@@ -160,7 +160,11 @@ export function requestsRouter(deps: ApiDeps) {
       return c.json({ requestId: null, submissionId: null, txHash: null, ...u, links }, 200);
     }
     const s = await submitRequest(submit, spec, BigInt(fee));
-    const links = { spec: `/v1/bundles/${s.specCid}`, ...requestLinks(s.requestId) };
+    const links = {
+      spec: `/v1/bundles/${s.specCid}`,
+      submission: `/v1/submissions/${s.submissionId}`,
+      ...requestLinks(s.requestId),
+    };
     return c.json({ ...s, transaction: null, links }, 201);
   });
 

@@ -14,7 +14,8 @@ import {
   type TestClient,
   type WalletClient,
 } from 'viem';
-import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createNonceManager, jsonRpc } from 'viem/nonce';
 import { VeritasError } from '../errors.ts';
 
 export type VeritasPublicClient = PublicClient<HttpTransport, Chain>;
@@ -58,8 +59,10 @@ export function createVeritasWalletClient(
   o: ClientOptions = {},
 ): VeritasWalletClient {
   return createWalletClient({
-    // viem's nonceManager hands concurrent sends of one key consecutive nonces (and recovers after a failed send)
-    account: privateKeyToAccount(privateKey, { nonceManager }),
+    // viem's nonce manager hands concurrent sends of one key consecutive nonces (and recovers after a failed send).
+    // One per client, not viem's shared default: that one remembers nonces by (address, chain id), so a fresh anvil
+    // with the same id and keys would be sent nonces from the previous chain's history.
+    account: privateKeyToAccount(privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) }),
     chain: veritasChain(chainId, rpcUrl),
     transport: transport(rpcUrl, o),
     pollingInterval: o.pollingIntervalMs ?? 250,

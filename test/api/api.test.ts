@@ -450,6 +450,29 @@ describe('records and exports', () => {
     assert.equal((await app.request(`/v1/bundles/${unknown}`)).status, 200, 'content on this node is served');
   });
 
+  it('bundles carry their CID as ETag with immutable caching, and a matching If-None-Match is a 304', async () => {
+    const s = await seedFulfilled(env);
+    const app = createApi(env.deps());
+    const res = await app.request(`/v1/bundles/${s.bundleCids[0]}`);
+    const etag = res.headers.get('etag');
+    assert.equal(etag, `"${s.bundleCids[0]}"`);
+    assert.match(res.headers.get('cache-control') ?? '', /immutable/);
+    for (const inm of [etag!, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const again = await app.request(`/v1/bundles/${s.bundleCids[0]}`, { headers: { 'if-none-match': inm } });
+      assert.equal(again.status, 304, inm);
+      assert.equal(again.headers.get('etag'), etag);
+      assert.equal((await again.arrayBuffer()).byteLength, 0);
+    }
+    const other = await app.request(`/v1/bundles/${s.bundleCids[0]}`, { headers: { 'if-none-match': '"x"' } });
+    assert.equal(other.status, 200);
+    // records: the leaf hash is the ETag
+    const rec = await app.request(`/v1/records/${s.recordIds[0]}`);
+    const recTag = rec.headers.get('etag')!;
+    const cached = await app.request(`/v1/records/${s.recordIds[0]}`, { headers: { 'if-none-match': `W/${recTag}` } });
+    assert.equal(cached.status, 304);
+    assert.match(cached.headers.get('cache-control') ?? '', /immutable/);
+  });
+
   it('GET /v1/operators lists operators with their record; unknown operator 404', async () => {
     const s = await seedFulfilled(env);
     const app = createApi(env.deps());

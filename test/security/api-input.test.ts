@@ -1,6 +1,7 @@
 // Attack: bad input to POST /v1/requests. Each must be a 4xx naming the field before anything is signed or paid,
 // and the API must have recorded what it is about to send before it sends it (issue 11, "Bad input").
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { formatEther, parseEther } from 'viem';
@@ -8,8 +9,11 @@ import { hashJson } from '../../core/canonical.ts';
 import { validateSpec } from '../../schemas/validate.ts';
 import { createApi } from '../../api/app.ts';
 import { API_LIMITS } from '../../api/input.ts';
-import { requests, submissions } from '../../core/db/schema.ts';
-import { API_KEY, type Env, startEnv, validSpec } from '../api/harness.ts';
+import { createVeritasPublicClient } from '../../core/chain/clients.ts';
+import { requestData } from '../../core/chain/contracts.ts';
+import { indexRange } from '../../core/indexer.ts';
+import { requestEvents, requests, submissions } from '../../core/db/schema.ts';
+import { API_KEY, type Env, log, seedFulfilled, startEnv, validSpec } from '../api/harness.ts';
 
 let env: Env;
 let now: number;
@@ -174,5 +178,106 @@ describe('the API records what it sends before it sends it', () => {
     });
     assert.equal(res.status, 400);
     assert.deepEqual(await chainState(), before);
+  });
+});
+
+describe('public errors say what to fix, never what is inside', () => {
+  const SECRET_RPC = 'http://127.0.0.1:9/v2/SECRET-RPC-KEY';
+  const leaks = (text: string) =>
+    ['SECRET-RPC-KEY', '127.0.0.1', '10.1.2.3', 'fd00::7', 'http://', 'vault-entry'].filter((s) => text.includes(s));
+
+  it('a chain failure while submitting names neither the RPC URL nor its key', async () => {
+    const deps = env.deps();
+    const chain = {
+      ...deps.chain,
+      publicClient: createVeritasPublicClient(SECRET_RPC, 31337, { retryCount: 0, timeoutMs: 2000 }),
+    };
+    const res = await createApi({ ...deps, chain }).request('/v1/requests', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ spec: validSpec(now + 3600) }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 502, text);
+    assert.equal((JSON.parse(text) as { code: string }).code, 'CHAIN_ERROR');
+    assert.deepEqual(leaks(text), []);
+  });
+
+  it('timeline events (JSON and SSE) and the verify panel carry no internal address or URL', async () => {
+    const s = await seedFulfilled(env, { status: 'assigned' });
+    await env.db.db.insert(requestEvents).values({
+      requestId: s.requestId,
+      source: s.provers[0]!,
+      stage: 'failed',
+      detail: {
+        code: 'SSRF_REFUSED',
+        message: 'api.example.test resolved to 10.1.2.3 and fd00::7 (private); fetch http://10.1.2.3/x failed',
+        nested: [{ why: `rpc ${SECRET_RPC} refused` }],
+      },
+    });
+    const app = createApi(env.deps());
+    const detail = await (await app.request(`/v1/requests/${s.requestId}`)).text();
+    assert.ok(detail.includes('SSRF_REFUSED'), 'the code and what to fix stay');
+    assert.deepEqual(leaks(detail), []);
+    const sse = await app.request(`/v1/requests/${s.requestId}/events`);
+    const reader = sse.body!.getReader();
+    let text = '';
+    while (!text.includes('SSRF_REFUSED')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    assert.deepEqual(leaks(text), []);
+    // the verify panel of a fulfilled request read through an RPC whose URL holds a key
+    const f = await seedFulfilled(env);
+    const deps = env.deps();
+    const chain = { ...deps.chain, publicClient: createVeritasPublicClient(SECRET_RPC, 31337, { retryCount: 0 }) };
+    const page = await (await createApi({ ...deps, chain }).request(`/requests/${f.requestId}`)).text();
+    assert.match(page, /data-check="on-chain-root" data-ok="false"/);
+    assert.deepEqual(leaks(page), []);
+  });
+});
+
+describe('a request sent but not confirmed to the API is reconciled, not lost', () => {
+  it('a submission left submitting is linked to the request the indexer mirrored', async () => {
+    const spec = validateSpec(validSpec(now + 7200));
+    const specHash = hashJson(spec);
+    const specCid = await env.ipfs.addJson(spec);
+    const consumer = env.v.consumer.account.address.toLowerCase();
+    // what submitRequest writes before sending; then the transaction goes out and the API dies before the receipt
+    const id = randomUUID();
+    await env.db.db.insert(submissions).values({ id, consumer, specHash, specCid, spec, fee: '0' });
+    const app = createApi(env.deps());
+    const before = (await (await app.request(`/v1/submissions/${id}`)).json()) as { status: string };
+    assert.equal(before.status, 'submitting');
+    const sent = await requestData(
+      { walletClient: env.v.consumer, publicClient: env.v.chain.publicClient },
+      env.v.hub,
+      {
+        specHash,
+        specCid,
+        quorum: spec.quorum,
+        deadline: BigInt(spec.deadline),
+        fee: 0n,
+      },
+    );
+    // the real indexer mirrors DataRequested
+    await indexRange(
+      {
+        db: env.db.db,
+        publicClient: env.v.chain.publicClient,
+        hub: env.v.hub,
+        registry: env.v.registry,
+        fromBlock: 0n,
+        log,
+      },
+      sent.blockNumber,
+      sent.blockNumber,
+    );
+    const res = await app.request(`/v1/submissions/${id}`);
+    assert.equal(res.status, 200);
+    const after = (await res.json()) as { status: string; requestId: string; txHash: string; links: { self: string } };
+    assert.equal(after.status, 'sent');
+    assert.equal(after.requestId, sent.requestId.toLowerCase());
+    assert.equal(after.txHash, sent.transactionHash);
+    assert.equal(after.links.self, `/v1/requests/${after.requestId}`);
+    assert.equal((await app.request(`/v1/submissions/${randomUUID()}`)).status, 404);
   });
 });
