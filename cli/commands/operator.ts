@@ -80,7 +80,10 @@ export function register(program: Command): void {
           maxSessions: config.tlsn.maxSessions,
           notary: { host: config.notary.host, port: config.notary.port },
           ssrf: { allowList: config.ssrfAllow },
-          secrets: await loadSecretStore(config.secretsFile),
+          // Why a ref was refused (unknown, other host/path/header) is for this operator's log only.
+          secrets: await loadSecretStore(config.secretsFile, (ref, reason) =>
+            log.warn({ ref, reason }, 'secret refused'),
+          ),
           jobs: { fromBlock: BigInt(opts.fromBlock) },
           log,
         });

@@ -96,7 +96,8 @@ describe('operator', () => {
 
   test('bad specs end as recorded failures, not crashes, and the operator goes on', async () => {
     const mismatch = await submit({ ...privateSpec }, { specHash: keccak256(toBytes('not the spec')) });
-    const ssrf = await submit({ ...privateSpec, url: 'https://10.0.0.1/v1/private' });
+    // No secret header: a secret bound to the fixture host would be refused (INPUT_INVALID) before the SSRF check.
+    const ssrf = await submit({ ...privateSpec, headers: [], url: 'https://10.0.0.1/v1/private' });
     const failures = await Promise.all([stageOf(mismatch.requestId, ['failed']), stageOf(ssrf.requestId, ['failed'])]);
     assert.equal(failures[0].detail?.code, 'SPEC_HASH_MISMATCH');
     assert.equal(failures[1].detail?.code, 'SSRF_REFUSED');
