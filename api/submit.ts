@@ -88,7 +88,7 @@ export async function submitRequest(deps: SubmitDeps, spec: RequestSpec, fee: bi
   if (walletClient === undefined) throw new VeritasError('INTERNAL', 'submitRequest needs the node key');
   const consumer = walletClient.account.address;
   const balance = await deps.chain.publicClient.getBalance({ address: consumer }).catch((e: unknown) => {
-    throw new VeritasError('CHAIN_ERROR', 'the chain could not be read; retry later', { cause: e, transient: true });
+    throw new VeritasError('CHAIN_ERROR', 'the chain could not be read; retry later', { cause: e });
   });
   if (fee > balance)
     throw new VeritasError(
@@ -125,7 +125,7 @@ export async function submitRequest(deps: SubmitDeps, spec: RequestSpec, fee: bi
     throw new VeritasError(
       err.code,
       `${err.message}; it may have been sent: GET /v1/submissions/${submissionId} links it to its request once indexed`,
-      { cause: e, transient: true, details: { submissionId } },
+      { cause: e, details: { submissionId } },
     );
   }
   const requestId = sent.requestId.toLowerCase() as Hex;
