@@ -39,17 +39,20 @@ async function bundleFor(i: number): Promise<ProvenanceBundle> {
   const value = 100 + i / 100;
   const attestation = {
     requestId,
+    specHash: hashJson(spec),
     prover: prover.address.toLowerCase() as Address,
     notary: notary.address.toLowerCase() as Address,
+    trust: 0,
     serverNameHash: keccakUtf8('fixture.test'),
     tlsTime: 1_700_000_000,
     sentHash: transcriptHash(sent, t.sentRanges),
     recvHash: transcriptHash(recv, t.recvRanges),
     resultHash: hashJson(value),
+    numericValue: '0',
   };
   const notarySignature = await signAttestation(notary, attestationDomain(chainId, hub), attestation);
   return signBundle(prover, {
-    version: 1,
+    version: 2,
     chainId,
     hub,
     requestId,
@@ -93,7 +96,13 @@ const perSecond = N / ((performance.now() - t0) / 1000);
 
 const M = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const requestId = hashJson({ bench: 'records' });
-const leaves = Array.from({ length: M }, (_, index) => ({ requestId, index, recordHash: hashJson({ index }) }));
+const valueHash = hashJson('bench');
+const leaves = Array.from({ length: M }, (_, index) => ({
+  requestId,
+  index,
+  valueHash,
+  recordHash: hashJson({ index }),
+}));
 t0 = performance.now();
 const tree = buildRecordTree(leaves);
 const treeMs = performance.now() - t0;

@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'EXTRACTION_FAILED',
   'RESULT_SCHEMA_MISMATCH',
   'BUNDLE_INVALID',
+  /** A document of a version this software no longer accepts (e.g. a version-1 bundle). */
+  'UNSUPPORTED_VERSION',
   'TRUST_MODE_REFUSED',
   'REQUEST_MISMATCH',
   'TRANSCRIPT_MISMATCH',

@@ -1,8 +1,10 @@
 // Merkle commitments over dataset records: OpenZeppelin's StandardMerkleTree construction, verifiable on-chain with
 // MerkleProof (oracle-contracts/MerkleVerifier.sol).
 //
-// Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, bytes32 recordHash))) — the standard
-// double-hashed leaf, so a 64-byte inner node can never be passed off as a leaf. Pairs are hashed sorted.
+// Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, bytes32 valueHash, bytes32 recordHash))) —
+// the standard double-hashed leaf, so a 64-byte inner node can never be passed off as a leaf. Pairs are hashed
+// sorted. `valueHash` is the value hash OracleHub accepted at `fulfill` (the same for every record of a request), so
+// a leaf committing another one is on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
 //
 // `buildRecordTree` is a direct implementation of the same construction over raw bytes (@noble/hashes keccak, no hex
 // round trips, no per-leaf ABI encoder): StandardMerkleTree takes ~10× longer at a million records. Its root and
@@ -12,10 +14,10 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import type { Hex } from 'viem';
 import { MERKLE_LEAF_ENCODING } from '../schemas/record.ts';
 
-export type RecordLeaf = { requestId: Hex; index: number; recordHash: Hex };
-type LeafTuple = [Hex, bigint, Hex];
+export type RecordLeaf = { requestId: Hex; index: number; valueHash: Hex; recordHash: Hex };
+type LeafTuple = [Hex, bigint, Hex, Hex];
 
-const tuple = (l: RecordLeaf): LeafTuple => [l.requestId, BigInt(l.index), l.recordHash];
+const tuple = (l: RecordLeaf): LeafTuple => [l.requestId, BigInt(l.index), l.valueHash, l.recordHash];
 
 export type RecordTree = {
   root: Hex;
@@ -30,15 +32,16 @@ const bytes32 = (hex: string, into: Uint8Array, at: number): void => {
   into.set(Buffer.from(hex.slice(2), 'hex'), at);
 };
 
-/** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, recordHash))). */
+/** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, valueHash, recordHash))). */
 export function recordLeafHash(leaf: RecordLeaf): Uint8Array {
-  const enc = new Uint8Array(96);
+  const enc = new Uint8Array(128);
   bytes32(leaf.requestId, enc, 0);
   const view = new DataView(enc.buffer);
   if (!Number.isSafeInteger(leaf.index) || leaf.index < 0) throw new RangeError(`bad record index ${leaf.index}`);
   view.setUint32(56, Math.floor(leaf.index / 2 ** 32));
   view.setUint32(60, leaf.index >>> 0);
-  bytes32(leaf.recordHash, enc, 64);
+  bytes32(leaf.valueHash, enc, 64);
+  bytes32(leaf.recordHash, enc, 96);
   return keccak_256(keccak_256(enc));
 }
 

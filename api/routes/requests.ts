@@ -4,7 +4,7 @@ import { newRouter, preserialized } from '../router.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { encodeFunctionData } from 'viem';
-import { oracleHubAbi, requestData, revertErrorName } from '../../core/chain/contracts.ts';
+import { oracleHubAbi, requestData, requestParamsOf, revertErrorName } from '../../core/chain/contracts.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { requestEvents, requests } from '../../core/db/schema.ts';
 import { VeritasError } from '../../core/errors.ts';
@@ -119,6 +119,9 @@ const REVERT_FIELDS: Record<string, string> = {
   DeadlineInPast: 'spec.deadline',
   InvalidQuorum: 'spec.quorum',
   QuorumTooLarge: 'spec.quorum',
+  DeadlineTooFar: 'spec.deadline',
+  FeeTooLow: 'fee',
+  InvalidPolicy: 'spec.aggregation',
 };
 
 export function requestsRouter(deps: ApiDeps) {
@@ -150,7 +153,8 @@ export function requestsRouter(deps: ApiDeps) {
     const { unsigned } = c.req.valid('query');
     const specHash = hashJson(spec);
     const specCid = await ipfs.addJson(spec);
-    const args = [specHash, specCid, spec.quorum, BigInt(spec.deadline)] as const;
+    const params = requestParamsOf(spec);
+    const args = [specHash, specCid, params] as const;
     const value = BigInt(fee);
     const links = { spec: `/v1/bundles/${specCid}` };
     if (chain.walletClient === undefined || unsigned) {
@@ -177,8 +181,7 @@ export function requestsRouter(deps: ApiDeps) {
         requestData({ walletClient, publicClient: chain.publicClient }, chain.hubAddress, {
           specHash,
           specCid,
-          quorum: spec.quorum,
-          deadline: BigInt(spec.deadline),
+          params,
           fee: value,
         }),
       );

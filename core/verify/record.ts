@@ -8,6 +8,8 @@ import { VeritasError } from '../errors.ts';
 import { hashJson } from '../canonical.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import { verifyRecordProof } from '../merkle.ts';
+
+const ZERO_HASH = `0x${'0'.repeat(64)}` as Hex;
 import type { ProvedRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { validateSpec } from '../../schemas/validate.ts';
@@ -40,20 +42,6 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
       ? 'recordHash is keccak256 of the record’s canonical JSON'
       : `the record hashes to ${recordHash}, not ${proved.recordHash}: it was edited`,
   );
-  const inTree = verifyRecordProof(
-    proved.merkleRoot as Hex,
-    { requestId: r.requestId as Hex, index: r.index, recordHash },
-    proved.proof as Hex[],
-  );
-  add(
-    'merkle-proof',
-    inTree,
-    inTree
-      ? `(requestId, ${r.index}, recordHash) is a leaf of ${proved.merkleRoot}`
-      : 'the Merkle proof does not lead from this record to the root',
-    'VALUE_MISMATCH',
-  );
-
   let chain: OnChainRequest | undefined;
   try {
     chain = await readOnChainRequest(ctx.publicClient, ctx.hub, r.requestId as Hex);
@@ -73,6 +61,21 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
   } catch (e) {
     add('on-chain-root', false, (e as Error).message, 'CHAIN_ERROR');
   }
+
+  const inTree = verifyRecordProof(
+    proved.merkleRoot as Hex,
+    // hub v2: the leaf commits the value hash the hub accepted at fulfil (core/merkle.ts)
+    { requestId: r.requestId as Hex, index: r.index, valueHash: chain?.valueHash ?? ZERO_HASH, recordHash },
+    proved.proof as Hex[],
+  );
+  add(
+    'merkle-proof',
+    inTree,
+    inTree
+      ? `(requestId, ${r.index}, valueHash, recordHash) is a leaf of ${proved.merkleRoot}`
+      : 'the Merkle proof does not lead from this record to the root',
+    'VALUE_MISMATCH',
+  );
 
   let spec: RequestSpec | undefined;
   if (chain) {

@@ -107,7 +107,14 @@ test('array records: verified, aggregated, fulfilled; every record proof checks 
   for (const r of recs) {
     const record = DatasetRecord.parse(r.provenance);
     const recordHash = hashJson(record);
-    assert.ok(verifyRecordProof(root, { requestId: req.requestId, index: record.index, recordHash }, r.proof as Hex[]));
+    const valueHash = logs[0]!.args.valueHash!;
+    assert.ok(
+      verifyRecordProof(
+        root,
+        { requestId: req.requestId, index: record.index, valueHash, recordHash },
+        r.proof as Hex[],
+      ),
+    );
     const onchain = await world.publicClient.readContract({
       address: verifier.address,
       abi: merkleVerifierAbi,

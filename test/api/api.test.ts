@@ -361,7 +361,7 @@ describe('records and exports', () => {
     assert.ok(
       verifyRecordProof(
         s.merkleRoot,
-        { requestId: s.requestId, index: 0, recordHash: proved.recordHash as Hex },
+        { requestId: s.requestId, index: 0, valueHash: hashJson(1200), recordHash: proved.recordHash as Hex },
         proved.proof as Hex[],
       ),
     );
