@@ -188,10 +188,10 @@ export function requestsRouter(deps: ApiDeps) {
       sending = send.catch(() => undefined);
       sent = await send;
     } catch (e) {
-      if (e instanceof VeritasError) throw e;
       const name = revertErrorName(e);
       const field = name === undefined ? undefined : REVERT_FIELDS[name];
       if (field) throw new VeritasError('INPUT_INVALID', `the hub refused the request: ${name}`, { field, cause: e });
+      if (e instanceof VeritasError) throw e;
       throw new VeritasError('CHAIN_ERROR', `sending the request failed${name ? `: ${name}` : ''}`, {
         cause: e,
         transient: true,
