@@ -50,7 +50,13 @@ export function buildReport(p: {
   }));
   const hashes = records.map((r) => hashJson(r));
   const tree = buildRecordTree(
-    records.map((r, i) => ({ requestId: r.requestId as Hex, index: r.index, recordHash: hashes[i]! })),
+    // the leaf commits the value hash `fulfill` sends and the hub checks: hashJson of the whole normalized value
+    records.map((r, i) => ({
+      requestId: r.requestId as Hex,
+      index: r.index,
+      valueHash: hashJson(p.value),
+      recordHash: hashes[i]!,
+    })),
   );
   const report: AggregateReport = {
     version: 1,

@@ -8,9 +8,16 @@
 // exists per request whatever happens; the pass over all open requests means none is skipped.
 import { and, eq, inArray } from 'drizzle-orm';
 import { decodeFunctionData, type Address, type Hex } from 'viem';
-import { oracleHubAbi, revertErrorName } from '../core/chain/contracts.ts';
+import {
+  assignRequest,
+  oracleHubAbi,
+  paramsMatchSpec,
+  revertErrorName,
+  sendContractCall,
+} from '../core/chain/contracts.ts';
 import type { VeritasPublicClient, VeritasWalletClient } from '../core/chain/clients.ts';
-import { toContractAttestation } from '../core/chain/attestation.ts';
+import { fromContractAttestation, toContractAttestation } from '../core/chain/attestation.ts';
+import { hashJson } from '../core/canonical.ts';
 import type { Database } from '../core/db/client.ts';
 import { metrics } from '../core/metrics.ts';
 import { bundles, evidence, records, reports, requestEvents, requests, responses } from '../core/db/schema.ts';
@@ -142,12 +149,44 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     await o.db.update(requests).set({ status: chain.status }).where(eq(requests.id, requestId));
     return;
   }
+  const clients = { publicClient: o.publicClient, walletClient: o.walletClient };
+  const head = await o.publicClient.getBlock();
+  // Deadlines are judged against the head block: the devnet mines on an interval, so an idle chain's head is at
+  // most one block interval behind the wall clock and an unanswerable request expires within that of its deadline.
+  const pastDeadline = Number(head.timestamp) > chain.deadline;
+
+  // 0. draw the committee once it is due (anyone may; the first wins, an AlreadyAssigned revert is fine)
+  if (!chain.assigned) {
+    if (pastDeadline) await expire(o, requestId, log);
+    else if (head.number > chain.randomnessBlock) {
+      try {
+        const r = await assignRequest(clients, o.hub, requestId);
+        if (r.committee) log.info({ provers: r.committee.provers }, 'committee assigned');
+      } catch (e) {
+        if (revertErrorName(e) !== 'AssignmentNotReady') throw e;
+      }
+    }
+    return;
+  }
+
   const [row] = await o.db.select().from(requests).where(eq(requests.id, requestId));
   let spec: RequestSpec;
-  if (row?.spec) spec = RequestSpec.parse(row.spec);
-  else {
-    spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, 10_000);
-    await o.db.update(requests).set({ spec }).where(eq(requests.id, requestId));
+  try {
+    if (row?.spec) spec = RequestSpec.parse(row.spec);
+    else {
+      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, 10_000);
+      await o.db.update(requests).set({ spec }).where(eq(requests.id, requestId));
+    }
+  } catch (e) {
+    // an unfetchable or invalid spec can never be answered: once past the deadline it ends (refundable)
+    if (pastDeadline) return expire(o, requestId, log);
+    throw e;
+  }
+  if (!paramsMatchSpec(chain, spec)) {
+    // the hub would check another policy than the spec declares: never fulfil, let it expire (refundable)
+    if (pastDeadline) await expire(o, requestId, log);
+    else await timeline(o.db, requestId, 'unfulfilled', { reason: 'on-chain parameters differ from the spec' });
+    return;
   }
 
   // 1. verify every response not yet judged
@@ -171,11 +210,10 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     valid.map((r) => ({ prover: r.prover as Address, value: r.value })),
     { policy: spec.aggregation, value: spec.value, records: spec.records, needed: chain.quorum },
   );
-  const head = await o.publicClient.getBlock();
   if (!outcome.ok) {
     // The hub over-samples (quorum + ⌊quorum/2⌋ provers): "all in" means every assigned prover answered.
     const allIn = chain.responses.length >= chain.assignment.provers.length;
-    if (Number(head.timestamp) > chain.deadline) {
+    if (pastDeadline) {
       await expire(o, requestId, log);
     } else if (allIn) {
       await timeline(o.db, requestId, 'unfulfilled', { reason: outcome.reason, excluded: outcome.excluded });
@@ -277,27 +315,23 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     return;
   }
   try {
-    const { request } = await o.publicClient.simulateContract({
+    // the value hash the hub checks against the included responses (and every record's leaf commits)
+    const valueHash = hashJson(policyOutcome.value);
+    const receipt = await sendContractCall(clients, {
       address: o.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [requestId, stored.merkleRoot as Hex, stored.reportCid, policyOutcome.included],
-      account: o.walletClient.account,
+      args: [requestId, stored.merkleRoot as Hex, stored.reportCid, policyOutcome.included, valueHash],
     });
-    const hash = await o.walletClient.writeContract(request);
-    await o.db.update(reports).set({ fulfillTxHash: hash }).where(eq(reports.requestId, requestId));
-    const receipt = await o.publicClient.waitForTransactionReceipt({ hash });
     await o.db
       .update(reports)
-      .set({ fulfillBlockNumber: Number(receipt.blockNumber) })
+      .set({ fulfillTxHash: receipt.transactionHash, fulfillBlockNumber: Number(receipt.blockNumber) })
       .where(eq(reports.requestId, requestId));
-    if (receipt.status === 'success') {
-      await o.db
-        .update(requests)
-        .set({ status: 'fulfilled', merkleRoot: stored.merkleRoot, reportCid: stored.reportCid })
-        .where(eq(requests.id, requestId));
-      log.info({ txHash: hash }, 'fulfilled');
-    }
+    await o.db
+      .update(requests)
+      .set({ status: 'fulfilled', merkleRoot: stored.merkleRoot, reportCid: stored.reportCid })
+      .where(eq(requests.id, requestId));
+    log.info({ txHash: receipt.transactionHash }, 'fulfilled');
   } catch (e) {
     const name = revertErrorName(e);
     if (name === 'AlreadyFulfilled' || name === 'AlreadyExpired') return; // someone (our past self) got there first
@@ -407,16 +441,7 @@ async function checkEquivocation(
   try {
     const call = decodeFunctionData({ abi: oracleHubAbi, data: tx.input });
     if (call.functionName !== 'respond') return;
-    const att = call.args[3];
-    onchain = {
-      att: {
-        ...att,
-        tlsTime: Number(att.tlsTime),
-        prover: att.prover.toLowerCase() as Address,
-        notary: att.notary.toLowerCase() as Address,
-      },
-      sig: call.args[4],
-    };
+    onchain = { att: fromContractAttestation(call.args[2]), sig: call.args[3] };
   } catch {
     return; // respond was called through a contract: the attestation is not in this calldata
   }
@@ -454,42 +479,44 @@ async function checkEquivocation(
     );
   if (!row || row.txHash) return;
   try {
-    const { request } = await o.publicClient.simulateContract({
+    const receipt = await sendContractCall(clients(o), {
       address: o.hub,
       abi: oracleHubAbi,
       functionName: 'reportEquivocation',
-      args: [
-        toContractAttestation(a) as never,
-        onchain.sig,
-        toContractAttestation(b) as never,
-        bundle.notarySignature as Hex,
-      ],
-      account: o.walletClient.account,
+      args: [toContractAttestation(a), onchain.sig, toContractAttestation(b), bundle.notarySignature as Hex],
     });
-    const hash = await o.walletClient.writeContract(request);
-    await o.db.update(evidence).set({ txHash: hash }).where(eq(evidence.id, row.id));
-    await o.publicClient.waitForTransactionReceipt({ hash });
-    log.warn({ notary: b.notary, prover: b.prover, txHash: hash, fresh: inserted.length > 0 }, 'equivocation reported');
+    await o.db.update(evidence).set({ txHash: receipt.transactionHash }).where(eq(evidence.id, row.id));
+    log.warn(
+      { notary: b.notary, prover: b.prover, txHash: receipt.transactionHash, fresh: inserted.length > 0 },
+      'equivocation reported',
+    );
   } catch (e) {
-    if (revertErrorName(e) === 'EvidenceAlreadyUsed')
-      await o.db.update(evidence).set({ txHash: 'already-reported' }).where(eq(evidence.id, row.id));
-    else throw e;
+    if (revertErrorName(e) !== 'EvidenceAlreadyUsed') throw e;
+    // someone else reported it first: record their transaction, read from the hub's event
+    const [event] = await o.publicClient.getContractEvents({
+      address: o.hub,
+      abi: oracleHubAbi,
+      eventName: 'EquivocationReported',
+      args: { requestId: chain.requestId, prover: b.prover, notary: b.notary },
+      fromBlock: o.fromBlock,
+    });
+    if (event) await o.db.update(evidence).set({ txHash: event.transactionHash }).where(eq(evidence.id, row.id));
   }
 }
 
+const clients = (o: StartAggregatorOptions) => ({ publicClient: o.publicClient, walletClient: o.walletClient });
+
+/** Anyone may expire a request past its deadline; refused ones (already closed, not yet due) are no-ops here. */
 async function expire(o: StartAggregatorOptions, requestId: Hex, log: Logger): Promise<void> {
   try {
-    const { request } = await o.publicClient.simulateContract({
+    const receipt = await sendContractCall(clients(o), {
       address: o.hub,
       abi: oracleHubAbi,
       functionName: 'expire',
       args: [requestId],
-      account: o.walletClient.account,
     });
-    const hash = await o.walletClient.writeContract(request);
-    await o.publicClient.waitForTransactionReceipt({ hash });
     await o.db.update(requests).set({ status: 'expired' }).where(eq(requests.id, requestId));
-    log.info({ txHash: hash }, 'expired after the deadline without agreement');
+    log.info({ txHash: receipt.transactionHash }, 'expired after the deadline without agreement');
   } catch (e) {
     const name = revertErrorName(e);
     if (name === 'AlreadyExpired' || name === 'AlreadyFulfilled' || name === 'NotExpired') return;

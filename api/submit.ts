@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNotNull, notInArray } from 'drizzle-orm';
 import { encodeFunctionData, formatEther, type Hex, InsufficientFundsError, BaseError } from 'viem';
 import { hashJson } from '../core/canonical.ts';
-import { oracleHubAbi, requestData, revertErrorName } from '../core/chain/contracts.ts';
+import { oracleHubAbi, requestData, requestParamsOf, revertErrorName } from '../core/chain/contracts.ts';
 import type { VeritasWalletClient } from '../core/chain/clients.ts';
 import type { Database } from '../core/db/client.ts';
 import { requestEvents, requests, type SubmissionRow, submissions } from '../core/db/schema.ts';
@@ -28,6 +28,7 @@ const REVERT_FIELDS: Record<string, string> = {
   DeadlineTooFar: 'spec.deadline',
   InvalidQuorum: 'spec.quorum',
   QuorumTooLarge: 'spec.quorum',
+  InvalidPolicy: 'spec.aggregation',
   FeeTooLow: 'fee',
 };
 
@@ -36,7 +37,8 @@ const REVERT_FIELDS: Record<string, string> = {
  * transaction: when the hub's `request` signature changes, only this function changes.
  */
 function requestCall(specHash: Hex, specCid: string, spec: RequestSpec, fee: bigint) {
-  return { specHash, specCid, quorum: spec.quorum, deadline: BigInt(spec.deadline), fee };
+  // hub v2: the policy travels on-chain beside quorum and deadline, so `fulfill` can check it (docs/PROTOCOL.md)
+  return { specHash, specCid, params: requestParamsOf(spec), fee };
 }
 
 /** Sends `OracleHub.request` (nonces from the account's viem nonceManager); reverts mapped to the field at fault. */
@@ -69,7 +71,7 @@ export async function unsignedRequest(deps: SubmitDeps, spec: RequestSpec, fee: 
   const data = encodeFunctionData({
     abi: oracleHubAbi,
     functionName: 'request',
-    args: [c.specHash, c.specCid, c.quorum, c.deadline],
+    args: [c.specHash, c.specCid, c.params],
   });
   return {
     specHash,

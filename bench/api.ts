@@ -146,7 +146,7 @@ async function serve(): Promise<void> {
         value: 1234.5,
       })),
     };
-    const tree = buildRecordTree([{ requestId, index: 0, recordHash: hashJson(record) }]);
+    const tree = buildRecordTree([{ requestId, index: 0, valueHash: hashJson(1234.5), recordHash: hashJson(record) }]);
     const id = tree.leafHash(0);
     await db.db.insert(requests).values({
       id: requestId,

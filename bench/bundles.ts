@@ -37,17 +37,20 @@ export async function bundleFor(i: number): Promise<ProvenanceBundle> {
   const value = 100 + i / 100;
   const attestation = {
     requestId,
+    specHash: hashJson(spec),
     prover: prover.address.toLowerCase() as Address,
     notary: notary.address.toLowerCase() as Address,
+    trust: 0,
     serverNameHash: keccakUtf8('fixture.test'),
     tlsTime: 1_700_000_000,
     sentHash: transcriptHash(sent, t.sentRanges),
     recvHash: transcriptHash(recv, t.recvRanges),
     resultHash: hashJson(value),
+    numericValue: '0',
   };
   const notarySignature = await signAttestation(notary, attestationDomain(chainId, hub), attestation);
   return signBundle(prover, {
-    version: 1,
+    version: 2,
     chainId,
     hub,
     requestId,

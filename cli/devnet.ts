@@ -113,7 +113,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `127.0.0.1:${site.port}` } };
 
     stage('chain (anvil)');
-    const anvil = await startAnvil({ accounts: operatorCount + 2 });
+    // Interval mining: the chain's clock moves without traffic, so an unanswerable request on an idle devnet is
+    // expired within about one block of its deadline, and `assign` becomes due without anyone else's transaction.
+    const anvil = await startAnvil({ accounts: operatorCount + 2, blockTime: 1 });
     lifecycle.defer('anvil', () => anvil.stop());
     const keys = anvil.accounts;
     const deployer = await connectChain(anvil.rpcUrl, keys[0]!, { chainId: anvil.chainId });
@@ -121,7 +123,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     stage('contracts');
     const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, {
       minBond: parseEther('1'),
-      unbondDelay: 3_600,
+      // ≥ maxDeadlineWindow + challengeWindow: an operator cannot leave before its work can be challenged
+      unbondDelay: 86_400,
+      maxDeadlineWindow: 6 * 3_600,
+      challengeWindow: 3_600,
+      assignDelay: 1,
+      minFeePerProver: 1_000_000_000n,
     });
 
     stage('database');

@@ -76,6 +76,8 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
       switch (e.eventName) {
         case 'DataRequested': {
           const id = lower(args.requestId as string);
+          // hub v2: the request's parameters arrive as one RequestParams tuple
+          const params = args.params as { quorum: number; deadline: bigint; policy: number };
           await tx
             .insert(requests)
             .values({
@@ -83,16 +85,18 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
               consumer: lower(args.consumer as string),
               specHash: lower(args.specHash as string),
               specCid: args.specCid as string,
-              quorum: Number(args.quorum),
-              deadline: Number(args.deadline),
+              quorum: Number(params.quorum),
+              deadline: Number(params.deadline),
               fee: String(args.fee),
               txHash: at.txHash,
               blockNumber: at.blockNumber,
             })
             .onConflictDoUpdate({ target: requests.id, set: { txHash: at.txHash, blockNumber: at.blockNumber } });
           await timeline(id, 'requested', {
-            quorum: Number(args.quorum),
-            deadline: Number(args.deadline),
+            quorum: Number(params.quorum),
+            deadline: Number(params.deadline),
+            policy: Number(params.policy),
+            randomnessBlock: String(args.randomnessBlock),
             specCid: args.specCid,
           });
           break;
@@ -142,12 +146,18 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
               status: 'fulfilled',
               merkleRoot: lower(args.merkleRoot as string),
               reportCid: args.reportCid as string,
+              valueHash: lower(args.valueHash as string),
+              challengeDeadline: Number(args.challengeDeadline),
               fulfilledAt: sql`coalesce(${requests.fulfilledAt}, now())`,
             })
             .where(eq(requests.id, id));
           await timeline(id, 'fulfilled', {
             merkleRoot: args.merkleRoot,
             reportCid: args.reportCid,
+            valueHash: args.valueHash,
+            numericValue: String(args.numericValue),
+            challengeDeadline: Number(args.challengeDeadline),
+            aggregator: lower(args.aggregator as string),
             included: (args.included as string[]).map(lower),
           });
           break;

@@ -4,7 +4,9 @@
 // Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, [bytes32 valueHash,] bytes32 recordHash)))
 // — the standard double-hashed leaf, so a 64-byte inner node can never be passed off as a leaf. Pairs are hashed
 // sorted. A leaf with `valueHash` is the 128-byte leaf of docs/PROTOCOL.md (v2); one without it the 96-byte v1 leaf;
-// a tree holds one kind only. `encodeLeaf` below is the only place the encoding is written.
+// a tree holds one kind only. `encodeLeaf` below is the only place the encoding is written. `valueHash` is the value
+// hash OracleHub accepted at `fulfill` (the same for every record of a request), so a leaf committing another one is
+// on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
 //
 // `buildRecordTree` is a direct implementation of the same construction over raw bytes: hash-wasm's keccak through
 // core/canonical.ts's kernel (no allocation per hash, no hex round trips, no ABI encoder), a radix sort of the leaf

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import type { Address, Hex } from 'viem';
 import { hashJson } from '../core/canonical.ts';
 import { hashServerName, recoverAttestationSigner, toContractAttestation } from '../core/chain/attestation.ts';
-import { oracleHubAbi } from '../core/chain/contracts.ts';
+import { oracleHubAbi, paramsMatchSpec, sendContractCall } from '../core/chain/contracts.ts';
 import { signBundle } from '../core/bundle.ts';
 import { VeritasError, isErrorCode } from '../core/errors.ts';
 import { extractFromResponse } from '../core/extract.ts';
@@ -72,7 +72,7 @@ type StoredSession = {
 
 export type AnswerOutcome =
   | { outcome: 'responded'; bundleCid: string; txHash: Hex }
-  | { outcome: 'skipped'; reason: 'not-assigned' | 'already-responded' | 'closed' };
+  | { outcome: 'skipped'; reason: 'not-assigned' | 'already-responded' | 'closed' | 'invalid-request' };
 
 export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, requestId: Hex): Promise<AnswerOutcome> {
   const me = ctx.account.address.toLowerCase() as Address;
@@ -86,6 +86,8 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
   if (status === 'fulfilled' || status === 'expired') return { outcome: 'skipped', reason: 'closed' };
   const { request, spec, notary } = await readRequest(ctx, requestId, me);
   if (!notary) return { outcome: 'skipped', reason: 'not-assigned' };
+  // on-chain parameters that differ from the spec's would make the hub check another policy: never answered
+  if (!paramsMatchSpec(request, spec)) return { outcome: 'skipped', reason: 'invalid-request' };
   if (Date.now() / 1000 > Number(request.deadline))
     throw new VeritasError('DEADLINE_PASSED', `request ${requestId} passed its deadline`, { field: 'deadline' });
   const checkResult = compileResultSchema(spec.resultSchema);
@@ -101,7 +103,7 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
 
   const url = new URL(spec.url);
   const unsigned: UnsignedBundle = {
-    version: 1,
+    version: 2,
     chainId: ctx.chainId,
     hub: ctx.hub.toLowerCase() as Address,
     requestId,
@@ -123,16 +125,15 @@ export async function answerRequest(ctx: OperatorContext, deps: FetcherDeps, req
   const bundleCid = await ctx.ipfs.addJson(bundle, { pin: true });
   await deps.onStage(requestId, 'pinned', { bundleCid });
 
-  const att = session.attestation;
-  const txHash = await ctx.walletClient.writeContract({
+  // hub v2: respond(requestId, bundleCid, attestation, notarySig); the hub reads resultHash and numericValue from
+  // the signed attestation and checks the snapshot's assignment, both bonds and the spec hash
+  const receipt = await sendContractCall(ctx, {
     address: ctx.hub,
     abi: oracleHubAbi,
     functionName: 'respond',
-    args: [requestId, att.resultHash as Hex, bundleCid, toContractAttestation(att), session.signature],
+    args: [requestId, bundleCid, toContractAttestation(session.attestation), session.signature],
   });
-  const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash: txHash });
-  if (receipt.status !== 'success')
-    throw new VeritasError('CHAIN_ERROR', `respond reverted (tx ${txHash})`, { details: { txHash } });
+  const txHash = receipt.transactionHash;
   await deps.onStage(requestId, 'responded', { txHash, bundleCid });
   return { outcome: 'responded', bundleCid, txHash };
 }

@@ -8,8 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { LocalAccount } from 'viem';
 import { hashJson } from '../core/canonical.ts';
-import { signAttestation, hashServerName } from '../core/chain/attestation.ts';
-import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
+import { signAttestation, hashServerName, numericValueOf } from '../core/chain/attestation.ts';
+import { normalizeAnswer } from '../core/aggregation/normalize.ts';
+import { attestationDomain, TRUST_CODES, type Attestation } from '../schemas/attestation.ts';
+import type { TrustMode } from '../schemas/bundle.ts';
 import { transcriptHash } from '../core/transcript-hash.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 import { extractFromResponse } from '../core/extract.ts';
@@ -136,7 +138,13 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         onReady: () => send(ws, { type: 'ready', room }),
       });
 
-      const attestation = attest(verified, spec, { requestId, prover: h.prover, notary: ctx.account.address });
+      const attestation = attest(verified, spec, {
+        requestId,
+        specHash: request.specHash,
+        prover: h.prover,
+        notary: ctx.account.address,
+        trust: ctx.trust,
+      });
       const signature = await signAttestation(
         ctx.account as LocalAccount,
         attestationDomain(ctx.chainId, ctx.hub),
@@ -180,7 +188,13 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
 export function attest(
   v: VerifiedTranscript,
   spec: import('../schemas/spec.ts').RequestSpec,
-  who: { requestId: `0x${string}`; prover: `0x${string}`; notary: `0x${string}` },
+  who: {
+    requestId: `0x${string}`;
+    specHash: `0x${string}`;
+    prover: `0x${string}`;
+    notary: `0x${string}`;
+    trust: TrustMode;
+  },
 ): Attestation {
   assertSessionMatchesSpec(spec, v);
   const recvWhole = v.recvRanges.length === 1 && v.recvRanges[0]!.start === 0 && v.recvRanges[0]!.end === v.recv.length;
@@ -189,15 +203,21 @@ export function attest(
 
   const { value } = extractFromResponse(spec.extract, v.recv);
   compileResultSchema(spec.resultSchema)(value);
+  // hub v2: the normalized answer is attested (hash and, for single numbers, the scaled integer), so the hub can
+  // compare answers at fulfil; the spec hash and this Verifier's trust anchor are signed with it
+  const normalized = normalizeAnswer(value, spec.value, spec.records);
   return {
     requestId: who.requestId,
+    specHash: who.specHash.toLowerCase() as `0x${string}`,
     prover: who.prover.toLowerCase() as `0x${string}`,
     notary: who.notary.toLowerCase() as `0x${string}`,
+    trust: TRUST_CODES[who.trust],
     serverNameHash: hashServerName(v.serverName),
     tlsTime: v.tlsTime,
     sentHash: transcriptHash(v.sent, v.sentRanges),
     recvHash: transcriptHash(v.recv, v.recvRanges),
-    resultHash: hashJson(value),
+    resultHash: hashJson(normalized),
+    numericValue: (spec.records === 'single' ? numericValueOf(normalized, spec.value.precision) : 0n).toString(),
   };
 }
 

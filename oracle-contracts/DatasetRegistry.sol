@@ -321,7 +321,17 @@ contract DatasetRegistry is ReentrancyGuard {
         uint64 deadline,
         uint256 fee
     ) internal returns (bytes32) {
-        return hub.request{value: fee}(specHash, specCid, terms.quorum, deadline);
+        return hub.request{value: fee}(
+            specHash,
+            specCid,
+            IOracleHub.RequestParams({
+                quorum: terms.quorum,
+                policy: terms.policy,
+                minAgreement: terms.minAgreement,
+                bandBps: terms.bandBps,
+                deadline: deadline
+            })
+        );
     }
 
     function _fulfilledRoot(bytes32 requestId) internal view returns (bytes32) {
@@ -330,9 +340,11 @@ contract DatasetRegistry is ReentrancyGuard {
         return r.merkleRoot;
     }
 
-    /// StandardMerkleTree leaf of (requestId, index, recordHash); v2 adds the accepted valueHash.
-    function _recordLeaf(bytes32 requestId, uint256 index, bytes32 recordHash) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(requestId, index, recordHash))));
+    /// StandardMerkleTree leaf of (requestId, index, valueHash, recordHash), valueHash being the one the hub
+    /// accepted at fulfil (docs/PROTOCOL.md): the same leaf the hub's own challenge and MerkleVerifier check.
+    function _recordLeaf(bytes32 requestId, uint256 index, bytes32 recordHash) internal view returns (bytes32) {
+        bytes32 valueHash = hub.getRequest(requestId).valueHash;
+        return keccak256(bytes.concat(keccak256(abi.encode(requestId, index, valueHash, recordHash))));
     }
 
     // -------------------------------------------------------------- internals

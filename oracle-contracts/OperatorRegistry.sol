@@ -9,7 +9,8 @@ import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 /// `metadataURI` advertises its notary endpoint (a `ws://…` URL or a JSON `data:` URI).
 ///
 /// Life cycle: None --register--> Active --requestUnbond--> Unbonding --withdrawBond (after unbondDelay)--> None.
-/// The bond stays slashable while unbonding: the delay is what gives evidence time to land on-chain.
+/// The bond stays slashable while unbonding: the delay is what gives evidence time to land on-chain, and the hub
+/// counts each operator's open assignments (from `assign` to `fulfill`/`expire`): `withdrawBond` waits for zero.
 /// A slash that leaves an active operator below `minBond` moves it to Unbonding (out of the active set).
 contract OperatorRegistry is IOperatorRegistry, ReentrancyGuard {
     address public immutable owner;
@@ -21,6 +22,8 @@ contract OperatorRegistry is IOperatorRegistry, ReentrancyGuard {
     address[] private _active;
     /// index in `_active` plus one; 0 = not in the active set
     mapping(address => uint256) private _activeIndex;
+    /// assignments (as prover or notary, one per role taken) the hub has not yet closed
+    mapping(address => uint256) public openAssignments;
 
     constructor(uint256 minBond_, uint64 unbondDelay_) {
         owner = msg.sender;
@@ -78,6 +81,8 @@ contract OperatorRegistry is IOperatorRegistry, ReentrancyGuard {
         OperatorInfo storage op = _operators[msg.sender];
         if (op.status != OperatorStatus.Unbonding) revert NotUnbonding();
         if (block.timestamp < op.unbondableAt) revert UnbondDelayNotElapsed(op.unbondableAt);
+        uint256 open = openAssignments[msg.sender];
+        if (open != 0) revert OpenAssignments(open);
         uint256 amount = op.bond;
         delete _operators[msg.sender];
         emit BondWithdrawn(msg.sender, amount);
@@ -101,6 +106,20 @@ contract OperatorRegistry is IOperatorRegistry, ReentrancyGuard {
             (bool ok, ) = payable(msg.sender).call{value: slashed}("");
             if (!ok) revert TransferFailed();
         }
+    }
+
+    /// The hub opens one assignment per prover and per notary role at `assign`.
+    function lockAssignments(address[] calldata provers, address[] calldata notaries) external {
+        if (msg.sender != hub) revert NotHub();
+        for (uint256 i; i < provers.length; ++i) ++openAssignments[provers[i]];
+        for (uint256 i; i < notaries.length; ++i) ++openAssignments[notaries[i]];
+    }
+
+    /// ... and closes the same ones at `fulfill` or `expire`.
+    function releaseAssignments(address[] calldata provers, address[] calldata notaries) external {
+        if (msg.sender != hub) revert NotHub();
+        for (uint256 i; i < provers.length; ++i) --openAssignments[provers[i]];
+        for (uint256 i; i < notaries.length; ++i) --openAssignments[notaries[i]];
     }
 
     function activeOperators() external view returns (address[] memory) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The oracle hub: escrowed requests, proof-of-sampling assignment, notarised responses, fulfilment, refunds, slashing.
+// The oracle hub: escrowed requests, committed-then-drawn committees, notarised responses, policy-checked fulfilment.
 pragma solidity ^0.8.24;
 
 import {IOracleHub} from "./interfaces/IOracleHub.sol";
@@ -7,55 +7,61 @@ import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
 import {IVeritasConsumer} from "./interfaces/IVeritasConsumer.sol";
 import {ReentrancyGuard} from "./lib/ReentrancyGuard.sol";
 import {SignatureRecovery} from "./lib/SignatureRecovery.sol";
+import {HubLogic} from "./lib/HubLogic.sol";
 
-/// Flow: consumer `request`s (fee escrowed) → the hub samples `sampleSize(quorum, n)` provers and, for each, a
-/// different notary → each prover `respond`s with an attestation its notary signed (EIP-712, checked here) → the
-/// aggregator `fulfill`s with the Merkle root of the verified records, naming at least `quorum` responders as
-/// `included` → fee credited to included provers and notaries (pull: `withdraw`). Unfulfilled requests `expire`
-/// after the deadline and the fee is credited back to the consumer.
+/// Flow (docs/PROTOCOL.md): consumer `request`s (fee escrowed, at least `minFeePerProver` per sampled prover) →
+/// after `randomnessBlock` anyone `assign`s: the committee is drawn from blockhash(randomnessBlock), which did not
+/// exist when the request was committed, and snapshotted → each prover `respond`s with an attestation its notary
+/// signed (EIP-712 v2, checked here) → an active, bonded aggregator `fulfill`s with the Merkle root and the value
+/// hash, which the hub checks against the included responses under the request's policy → fee credited to included
+/// provers and notaries (pull: `withdraw`) → for `challengeWindow` anyone can slash the aggregator's bond with a leaf
+/// of its root whose value hash contradicts the accepted one. Unfulfilled requests `expire` after the deadline and
+/// the fee is credited back to the consumer.
 ///
-/// Over-sampling: a request for `quorum` assigns sampleSize(quorum, n) = min(quorum + floor(quorum / 2), n) provers,
-/// n being the number of active operators (quorum 1 → 1, 2 → 3, 3 → 4, 4 → 6, …). Fulfilment still needs only
-/// `quorum` included responses. Why: the aggregator must be able to leave out a response whose bundle fails
-/// verification, or a median outlier, and still reach a quorum of valid, agreeing responses; with exactly `quorum`
-/// provers any exclusion made the request unfulfillable (it could only expire). The extra provers are the slack
-/// (none at quorum 1, and less when the active set caps the sample).
+/// Over-sampling: a request for `quorum` assigns sampleSize(quorum, n) = min(quorum + floor(quorum / 2), n) provers
+/// so the aggregator can leave out invalid or outlying responses and still reach `quorum`.
 ///
-/// Money never leaves through anything but `withdraw` (pull payments), and every state change happens before the
-/// one external call a function makes (checks-effects-interactions), with a reentrancy lock on top.
+/// Residual trust in the draw: the proposer of `randomnessBlock` can withhold its block (one re-draw per withheld
+/// block, at the cost of its reward). `_randomness` is the one place a VRF or beacon adapter replaces blockhash.
+/// If nobody assigns for 256 blocks, blockhash is gone and `assign` retargets to a later block instead of drawing.
 ///
-/// Fee split (documented for consumers and operators): PROVER_SHARE_BPS = 70% of the fee is shared equally among the
-/// included provers, the other 30% equally among their notaries (an operator notarising twice is paid twice); the
-/// rounding remainder goes to the first included prover. Responders left out of `included` get nothing.
+/// Bonds stay slashable: the registry counts each operator's open assignments (from `assign` to `fulfill`/`expire`)
+/// and refuses `withdrawBond` while any is open; its unbond delay is at least maxDeadlineWindow + challengeWindow.
+///
+/// Fee split: 70 % shared equally among the included provers, 30 % among their notaries (one share per inclusion);
+/// the rounding remainder goes to the first included prover. Responders left out of `included` get nothing.
 ///
 /// Slashing: a notary that signed two attestations for one (requestId, prover) whose recvHash or resultHash differ
-/// loses `slashBps` of its current bond; `reporterRewardBps` of that goes to the reporter, the rest is burned (it
-/// stays locked in this contract, accounted in `burned`). Each (requestId, prover, notary) is punishable once.
-/// Operators must therefore sign at most one attestation per (requestId, prover): a retry must reuse it.
+/// loses `slashBps` of its bond; an aggregator whose root contains a contradicting leaf loses all of its bond. In both
+/// cases `reporterRewardBps` goes to the reporter and the rest is burned (locked here, accounted in `burned`).
 contract OracleHub is IOracleHub, ReentrancyGuard {
     uint256 public constant PROVER_SHARE_BPS = 7_000;
     uint256 internal constant BPS = 10_000;
 
     bytes32 public constant ATTESTATION_TYPEHASH = keccak256(
-        "Attestation(bytes32 requestId,address prover,address notary,bytes32 serverNameHash,uint64 tlsTime,bytes32 sentHash,bytes32 recvHash,bytes32 resultHash)"
+        "Attestation(bytes32 requestId,bytes32 specHash,address prover,address notary,uint8 trust,bytes32 serverNameHash,uint64 tlsTime,bytes32 sentHash,bytes32 recvHash,bytes32 resultHash,int256 numericValue)"
     );
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant NAME_HASH = keccak256("Veritas");
-    bytes32 internal constant VERSION_HASH = keccak256("1");
+    bytes32 internal constant VERSION_HASH = keccak256("2");
 
     IOperatorRegistry public immutable registry;
     address public immutable owner;
     uint16 public immutable slashBps;
     uint16 public immutable reporterRewardBps;
-    /// gas forwarded to the consumer's callback; fulfil reverts if it cannot forward that much (no griefing by
-    /// an aggregator sending too little gas to make callbacks fail on purpose)
+    /// gas forwarded to the consumer's callback; fulfil reverts if it cannot forward that much
     uint32 public immutable callbackGasLimit;
+    uint16 public immutable assignDelay;
+    uint64 public immutable maxDeadlineWindow;
+    uint64 public immutable challengeWindow;
+    uint64 public immutable aggregatorDelay;
+    uint256 public immutable minAggregatorBond;
 
     uint256 private immutable _cachedChainId;
     bytes32 private immutable _cachedDomainSeparator;
 
-    address public aggregator;
+    uint256 public minFeePerProver;
     uint256 public nonce;
     uint256 public burned;
 
@@ -67,25 +73,34 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
     mapping(bytes32 => mapping(address => uint256)) private _responseIndex;
     mapping(address => uint256) private _balances;
     mapping(bytes32 => bool) public evidenceUsed;
+    mapping(address => AggregatorInfo) private _aggregators;
+    /// pending owner decisions: enabled flag and when it may take effect (0 = none pending)
+    mapping(address => bool) public proposedEnabled;
+    mapping(address => uint64) public proposalActivatableAt;
 
-    constructor(
-        IOperatorRegistry registry_,
-        address aggregator_,
-        uint16 slashBps_,
-        uint16 reporterRewardBps_,
-        uint32 callbackGasLimit_
-    ) {
+    constructor(IOperatorRegistry registry_, address aggregator_, HubConfig memory c) {
         if (address(registry_) == address(0) || aggregator_ == address(0)) revert ZeroAddress();
-        if (slashBps_ == 0 || slashBps_ > BPS || reporterRewardBps_ > BPS) revert InvalidParameter();
+        if (c.slashBps == 0 || c.slashBps > BPS || c.reporterRewardBps > BPS) revert InvalidParameter();
+        if (c.maxDeadlineWindow == 0 || c.challengeWindow == 0) revert InvalidParameter();
+        // an operator must not be able to leave before its last possible assignment can be challenged
+        if (registry_.unbondDelay() < uint256(c.maxDeadlineWindow) + c.challengeWindow) revert InvalidParameter();
         registry = registry_;
         owner = msg.sender;
-        aggregator = aggregator_;
-        slashBps = slashBps_;
-        reporterRewardBps = reporterRewardBps_;
-        callbackGasLimit = callbackGasLimit_;
+        slashBps = c.slashBps;
+        reporterRewardBps = c.reporterRewardBps;
+        callbackGasLimit = c.callbackGasLimit;
+        assignDelay = c.assignDelay;
+        maxDeadlineWindow = c.maxDeadlineWindow;
+        challengeWindow = c.challengeWindow;
+        aggregatorDelay = c.aggregatorDelay;
+        minAggregatorBond = c.minAggregatorBond;
+        minFeePerProver = c.minFeePerProver;
         _cachedChainId = block.chainid;
         _cachedDomainSeparator = _buildDomainSeparator();
-        emit AggregatorChanged(address(0), aggregator_);
+        // the genesis aggregator needs no delay (nothing was trusted before), but it still needs a bond to act
+        _aggregators[aggregator_].enabled = true;
+        emit AggregatorChanged(aggregator_, true);
+        emit FeeFloorChanged(0, c.minFeePerProver);
     }
 
     /// Only slashing proceeds from the registry may arrive outside a payable function.
@@ -93,73 +108,161 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         if (msg.sender != address(registry)) revert UnexpectedPayment();
     }
 
-    function setAggregator(address aggregator_) external {
+    // ------------------------------------------------------------- governance
+
+    function setMinFeePerProver(uint256 fee) external {
+        if (msg.sender != owner) revert NotOwner();
+        emit FeeFloorChanged(minFeePerProver, fee);
+        minFeePerProver = fee;
+    }
+
+    /// Enabling or disabling an aggregator takes effect only through `activateAggregator` after `aggregatorDelay`,
+    /// so consumers and challengers see a swap coming.
+    function proposeAggregator(address aggregator_, bool enabled) external {
         if (msg.sender != owner) revert NotOwner();
         if (aggregator_ == address(0)) revert ZeroAddress();
-        emit AggregatorChanged(aggregator, aggregator_);
-        aggregator = aggregator_;
+        uint64 when = uint64(block.timestamp) + aggregatorDelay;
+        proposedEnabled[aggregator_] = enabled;
+        proposalActivatableAt[aggregator_] = when;
+        emit AggregatorProposed(aggregator_, enabled, when);
+    }
+
+    /// Anyone may carry out a proposal once its delay has passed.
+    function activateAggregator(address aggregator_) external {
+        uint64 when = proposalActivatableAt[aggregator_];
+        if (when == 0) revert NoProposal();
+        if (block.timestamp < when) revert AggregatorDelayNotElapsed(when);
+        bool enabled = proposedEnabled[aggregator_];
+        delete proposalActivatableAt[aggregator_];
+        delete proposedEnabled[aggregator_];
+        _aggregators[aggregator_].enabled = enabled;
+        emit AggregatorChanged(aggregator_, enabled);
+    }
+
+    /// Anyone may add to an aggregator's bond (a deployer funds the first one); only the aggregator withdraws it.
+    function bondAggregator(address aggregator_) external payable {
+        AggregatorInfo storage a = _aggregators[aggregator_];
+        if (a.unbonding) revert NotUnbonding();
+        a.bond += msg.value;
+        emit AggregatorBonded(aggregator_, msg.value, a.bond);
+    }
+
+    /// Stops fulfilling at once; the bond leaves after the last challenge window of its fulfilments has closed.
+    function requestAggregatorUnbond() external {
+        AggregatorInfo storage a = _aggregators[msg.sender];
+        if (a.bond == 0) revert NothingToWithdraw();
+        uint64 when = uint64(block.timestamp) + challengeWindow;
+        if (a.lastChallengeDeadline > when) when = a.lastChallengeDeadline;
+        a.unbonding = true;
+        a.unbondableAt = when;
+        emit AggregatorUnbondRequested(msg.sender, when);
+    }
+
+    function withdrawAggregatorBond() external nonReentrant {
+        AggregatorInfo storage a = _aggregators[msg.sender];
+        if (!a.unbonding) revert NotUnbonding();
+        if (block.timestamp < a.unbondableAt) revert UnbondDelayNotElapsed(a.unbondableAt);
+        uint256 amount = a.bond;
+        a.bond = 0;
+        a.unbonding = false;
+        a.unbondableAt = 0;
+        emit AggregatorBondWithdrawn(msg.sender, amount);
+        (bool ok, ) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    function isActiveAggregator(address account) public view returns (bool) {
+        AggregatorInfo storage a = _aggregators[account];
+        return a.enabled && !a.unbonding && a.bond >= minAggregatorBond && a.bond > 0;
+    }
+
+    function aggregatorInfo(address account) external view returns (AggregatorInfo memory) {
+        return _aggregators[account];
     }
 
     // ---------------------------------------------------------------- request
 
-    /// requestId = keccak256(abi.encode(block.chainid, address(this), nonce, msg.sender, specHash)): unique per hub
-    /// and chain. It is predictable by design: the randomness lives in the seed, not in the id.
-    /// seed = keccak256(abi.encode(block.prevrandao, requestId)); the committee is computeAssignment(seed, active set,
-    /// quorum): sampleSize(quorum, active set size) provers, each with its notary.
-    function request(bytes32 specHash, string calldata specCid, uint8 quorum, uint64 deadline)
+    /// requestId = keccak256(abi.encode(block.chainid, address(this), nonce, msg.sender, specHash)). No randomness is
+    /// read here: the committee is drawn later by `assign`, from a block hash that does not exist yet.
+    function request(bytes32 specHash, string calldata specCid, RequestParams calldata p)
         external
         payable
         returns (bytes32 requestId)
     {
-        if (quorum == 0) revert InvalidQuorum();
-        if (deadline <= block.timestamp) revert DeadlineInPast();
-        address[] memory active = registry.activeOperators();
-        if (active.length < 2) revert NotEnoughOperators(active.length);
-        if (quorum > active.length) revert QuorumTooLarge(quorum, active.length);
+        if (p.quorum == 0) revert InvalidQuorum();
+        if (p.policy > 3 || p.minAgreement > p.quorum || p.bandBps > BPS) revert InvalidPolicy();
+        if (p.deadline <= block.timestamp) revert DeadlineInPast();
+        uint64 maxDeadline = uint64(block.timestamp) + maxDeadlineWindow;
+        if (p.deadline > maxDeadline) revert DeadlineTooFar(maxDeadline);
+        uint256 active = registry.activeCount();
+        if (active < 2) revert NotEnoughOperators(active);
+        if (p.quorum > active) revert QuorumTooLarge(p.quorum, active);
+        uint256 required = minFeePerProver * sampleSize(p.quorum, active);
+        if (msg.value < required) revert FeeTooLow(required);
 
         requestId = keccak256(abi.encode(block.chainid, address(this), nonce++, msg.sender, specHash));
-        bytes32 seed = keccak256(abi.encode(block.prevrandao, requestId));
-        (address[] memory provers, address[] memory notaries) =
-            _computeAssignment(seed, active, sampleSize(quorum, active.length));
-
         Request storage r = _requests[requestId];
         r.consumer = msg.sender;
-        r.deadline = deadline;
-        r.quorum = quorum;
+        r.deadline = p.deadline;
+        r.quorum = p.quorum;
+        r.policy = p.policy;
+        r.minAgreement = p.minAgreement;
+        r.bandBps = p.bandBps;
         r.status = RequestStatus.Pending;
         r.createdAt = uint64(block.timestamp);
+        r.randomnessBlock = uint64(block.number) + assignDelay;
         r.fee = msg.value;
         r.specHash = specHash;
-        r.seed = seed;
         r.specCid = specCid;
-        _provers[requestId] = provers;
-        mapping(address => address) storage notaryOf = _notaryOf[requestId];
-        for (uint256 i; i < provers.length; ++i) {
-            notaryOf[provers[i]] = notaries[i];
-        }
-
-        emit DataRequested(requestId, msg.sender, specHash, specCid, quorum, deadline, msg.value, seed);
-        emit Assigned(requestId, provers, notaries);
+        emit DataRequested(requestId, msg.sender, specHash, specCid, p, msg.value, r.randomnessBlock);
     }
 
     // ------------------------------------------------------------- assignment
 
-    /// How many provers a request for `quorum` is assigned among `activeCount` operators:
-    /// min(quorum + floor(quorum / 2), activeCount). See the contract comment for why. At most 382 (quorum 255).
+    /// Anyone (operators, the aggregator, the consumer) may draw the committee once block.number > randomnessBlock.
+    /// The first call wins; there is no cancel and no re-draw. After 256 blocks the hash is gone: the request is
+    /// retargeted to a future block (only possible when nobody assigned for 256 blocks).
+    function assign(bytes32 requestId) external {
+        Request storage r = _requests[requestId];
+        _requirePending(r);
+        if (r.assigned) revert AlreadyAssigned();
+        if (block.timestamp > r.deadline) revert DeadlinePassed();
+        uint64 rb = r.randomnessBlock;
+        if (block.number <= rb) revert AssignmentNotReady(rb);
+        bytes32 entropy = _randomness(rb);
+        if (entropy == bytes32(0)) {
+            r.randomnessBlock = uint64(block.number) + assignDelay;
+            emit AssignmentRetargeted(requestId, r.randomnessBlock);
+            return;
+        }
+        address[] memory active = registry.activeOperators();
+        if (active.length < 2) revert NotEnoughOperators(active.length);
+        if (r.quorum > active.length) revert QuorumTooLarge(r.quorum, active.length);
+        bytes32 seed = keccak256(abi.encode(entropy, requestId));
+        (address[] memory provers, address[] memory notaries) =
+            HubLogic.drawCommittee(seed, active, sampleSize(r.quorum, active.length));
+        r.assigned = true;
+        r.seed = seed;
+        _provers[requestId] = provers;
+        mapping(address => address) storage notaryOf = _notaryOf[requestId];
+        for (uint256 i; i < provers.length; ++i) notaryOf[provers[i]] = notaries[i];
+        registry.lockAssignments(provers, notaries);
+        emit Assigned(requestId, provers, notaries, seed);
+    }
+
+    /// The draw's entropy: blockhash(randomnessBlock), 0 once it aged out. A VRF/beacon adapter replaces this.
+    function _randomness(uint64 randomnessBlock) internal view returns (bytes32) {
+        return blockhash(randomnessBlock);
+    }
+
+    /// min(quorum + floor(quorum / 2), activeCount). At most 382 (quorum 255).
     function sampleSize(uint8 quorum, uint256 activeCount) public pure returns (uint256) {
         uint256 size = uint256(quorum) + quorum / 2;
         return size < activeCount ? size : activeCount;
     }
 
-    /// Proof of sampling, a pure function of (seed, operators, quorum) so anyone can recompute it. With n operators
-    /// and m = sampleSize(quorum, n):
-    ///  1. Provers: a partial Fisher–Yates shuffle of a copy of `operators`. For i = 0 … m-1:
-    ///     j = i + uint256(keccak256(abi.encode(seed, uint256(0), i))) % (n - i); swap(pool[i], pool[j]);
-    ///     provers[i] = pool[i]. Provers are therefore distinct.
-    ///  2. Notaries: with the pool as left by step 1 (pool[i] == provers[i] for i < m), for each i < m:
-    ///     k = uint256(keccak256(abi.encode(seed, uint256(1), i))) % (n - 1); notaries[i] = pool[k < i ? k : k + 1],
-    ///     i.e. a uniform pick among the n - 1 other operators — never the prover itself (operators are distinct).
-    /// Requires n ≥ 2 and 1 ≤ quorum ≤ n. core/chain/assignment.ts is the TypeScript twin, tested equal.
+    /// Proof of sampling, a pure function of (seed, operators, quorum): see HubLogic.drawCommittee.
+    /// core/chain/assignment.ts is the TypeScript twin, tested equal.
     function computeAssignment(bytes32 seed, address[] memory operators, uint8 quorum)
         external
         pure
@@ -168,50 +271,27 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         if (quorum == 0) revert InvalidQuorum();
         if (operators.length < 2) revert NotEnoughOperators(operators.length);
         if (quorum > operators.length) revert QuorumTooLarge(quorum, operators.length);
-        address[] memory pool = new address[](operators.length);
-        for (uint256 i; i < operators.length; ++i) pool[i] = operators[i];
-        return _computeAssignment(seed, pool, sampleSize(quorum, operators.length));
-    }
-
-    /// Draws `size` (≤ pool.length) provers and their notaries; shuffles `pool` in place (callers pass a scratch copy).
-    function _computeAssignment(bytes32 seed, address[] memory pool, uint256 size)
-        internal
-        pure
-        returns (address[] memory provers, address[] memory notaries)
-    {
-        uint256 n = pool.length;
-        provers = new address[](size);
-        notaries = new address[](size);
-        for (uint256 i; i < size; ++i) {
-            uint256 j = i + uint256(keccak256(abi.encode(seed, uint256(0), i))) % (n - i);
-            (pool[i], pool[j]) = (pool[j], pool[i]);
-            provers[i] = pool[i];
-        }
-        for (uint256 i; i < size; ++i) {
-            uint256 k = uint256(keccak256(abi.encode(seed, uint256(1), i))) % (n - 1);
-            notaries[i] = pool[k < i ? k : k + 1];
-        }
+        return HubLogic.drawCommittee(seed, operators, sampleSize(quorum, operators.length));
     }
 
     // ---------------------------------------------------------------- respond
 
-    function respond(
-        bytes32 requestId,
-        bytes32 resultHash,
-        string calldata bundleCid,
-        Attestation calldata att,
-        bytes calldata notarySig
-    ) external {
+    /// msg.sender is an assigned prover, att.notary its assigned notary, both still bonded, att.specHash the
+    /// request's, before the deadline.
+    function respond(bytes32 requestId, string calldata bundleCid, Attestation calldata att, bytes calldata notarySig)
+        external
+    {
         Request storage r = _requests[requestId];
         _requirePending(r);
         if (block.timestamp > r.deadline) revert DeadlinePassed();
         address notary = _notaryOf[requestId][msg.sender];
         if (notary == address(0)) revert NotAssigned();
         if (_responseIndex[requestId][msg.sender] != 0) revert AlreadyResponded();
-        if (att.requestId != requestId || att.prover != msg.sender || att.resultHash != resultHash) {
-            revert AttestationMismatch();
-        }
+        if (att.requestId != requestId || att.prover != msg.sender) revert AttestationMismatch();
+        if (att.specHash != r.specHash) revert WrongSpec();
         if (att.notary != notary) revert WrongNotary();
+        if (registry.bondOf(msg.sender) == 0) revert NotBonded(msg.sender);
+        if (registry.bondOf(notary) == 0) revert NotBonded(notary);
         if (SignatureRecovery.tryRecover(_attestationDigest(att), notarySig) != notary) revert BadNotarySignature();
 
         _responses[requestId].push(
@@ -220,44 +300,81 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
                 notary: notary,
                 respondedAt: uint64(block.timestamp),
                 included: false,
-                resultHash: resultHash,
+                resultHash: att.resultHash,
+                numericValue: att.numericValue,
                 bundleCid: bundleCid
             })
         );
         _responseIndex[requestId][msg.sender] = _responses[requestId].length;
         unchecked {
-            ++r.responseCount; // ≤ sampleSize(quorum, n) ≤ 382 < 2^16: one response per assigned prover
+            ++r.responseCount;
         }
-        emit ResponseSubmitted(requestId, msg.sender, notary, resultHash, bundleCid);
+        emit ResponseSubmitted(requestId, msg.sender, notary, att.resultHash, att.numericValue, bundleCid);
     }
 
     // ---------------------------------------------------------------- fulfill
 
-    /// The aggregator may fulfil while the request is pending, even after the deadline, until someone expires it.
-    function fulfill(bytes32 requestId, bytes32 merkleRoot, string calldata reportCid, address[] calldata included)
-        external
-        nonReentrant
-    {
-        if (msg.sender != aggregator) revert NotAggregator();
+    /// Any active, bonded aggregator may fulfil while the request is pending (even after the deadline, until someone
+    /// expires it); the first valid fulfilment wins. The hub checks `valueHash` against the included responses under
+    /// the request's policy (HubLogic.checkPolicy) before anything is paid.
+    function fulfill(
+        bytes32 requestId,
+        bytes32 merkleRoot,
+        string calldata reportCid,
+        address[] calldata included,
+        bytes32 valueHash
+    ) external nonReentrant {
+        if (!isActiveAggregator(msg.sender)) revert NotAggregator();
         Request storage r = _requests[requestId];
         _requirePending(r);
         if (included.length < r.quorum) revert QuorumNotMet(included.length, r.quorum);
 
-        // effects: mark, record and credit everything before the callback
+        r.valueHash = valueHash;
+        r.numericValue = _checkAndPay(requestId, r, included);
         r.status = RequestStatus.Fulfilled;
         r.merkleRoot = merkleRoot;
         r.reportCid = reportCid;
-        _payOut(requestId, r.fee, included);
-        emit RequestFulfilled(requestId, merkleRoot, reportCid, included);
+        r.aggregator = msg.sender;
+        uint64 challengeDeadline = uint64(block.timestamp) + challengeWindow;
+        r.challengeDeadline = challengeDeadline;
+        AggregatorInfo storage a = _aggregators[msg.sender];
+        if (challengeDeadline > a.lastChallengeDeadline) a.lastChallengeDeadline = challengeDeadline;
+        _release(requestId);
+        _emitFulfilled(requestId, r, included);
 
-        // interaction: the consumer's callback, capped, its failure recorded but never fatal
         address consumer = r.consumer;
-        if (consumer.code.length > 0) _callBack(requestId, consumer, merkleRoot, reportCid);
+        if (consumer.code.length > 0) _callBack(requestId, consumer, r);
     }
 
-    /// Credits the fee split (see the contract comment) and marks each included response; reverts on a prover that
-    /// did not respond or is listed twice.
-    function _payOut(bytes32 requestId, uint256 fee, address[] calldata included) private {
+    function _checkAndPay(bytes32 requestId, Request storage r, address[] calldata included) private returns (int256) {
+        bytes32[] memory hashes = new bytes32[](included.length);
+        int256[] memory numbers = new int256[](included.length);
+        _payOut(requestId, r.fee, included, hashes, numbers);
+        return HubLogic.checkPolicy(r.policy, r.quorum, r.minAgreement, r.bandBps, r.valueHash, hashes, numbers);
+    }
+
+    function _emitFulfilled(bytes32 requestId, Request storage r, address[] calldata included) private {
+        emit RequestFulfilled(
+            requestId,
+            msg.sender,
+            r.merkleRoot,
+            r.valueHash,
+            r.numericValue,
+            r.reportCid,
+            included,
+            r.challengeDeadline
+        );
+    }
+
+    /// Credits the fee split and marks each included response, collecting its hashes and numbers for the policy
+    /// check; reverts on a prover that did not respond or is listed twice.
+    function _payOut(
+        bytes32 requestId,
+        uint256 fee,
+        address[] calldata included,
+        bytes32[] memory hashes,
+        int256[] memory numbers
+    ) private {
         uint256 k = included.length;
         uint256 proverPool = (fee * PROVER_SHARE_BPS) / BPS;
         uint256 proverEach = proverPool / k;
@@ -271,6 +388,8 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
             Response storage resp = rs[idx - 1];
             if (resp.included) revert DuplicateIncluded(prover);
             resp.included = true;
+            hashes[i] = resp.resultHash;
+            numbers[i] = resp.numericValue;
             _credit(prover, proverEach);
             _credit(resp.notary, notaryEach);
         }
@@ -278,10 +397,13 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         if (remainder > 0) _credit(included[0], remainder);
     }
 
-    function _callBack(bytes32 requestId, address consumer, bytes32 merkleRoot, string calldata reportCid) private {
+    function _callBack(bytes32 requestId, address consumer, Request storage r) private {
         // EIP-150 forwards at most 63/64 of what is left; demand enough that the callee really gets the cap
         if (gasleft() < (uint256(callbackGasLimit) * 64) / 63 + 10_000) revert InsufficientCallbackGas();
-        bytes memory data = abi.encodeCall(IVeritasConsumer.onVeritasFulfilled, (requestId, merkleRoot, reportCid));
+        bytes memory data = abi.encodeCall(
+            IVeritasConsumer.onVeritasFulfilled,
+            (requestId, r.merkleRoot, r.valueHash, r.numericValue, r.challengeDeadline)
+        );
         uint256 gasCap = callbackGasLimit;
         bool ok;
         assembly ("memory-safe") {
@@ -289,6 +411,35 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
             ok := call(gasCap, consumer, 0, add(data, 0x20), mload(data), 0, 0)
         }
         if (!ok) emit CallbackFailed(requestId, consumer);
+    }
+
+    // -------------------------------------------------------------- challenge
+
+    /// A leaf of the fulfilled root (HubLogic.recordLeaf) whose value hash differs from the accepted one proves the
+    /// aggregator committed records the hub did not accept: its whole bond is slashed, `reporterRewardBps` to the
+    /// challenger (any account, another aggregator included). Once per request, during the challenge window.
+    function challengeFulfillment(
+        bytes32 requestId,
+        uint256 index,
+        bytes32 leafValueHash,
+        bytes32 recordHash,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        Request storage r = _requests[requestId];
+        if (r.status != RequestStatus.Fulfilled) revert NotFulfilled();
+        if (block.timestamp > r.challengeDeadline) revert ChallengeWindowClosed();
+        if (r.challenged) revert AlreadyChallenged();
+        if (leafValueHash == r.valueHash) revert NoContradiction();
+        bytes32 leaf = HubLogic.recordLeaf(requestId, index, leafValueHash, recordHash);
+        if (HubLogic.processProof(proof, leaf) != r.merkleRoot) revert InvalidProof();
+        r.challenged = true;
+        AggregatorInfo storage a = _aggregators[r.aggregator];
+        uint256 slashed = a.bond;
+        a.bond = 0;
+        uint256 reward = (slashed * reporterRewardBps) / BPS;
+        burned += slashed - reward;
+        if (reward > 0) _credit(msg.sender, reward);
+        emit FulfillmentChallenged(requestId, r.aggregator, msg.sender, slashed, reward);
     }
 
     // ----------------------------------------------------------------- expire
@@ -299,9 +450,23 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         _requirePending(r);
         if (block.timestamp <= r.deadline) revert NotExpired();
         r.status = RequestStatus.Expired;
+        if (r.assigned) _release(requestId);
         uint256 refund = r.fee;
         _credit(r.consumer, refund);
         emit RequestExpired(requestId, r.consumer, refund);
+    }
+
+    function _release(bytes32 requestId) private {
+        address[] storage provers = _provers[requestId];
+        uint256 m = provers.length;
+        address[] memory ps = new address[](m);
+        address[] memory ns = new address[](m);
+        mapping(address => address) storage notaryOf = _notaryOf[requestId];
+        for (uint256 i; i < m; ++i) {
+            ps[i] = provers[i];
+            ns[i] = notaryOf[ps[i]];
+        }
+        registry.releaseAssignments(ps, ns);
     }
 
     // --------------------------------------------------------------- payments
@@ -321,8 +486,8 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
     // --------------------------------------------------------------- evidence
 
-    /// Anyone may submit two attestations signed by one notary for the same (requestId, prover) that disagree on
-    /// recvHash or resultHash: the notary attested two different server responses, which an honest notary never does.
+    /// Two attestations signed by one notary for the same (requestId, prover) that disagree on recvHash or
+    /// resultHash: the notary attested two different server responses, which an honest notary never does.
     function reportEquivocation(Attestation calldata a, bytes calldata sigA, Attestation calldata b, bytes calldata sigB)
         external
         nonReentrant
@@ -347,6 +512,7 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
     // ------------------------------------------------------------------ views
 
+    /// The committee snapshotted at `assign`: verification reads this, never the registry's current state.
     function assignment(bytes32 requestId) external view returns (address[] memory provers, address[] memory notaries) {
         provers = _provers[requestId];
         notaries = new address[](provers.length);
@@ -376,6 +542,15 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
     function attestationDigest(Attestation calldata att) external view returns (bytes32) {
         return _attestationDigest(att);
+    }
+
+    /// The Merkle leaf of one record, as core/merkle.ts builds it.
+    function recordLeaf(bytes32 requestId, uint256 index, bytes32 valueHash, bytes32 recordHash)
+        external
+        pure
+        returns (bytes32)
+    {
+        return HubLogic.recordLeaf(requestId, index, valueHash, recordHash);
     }
 
     function domainSeparator() public view returns (bytes32) {

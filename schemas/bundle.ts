@@ -13,7 +13,8 @@ export type TrustMode = z.infer<typeof TrustMode>;
 
 export const ProvenanceBundle = z
   .object({
-    version: z.literal(1),
+    /** 2: attestation v2 (docs/PROTOCOL.md). A version-1 bundle fails verification with UNSUPPORTED_VERSION. */
+    version: z.literal(2),
     chainId: z.number().int().positive(),
     hub: Address,
     requestId: Hex32,
@@ -28,6 +29,7 @@ export const ProvenanceBundle = z
     value: z.json(),
     attestation: Attestation,
     notarySignature: HexBytes,
+    /** Must equal the attestation's signed `trust` (TRUST_CODES): the label alone proves nothing. */
     trust: TrustMode,
     software: z.object({ veritas: z.string(), tlsn: z.string() }).strict(),
     timings: z.record(z.string(), z.number().nonnegative()).default({}),

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'INPUT_INVALID',
   'SCHEMA_INVALID',
   'SPEC_HASH_MISMATCH',
+  /** A document of a version this software no longer accepts (e.g. a version-1 bundle). */
+  'UNSUPPORTED_VERSION',
   'NOT_FOUND',
   // network and transport
   'SSRF_REFUSED',
@@ -58,6 +60,7 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   INPUT_INVALID: false,
   SCHEMA_INVALID: false,
   SPEC_HASH_MISMATCH: false,
+  UNSUPPORTED_VERSION: false,
   NOT_FOUND: false,
   SSRF_REFUSED: false,
   SERVER_UNREACHABLE: true,

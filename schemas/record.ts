@@ -69,8 +69,8 @@ export const AggregateReport = z
     requestId: Hex32,
     specCid: Cid,
     policy: AggregationPolicy,
-    /** Merkle leaf encoding: StandardMerkleTree over (bytes32 requestId, uint256 index, bytes32 recordHash). */
-    leafEncoding: z.tuple([z.literal('bytes32'), z.literal('uint256'), z.literal('bytes32')]),
+    /** Merkle leaf: StandardMerkleTree over (bytes32 requestId, uint256 index, bytes32 valueHash, bytes32 recordHash). */
+    leafEncoding: z.tuple([z.literal('bytes32'), z.literal('uint256'), z.literal('bytes32'), z.literal('bytes32')]),
     merkleRoot: Hex32,
     records: z.array(DatasetRecord).min(1),
     included: z.array(Address).min(1),
@@ -81,5 +81,5 @@ export const AggregateReport = z
   .strict();
 export type AggregateReport = z.infer<typeof AggregateReport>;
 
-export const MERKLE_LEAF_ENCODING = ['bytes32', 'uint256', 'bytes32'] as const;
+export const MERKLE_LEAF_ENCODING = ['bytes32', 'uint256', 'bytes32', 'bytes32'] as const;
 export { HexBytes };

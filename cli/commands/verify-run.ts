@@ -77,7 +77,9 @@ async function recordsOfRequest(
       field: 'target',
     });
   const report = AggregateReport.parse(await src.getJson(chain.reportCid));
-  const tree = buildRecordTree(report.records.map((r) => ({ requestId, index: r.index, recordHash: hashJson(r) })));
+  const tree = buildRecordTree(
+    report.records.map((r) => ({ requestId, index: r.index, valueHash: chain.valueHash, recordHash: hashJson(r) })),
+  );
   return report.records.map((record) => ({
     record,
     recordHash: hashJson(record),

@@ -67,14 +67,12 @@ export function computeAssignment(seed: Hex, operators: readonly Address[], quor
   return { provers, notaries };
 }
 
-/** seed = keccak256(abi.encode(prevrandao, requestId)); prevrandao is the request block's `mixHash`. */
-export const assignmentSeed = (prevrandao: Hex | bigint, requestId: Hex): Hex =>
-  keccak256(
-    encodeAbiParameters(
-      [{ type: 'uint256' }, { type: 'bytes32' }],
-      [typeof prevrandao === 'bigint' ? prevrandao : hexToBigInt(prevrandao), requestId],
-    ),
-  );
+/**
+ * seed = keccak256(abi.encode(blockhash(randomnessBlock), requestId)), as OracleHub.assign draws it: the hash of a
+ * block that did not exist when the request was committed.
+ */
+export const assignmentSeed = (randomnessBlockHash: Hex, requestId: Hex): Hex =>
+  keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'bytes32' }], [randomnessBlockHash, requestId]));
 
 /** requestId = keccak256(abi.encode(chainId, hub, nonce, consumer, specHash)), as OracleHub.request derives it. */
 export const computeRequestId = (p: {

@@ -32,7 +32,11 @@ export function reportRecords(
         field: 'request-root',
       });
     const report = AggregateReport.parse(await getJson(onChain.reportCid));
-    const tree = buildRecordTree(report.records.map((r) => ({ requestId, index: r.index, recordHash: hashJson(r) })));
+    // hub v2 leaves commit the value hash the hub accepted at fulfil (docs/PROTOCOL.md)
+    const valueHash = onChain.valueHash;
+    const tree = buildRecordTree(
+      report.records.map((r) => ({ requestId, index: r.index, valueHash, recordHash: hashJson(r) })),
+    );
     if (tree.root !== requestRoot)
       throw new VeritasError('VALUE_MISMATCH', `request ${requestId}: its report's records do not give its root`, {
         field: 'request-root',

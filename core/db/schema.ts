@@ -65,6 +65,10 @@ export const requests = pgTable(
     status: requestStatus('status').notNull().default('requested'),
     merkleRoot: text('merkle_root'),
     reportCid: text('report_cid'),
+    /** hub v2: the value hash OracleHub accepted at fulfil (every record's leaf commits it) */
+    valueHash: text('value_hash'),
+    /** hub v2: unix seconds until which the fulfilment can be challenged */
+    challengeDeadline: bigint('challenge_deadline', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     fulfilledAt: timestamp('fulfilled_at', { withTimezone: true, mode: 'date' }),

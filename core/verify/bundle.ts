@@ -8,8 +8,10 @@
 import type { Address, Hex } from 'viem';
 import { bundleDigest } from '../bundle.ts';
 import { hashJson, keccakUtf8 } from '../canonical.ts';
-import { attestationDomain } from '../chain/attestation.ts';
-import type { ErrorCode } from '../errors.ts';
+import { attestationDomain, numericValueOf } from '../chain/attestation.ts';
+import { isVeritasError, VeritasError, type ErrorCode } from '../errors.ts';
+import { normalizeAnswer } from '../aggregation/normalize.ts';
+import { TRUST_CODES } from '../../schemas/attestation.ts';
 import { checkRunner, type Verification } from './checks.ts';
 import { assertSessionMatchesSpec } from '../http-message.ts';
 import { extractFromResponse } from '../extract.ts';
@@ -84,6 +86,12 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
 
   let bundle: ProvenanceBundle | undefined;
   run('schema', 'BUNDLE_INVALID', () => {
+    // hub v2: a bundle of another version (v1 carried an unsigned trust label) is refused with its own code
+    const version = (input as { version?: unknown } | null)?.version;
+    if (typeof input === 'object' && input !== null && version !== 2)
+      throw new VeritasError('UNSUPPORTED_VERSION', `bundle.version ${String(version)} is not supported (need 2)`, {
+        field: 'version',
+      });
     bundle = validateDocument('provenance-bundle', input, 'BUNDLE_INVALID');
     return undefined;
   });
@@ -111,6 +119,8 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
       return `bundle.specCid ${b.specCid} is not the request's spec ${ctx.specCid}`;
     if (ctx.specHash !== undefined && b.specHash !== lower(ctx.specHash))
       return `bundle.specHash ${b.specHash} is not the request's ${lower(ctx.specHash)}`;
+    // hub v2: the notary signs the spec hash it checked the transcript against
+    if (att.specHash !== b.specHash) return `attestation.specHash ${att.specHash} is not bundle.specHash ${b.specHash}`;
     const r = ctx.response;
     if (r) {
       if (lower(r.prover) !== b.prover)
@@ -123,11 +133,14 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     return undefined;
   });
 
-  run('trust', 'TRUST_MODE_REFUSED', () =>
-    b.trust === 'devnet' && !ctx.acceptDevnetProofs
-      ? 'the bundle was proved under the devnet trust anchor, which this verifier does not accept (production policy)'
-      : undefined,
-  );
+  // hub v2: the trust mode is the notary's signed byte; the bundle's label must merely agree with it
+  run('trust', 'TRUST_MODE_REFUSED', () => {
+    if (TRUST_CODES[b.trust] !== att.trust)
+      return `bundle.trust ${b.trust} is not the notary-signed attestation.trust ${att.trust}`;
+    return att.trust === TRUST_CODES.devnet && !ctx.acceptDevnetProofs
+      ? 'the notary attested the devnet trust anchor, which this verifier does not accept (production policy)'
+      : undefined;
+  });
 
   run('prover-signature', 'BAD_SIGNATURE', () => {
     const signer = recoverRawMessageSigner(bundleDigest(b), b.proverSignature as Hex);
@@ -186,10 +199,16 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   let replayed: unknown;
   run('extraction', 'VALUE_MISMATCH', () => {
     replayed = extractFromResponse(ctx.spec.extract, transcript.recv).value;
-    const replayedHash = hashJson(replayed);
+    if (hashJson(b.value) !== hashJson(replayed))
+      return 'bundle.value is not the value extracted from its own transcript';
+    // hub v2: resultHash and numericValue are of the normalized answer, so the hub can compare them on-chain
+    const normalized = normalizeAnswer(replayed, ctx.spec.value, ctx.spec.records);
+    const replayedHash = hashJson(normalized);
     if (replayedHash !== att.resultHash)
-      return `the value extracted from the revealed response hashes to ${replayedHash}, the attested resultHash is ${att.resultHash}`;
-    if (hashJson(b.value) !== replayedHash) return 'bundle.value is not the value extracted from its own transcript';
+      return `the normalized value extracted from the revealed response hashes to ${replayedHash}, the attested resultHash is ${att.resultHash}`;
+    const numeric = ctx.spec.records === 'single' ? numericValueOf(normalized, ctx.spec.value.precision) : 0n;
+    if (numeric.toString() !== att.numericValue)
+      return `the normalized value gives numericValue ${numeric}, the attested one is ${att.numericValue}`;
     return undefined;
   });
 

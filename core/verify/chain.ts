@@ -1,7 +1,11 @@
-// Reads from the chain everything bundle verification compares against: the request, its committee, its responses
-// and whether each committee member is a registered operator. Only the RPC is trusted here.
+// Reads from the chain everything bundle verification compares against: the request, its committee, its responses.
+// Only the RPC is trusted here.
+//
+// History stays checkable: the committee is the hub's snapshot taken at `assign`, drawn from the operators active in
+// that block, so membership in it *is* registration as of the request. Today's registry is never consulted: a
+// record stays verifiable after its prover and notary have unbonded and withdrawn.
 import type { Address, Hex } from 'viem';
-import { getOperatorRegistry, getOracleHub } from '../chain/contracts.ts';
+import { getOracleHub } from '../chain/contracts.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import { VeritasError } from '../errors.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
@@ -21,15 +25,28 @@ export type OnChainRequest = {
   consumer: Address;
   status: OnChainRequestStatus;
   quorum: number;
+  /** IOracleHub.RequestParams.policy (core/chain/contracts.ts POLICY_CODES) and its parameters */
+  policy: number;
+  minAgreement: number;
+  bandBps: number;
   deadline: number;
+  createdAt: number;
+  /** false until someone called `assign` */
+  assigned: boolean;
+  randomnessBlock: bigint;
   fee: bigint;
   specHash: Hex;
   specCid: string;
   merkleRoot: Hex;
   reportCid: string;
+  /** the value hash the hub accepted at `fulfill` (zero before): every record's Merkle leaf commits it */
+  valueHash: Hex;
+  numericValue: bigint;
+  challengeDeadline: number;
+  challenged: boolean;
   assignment: { provers: Address[]; notaries: Address[] };
-  responses: (OnChainResponse & { included: boolean })[];
-  /** Committee members registered in OperatorRegistry (status ≠ None), lowercase. */
+  responses: (OnChainResponse & { included: boolean; numericValue: bigint })[];
+  /** Committee members as of the request (the hub's assignment snapshot), lowercase. */
   registered: Set<string>;
 };
 
@@ -41,19 +58,16 @@ export async function readOnChainRequest(
 ): Promise<OnChainRequest> {
   const hub = getOracleHub(hubAddress, { publicClient });
   try {
-    const [r, [provers, notaries], responses, registryAddress] = await Promise.all([
+    const [r, [provers, notaries], responses] = await Promise.all([
       hub.read.getRequest([requestId]),
       hub.read.assignment([requestId]),
       hub.read.responses([requestId]),
-      hub.read.registry(),
     ]);
     if (r.status === 0)
       throw new VeritasError('NOT_FOUND', `request ${requestId} does not exist on OracleHub ${hubAddress}`, {
         field: 'requestId',
       });
-    const registry = getOperatorRegistry(registryAddress, { publicClient });
     const members = [...new Set([...provers, ...notaries].map((a) => a.toLowerCase() as Address))];
-    const infos = await Promise.all(members.map((a) => registry.read.operatorInfo([a])));
     return {
       chainId: publicClient.chain.id,
       hub: hubAddress.toLowerCase() as Address,
@@ -61,12 +75,22 @@ export async function readOnChainRequest(
       consumer: r.consumer.toLowerCase() as Address,
       status: requestStatusOf(r.status),
       quorum: r.quorum,
+      policy: r.policy,
+      minAgreement: r.minAgreement,
+      bandBps: r.bandBps,
       deadline: Number(r.deadline),
+      createdAt: Number(r.createdAt),
+      assigned: r.assigned,
+      randomnessBlock: r.randomnessBlock,
       fee: r.fee,
       specHash: r.specHash,
       specCid: r.specCid,
       merkleRoot: r.merkleRoot,
       reportCid: r.reportCid,
+      valueHash: r.valueHash,
+      numericValue: r.numericValue,
+      challengeDeadline: Number(r.challengeDeadline),
+      challenged: r.challenged,
       assignment: {
         provers: provers.map((a) => a.toLowerCase() as Address),
         notaries: notaries.map((a) => a.toLowerCase() as Address),
@@ -77,8 +101,9 @@ export async function readOnChainRequest(
         resultHash: x.resultHash,
         bundleCid: x.bundleCid,
         included: x.included,
+        numericValue: x.numericValue,
       })),
-      registered: new Set(members.filter((_, i) => infos[i]!.status !== 0)),
+      registered: new Set(members),
     };
   } catch (e) {
     if (e instanceof VeritasError) throw e;

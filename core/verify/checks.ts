@@ -19,7 +19,12 @@ export type Verification<N extends string> = {
 };
 
 // Helpers throw VeritasErrors with sharper codes (e.g. EXTRACTION_FAILED): keep those, map the rest to the check's.
-const SHARP_CODES: readonly ErrorCode[] = ['EXTRACTION_FAILED', 'RESULT_SCHEMA_MISMATCH', 'BAD_SIGNATURE'];
+const SHARP_CODES: readonly ErrorCode[] = [
+  'EXTRACTION_FAILED',
+  'RESULT_SCHEMA_MISMATCH',
+  'BAD_SIGNATURE',
+  'UNSUPPORTED_VERSION',
+];
 
 export type CheckRunner<N extends string> = {
   /** Runs `body`: undefined is a pass (with `passMessage`), a string is the failure's message, a throw a failure. */

@@ -9,6 +9,8 @@ import { normalizeAnswer } from '../aggregation/normalize.ts';
 import { canonicalJson, hashJson } from '../canonical.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import { verifyRecordProof } from '../merkle.ts';
+
+const ZERO_HASH = `0x${'0'.repeat(64)}` as Hex;
 import type { ProvedRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { validateSpec } from '../../schemas/validate.ts';
@@ -130,11 +132,12 @@ export function checkRecord(proved: ProvedRecord, ev: RecordEvidence): RecordVer
   runner.run(
     'merkle-proof',
     'VALUE_MISMATCH',
-    `(requestId, ${r.index}, recordHash) is a leaf of ${proved.merkleRoot}`,
+    `(requestId, ${r.index}, valueHash, recordHash) is a leaf of ${proved.merkleRoot}`,
     () =>
       verifyRecordProof(
         proved.merkleRoot as Hex,
-        { requestId: r.requestId as Hex, index: r.index, recordHash },
+        // hub v2: the leaf commits the value hash the hub accepted at fulfil (core/merkle.ts)
+        { requestId: r.requestId as Hex, index: r.index, valueHash: ev.chain?.valueHash ?? ZERO_HASH, recordHash },
         proved.proof as Hex[],
       )
         ? undefined

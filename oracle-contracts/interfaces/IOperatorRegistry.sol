@@ -39,6 +39,7 @@ interface IOperatorRegistry {
     error ZeroAddress();
     error TransferFailed();
     error EmptyMetadata();
+    error OpenAssignments(uint256 open);
 
     function register(string calldata metadataURI) external payable;
     function updateMetadata(string calldata metadataURI) external;
@@ -46,6 +47,10 @@ interface IOperatorRegistry {
     function requestUnbond() external;
     function withdrawBond() external;
     function slash(address operator, uint256 amount, string calldata reason) external returns (uint256 slashed);
+
+    function lockAssignments(address[] calldata provers, address[] calldata notaries) external;
+    function releaseAssignments(address[] calldata provers, address[] calldata notaries) external;
+    function openAssignments(address operator) external view returns (uint256);
 
     function activeOperators() external view returns (address[] memory);
     function activeCount() external view returns (uint256);

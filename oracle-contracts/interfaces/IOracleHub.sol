@@ -1,18 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
-// The oracle hub's interface: request/respond/fulfil/expire, the EIP-712 Attestation, assignment views, evidence.
+// The oracle hub's interface: request/assign/respond/fulfil/challenge/expire, the EIP-712 Attestation v2, views.
 pragma solidity ^0.8.24;
 
 interface IOracleHub {
-    /// EIP-712 struct signed by the notary (ARCHITECTURE.md); domain {name: "Veritas", version: "1", chainId, hub}.
+    /// EIP-712 struct signed by the notary (docs/PROTOCOL.md); domain {name: "Veritas", version: "2", chainId, hub}.
     struct Attestation {
         bytes32 requestId;
+        bytes32 specHash;
         address prover;
         address notary;
+        /// 0 = webpki (Mozilla roots), 1 = devnet (the patched wasm): signed, so not the prover's label
+        uint8 trust;
         bytes32 serverNameHash;
         uint64 tlsTime;
         bytes32 sentHash;
         bytes32 recvHash;
+        /// keccak256 of the RFC 8785 canonical JSON of the normalized answer
         bytes32 resultHash;
+        /// single numbers: the normalized value × 10^precision; 0 otherwise
+        int256 numericValue;
+    }
+
+    /// policy: 0 exact, 1 mode, 2 median (single number, checked on-chain), 3 element-wise median (not checkable)
+    struct RequestParams {
+        uint8 quorum;
+        uint8 policy;
+        uint8 minAgreement;
+        uint16 bandBps;
+        uint64 deadline;
+    }
+
+    /// Deployment constants that are not addresses.
+    struct HubConfig {
+        uint16 slashBps;
+        uint16 reporterRewardBps;
+        uint32 callbackGasLimit;
+        /// blocks between `request` and the block whose hash seeds the draw
+        uint16 assignDelay;
+        uint64 maxDeadlineWindow;
+        uint64 challengeWindow;
+        uint64 aggregatorDelay;
+        uint256 minFeePerProver;
+        uint256 minAggregatorBond;
     }
 
     enum RequestStatus {
@@ -25,16 +54,27 @@ interface IOracleHub {
     struct Request {
         address consumer;
         uint64 deadline;
-        /// responses needed to fulfil; the hub assigns sampleSize(quorum, active operators) ≥ quorum provers
         uint8 quorum;
+        uint8 policy;
+        uint8 minAgreement;
+        uint16 bandBps;
         /// uint16: over-sampling assigns up to 382 provers (quorum 255)
         uint16 responseCount;
         RequestStatus status;
+        bool assigned;
+        bool challenged;
         uint64 createdAt;
+        /// the block whose hash seeds the committee; `assign` is possible once block.number > randomnessBlock
+        uint64 randomnessBlock;
+        uint64 challengeDeadline;
+        /// who fulfilled (its bond answers for the root)
+        address aggregator;
         uint256 fee;
         bytes32 specHash;
         bytes32 seed;
         bytes32 merkleRoot;
+        bytes32 valueHash;
+        int256 numericValue;
         string specCid;
         string reportCid;
     }
@@ -46,7 +86,17 @@ interface IOracleHub {
         /// set by `fulfill` when the aggregator counted this response
         bool included;
         bytes32 resultHash;
+        int256 numericValue;
         string bundleCid;
+    }
+
+    struct AggregatorInfo {
+        bool enabled;
+        bool unbonding;
+        uint64 unbondableAt;
+        /// the latest challenge deadline of its fulfilments: the bond cannot leave before it
+        uint64 lastChallengeDeadline;
+        uint256 bond;
     }
 
     event DataRequested(
@@ -54,20 +104,37 @@ interface IOracleHub {
         address indexed consumer,
         bytes32 indexed specHash,
         string specCid,
-        uint8 quorum,
-        uint64 deadline,
+        RequestParams params,
         uint256 fee,
-        bytes32 seed
+        uint64 randomnessBlock
     );
-    event Assigned(bytes32 indexed requestId, address[] provers, address[] notaries);
+    event Assigned(bytes32 indexed requestId, address[] provers, address[] notaries, bytes32 seed);
+    event AssignmentRetargeted(bytes32 indexed requestId, uint64 randomnessBlock);
     event ResponseSubmitted(
         bytes32 indexed requestId,
         address indexed prover,
         address indexed notary,
         bytes32 resultHash,
+        int256 numericValue,
         string bundleCid
     );
-    event RequestFulfilled(bytes32 indexed requestId, bytes32 merkleRoot, string reportCid, address[] included);
+    event RequestFulfilled(
+        bytes32 indexed requestId,
+        address indexed aggregator,
+        bytes32 merkleRoot,
+        bytes32 valueHash,
+        int256 numericValue,
+        string reportCid,
+        address[] included,
+        uint64 challengeDeadline
+    );
+    event FulfillmentChallenged(
+        bytes32 indexed requestId,
+        address indexed aggregator,
+        address indexed challenger,
+        uint256 slashed,
+        uint256 reward
+    );
     event CallbackFailed(bytes32 indexed requestId, address indexed consumer);
     event RequestExpired(bytes32 indexed requestId, address indexed consumer, uint256 refund);
     event Credited(address indexed account, uint256 amount);
@@ -80,19 +147,33 @@ interface IOracleHub {
         uint256 slashed,
         uint256 reward
     );
-    event AggregatorChanged(address indexed previous, address indexed aggregator);
+    event AggregatorProposed(address indexed aggregator, bool enabled, uint64 activatableAt);
+    event AggregatorChanged(address indexed aggregator, bool enabled);
+    event AggregatorBonded(address indexed aggregator, uint256 amount, uint256 bond);
+    event AggregatorUnbondRequested(address indexed aggregator, uint64 unbondableAt);
+    event AggregatorBondWithdrawn(address indexed aggregator, uint256 amount);
+    event FeeFloorChanged(uint256 previous, uint256 minFeePerProver);
 
     // request
     error InvalidQuorum();
+    error InvalidPolicy();
     error QuorumTooLarge(uint256 quorum, uint256 activeOperators);
     error NotEnoughOperators(uint256 activeOperators);
     error DeadlineInPast();
+    error DeadlineTooFar(uint64 maxDeadline);
+    error FeeTooLow(uint256 required);
+    // assign
+    error AlreadyAssigned();
+    error AssignmentNotReady(uint64 randomnessBlock);
+    error NotAssignedYet();
     // respond
     error UnknownRequest();
     error NotAssigned();
+    error NotBonded(address operator);
     error DeadlinePassed();
     error AlreadyResponded();
     error AttestationMismatch();
+    error WrongSpec();
     error WrongNotary();
     error BadNotarySignature();
     // fulfil / expire
@@ -100,10 +181,23 @@ interface IOracleHub {
     error QuorumNotMet(uint256 included, uint256 quorum);
     error NotResponded(address prover);
     error DuplicateIncluded(address prover);
+    error PolicyViolation(uint8 policy);
     error AlreadyFulfilled();
     error AlreadyExpired();
     error NotExpired();
     error InsufficientCallbackGas();
+    // challenge
+    error NotFulfilled();
+    error ChallengeWindowClosed();
+    error AlreadyChallenged();
+    error NoContradiction();
+    error InvalidProof();
+    // aggregators
+    error NoProposal();
+    error AggregatorDelayNotElapsed(uint64 activatableAt);
+    error BondTooSmall(uint256 bond, uint256 minBond);
+    error NotUnbonding();
+    error UnbondDelayNotElapsed(uint64 unbondableAt);
     // payments
     error NothingToWithdraw();
     error TransferFailed();
@@ -117,21 +211,31 @@ interface IOracleHub {
     error InvalidParameter();
     error UnexpectedPayment();
 
-    function request(bytes32 specHash, string calldata specCid, uint8 quorum, uint64 deadline)
+    function request(bytes32 specHash, string calldata specCid, RequestParams calldata p)
         external
         payable
         returns (bytes32 requestId);
 
-    function respond(
+    function assign(bytes32 requestId) external;
+
+    function respond(bytes32 requestId, string calldata bundleCid, Attestation calldata att, bytes calldata notarySig)
+        external;
+
+    function fulfill(
         bytes32 requestId,
-        bytes32 resultHash,
-        string calldata bundleCid,
-        Attestation calldata att,
-        bytes calldata notarySig
+        bytes32 merkleRoot,
+        string calldata reportCid,
+        address[] calldata included,
+        bytes32 valueHash
     ) external;
 
-    function fulfill(bytes32 requestId, bytes32 merkleRoot, string calldata reportCid, address[] calldata included)
-        external;
+    function challengeFulfillment(
+        bytes32 requestId,
+        uint256 index,
+        bytes32 leafValueHash,
+        bytes32 recordHash,
+        bytes32[] calldata proof
+    ) external;
 
     function expire(bytes32 requestId) external;
 
@@ -140,10 +244,8 @@ interface IOracleHub {
     function reportEquivocation(Attestation calldata a, bytes calldata sigA, Attestation calldata b, bytes calldata sigB)
         external;
 
-    /// min(quorum + floor(quorum / 2), activeCount): how many provers a request for `quorum` is assigned.
     function sampleSize(uint8 quorum, uint256 activeCount) external pure returns (uint256);
 
-    /// The committee for (seed, operators, quorum): sampleSize(quorum, operators.length) provers and their notaries.
     function computeAssignment(bytes32 seed, address[] memory operators, uint8 quorum)
         external
         pure
@@ -157,4 +259,6 @@ interface IOracleHub {
     function attestationDigest(Attestation calldata att) external view returns (bytes32);
     function domainSeparator() external view returns (bytes32);
     function balanceOf(address account) external view returns (uint256);
+    function isActiveAggregator(address account) external view returns (bool);
+    function nonce() external view returns (uint256);
 }

@@ -29,10 +29,14 @@ contract ReentrantConsumer {
     }
 
     function makeRequest(bytes32 specHash, uint8 quorum, uint64 deadline) external payable returns (bytes32) {
-        return hub.request{value: msg.value}(specHash, "attacker", quorum, deadline);
+        return hub.request{value: msg.value}(
+            specHash,
+            "attacker",
+            IOracleHub.RequestParams({quorum: quorum, policy: 0, minAgreement: 0, bandBps: 0, deadline: deadline})
+        );
     }
 
-    function onVeritasFulfilled(bytes32 requestId, bytes32 merkleRoot, string calldata reportCid) external {
+    function onVeritasFulfilled(bytes32 requestId, bytes32 merkleRoot, bytes32 valueHash, int256, uint64) external {
         if (mode == Mode.Revert) revert("callback says no");
         if (mode == Mode.BurnGas) {
             while (true) {}
@@ -47,7 +51,7 @@ contract ReentrantConsumer {
             withdrawError = err;
         }
         address[] memory none = new address[](0);
-        try hub.fulfill(requestId, merkleRoot, reportCid, none) {} catch (bytes memory err) {
+        try hub.fulfill(requestId, merkleRoot, "again", none, valueHash) {} catch (bytes memory err) {
             fulfillError = err;
         }
         try hub.expire(requestId) {} catch (bytes memory err) {

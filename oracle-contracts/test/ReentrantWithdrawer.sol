@@ -16,7 +16,11 @@ contract ReentrantWithdrawer {
     }
 
     function makeRequest(bytes32 specHash, uint8 quorum, uint64 deadline) external payable returns (bytes32) {
-        return hub.request{value: msg.value}(specHash, "attacker", quorum, deadline);
+        return hub.request{value: msg.value}(
+            specHash,
+            "attacker",
+            IOracleHub.RequestParams({quorum: quorum, policy: 0, minAgreement: 0, bandBps: 0, deadline: deadline})
+        );
     }
 
     function attack() external {

@@ -8,7 +8,14 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Hex } from 'viem';
-import { deployAndWait, merkleVerifierAbi, oracleHubAbi } from '../../core/chain/contracts.ts';
+import {
+  deployAndWait,
+  getOperatorRegistry,
+  merkleVerifierAbi,
+  operatorRegistryAbi,
+  oracleHubAbi,
+  sendContractCall,
+} from '../../core/chain/contracts.ts';
 import { merkleVerifierBytecode } from '../../oracle-contracts/generated/artifacts.ts';
 import type { DatabaseHandle } from '../../core/db/client.ts';
 import { testDatabase } from '../support/database.ts';
@@ -107,7 +114,14 @@ test('array records: verified, aggregated, fulfilled; every record proof checks 
   for (const r of recs) {
     const record = DatasetRecord.parse(r.provenance);
     const recordHash = hashJson(record);
-    assert.ok(verifyRecordProof(root, { requestId: req.requestId, index: record.index, recordHash }, r.proof as Hex[]));
+    const valueHash = logs[0]!.args.valueHash!;
+    assert.ok(
+      verifyRecordProof(
+        root,
+        { requestId: req.requestId, index: record.index, valueHash, recordHash },
+        r.proof as Hex[],
+      ),
+    );
     const onchain = await world.publicClient.readContract({
       address: verifier.address,
       abi: merkleVerifierAbi,
@@ -245,4 +259,53 @@ test('SIGKILL between verification and fulfilment: after restart exactly one Req
   assert.equal((await fulfilledLogs(world, req.requestId)).length, 1);
   const [row] = await db.db.select().from(requests).where(eq(requests.id, req.requestId));
   assert.equal(row!.status, 'fulfilled');
+});
+
+test('hub v2 history: a record still verifies after its prover and notary unbonded and withdrew their bonds', async () => {
+  const { world, db } = await setup();
+  const req = await placeRequest(world, baseSpec({ quorum: 1, aggregation: { policy: 'exact' } }));
+  await respond(world, await makeBundle(world, req, req.provers[0]!, { body: JSON.stringify({ price: 100 }) }));
+  const agg = start(world, db);
+  await settle(agg);
+  const [fulfilled] = await fulfilledLogs(world, req.requestId);
+  assert.ok(fulfilled, 'fulfilled');
+  const [recordRow] = await db.db.select().from(recordsTable).where(eq(recordsTable.requestId, req.requestId));
+  const record = DatasetRecord.parse(recordRow!.provenance);
+
+  // both leave: unbond, wait out the delay (their assignment closed at fulfil), withdraw
+  const registry = getOperatorRegistry(world.deployment.registry, { publicClient: world.publicClient });
+  for (const who of [req.provers[0]!, req.notaries[0]!]) {
+    const wallet = world.operator(who).wallet;
+    await sendContractCall(
+      { walletClient: wallet, publicClient: world.publicClient },
+      {
+        address: world.deployment.registry,
+        abi: operatorRegistryAbi,
+        functionName: 'requestUnbond',
+      },
+    );
+  }
+  await world.testClient.increaseTime({ seconds: 86_401 });
+  await world.testClient.mine({ blocks: 1 });
+  for (const who of [req.provers[0]!, req.notaries[0]!]) {
+    await sendContractCall(
+      { walletClient: world.operator(who).wallet, publicClient: world.publicClient },
+      {
+        address: world.deployment.registry,
+        abi: operatorRegistryAbi,
+        functionName: 'withdrawBond',
+      },
+    );
+    assert.equal((await registry.read.operatorInfo([who])).status, 0, `${who} has left the registry`);
+  }
+  const v = await verifyRecord(
+    { record, recordHash: hashJson(record), merkleRoot: fulfilled.args.merkleRoot!, proof: recordRow!.proof as Hex[] },
+    {
+      publicClient: world.publicClient,
+      hub: world.deployment.hub,
+      getJson: (cid) => world.ipfs.getJson(cid),
+      acceptDevnetProofs: false,
+    },
+  );
+  assert.equal(v.ok, true, JSON.stringify(v.failed));
 });

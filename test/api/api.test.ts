@@ -91,7 +91,11 @@ describe('POST /v1/requests', () => {
       assert.equal(body.transaction.to, env.v.hub);
       const call = decodeFunctionData({ abi: oracleHubAbi, data: body.transaction.data });
       assert.equal(call.functionName, 'request');
-      assert.deepEqual(call.args, [body.specHash, body.specCid, 2, BigInt(now + 3600)]);
+      assert.deepEqual(call.args, [
+        body.specHash,
+        body.specCid,
+        { quorum: 2, policy: 2, minAgreement: 0, bandBps: 100, deadline: BigInt(now + 3600) },
+      ]);
       // As the API documents: the gas of `request` depends on the committee the next block draws, so send with a margin.
       const tx = { to: body.transaction.to, data: body.transaction.data, value: BigInt(body.transaction.value) };
       const gas =
@@ -380,7 +384,7 @@ describe('records and exports', () => {
     assert.ok(
       verifyRecordProof(
         s.merkleRoot,
-        { requestId: s.requestId, index: 0, recordHash: proved.recordHash as Hex },
+        { requestId: s.requestId, index: 0, valueHash: hashJson(1200), recordHash: proved.recordHash as Hex },
         proved.proof as Hex[],
       ),
     );

@@ -241,7 +241,7 @@ export async function seedFulfilled(
     })),
   };
   const recordHash = hashJson(record);
-  const tree = buildRecordTree([{ requestId, index: 0, recordHash }]);
+  const tree = buildRecordTree([{ requestId, index: 0, valueHash: hashJson(1200), recordHash }]);
   const recordId = tree.leafHash(0);
   await db.insert(requests).values({
     id: requestId,

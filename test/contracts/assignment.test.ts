@@ -178,8 +178,9 @@ describe('assignment', () => {
     );
     const block = await chain.publicClient.getBlock({ blockNumber: r.receipt.blockNumber });
     const { assignmentSeed } = await import('../../core/chain/assignment.ts');
-    assert.equal(r.seed, assignmentSeed(block.mixHash, r.requestId), 'seed = keccak256(prevrandao, requestId)');
-    assert.deepEqual({ provers: r.provers, notaries: r.notaries }, computeAssignment(r.seed, active, 3));
+    // assignDelay 0: the randomness block is the request's own block, whose hash its transaction could not see
+    assert.equal(r.seed, assignmentSeed(block.hash, r.requestId), 'seed = keccak256(blockhash(randomnessBlock), id)');
+    assert.deepEqual({ provers: r.provers, notaries: r.notaries }, computeAssignment(r.seed!, active, 3));
     assert.equal(r.provers.length, 4, 'quorum 3 of 6 active operators: 4 provers');
     for (let i = 0; i < r.provers.length; i++) {
       const [assigned, notary] = await chain.publicClient.readContract({

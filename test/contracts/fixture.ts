@@ -4,7 +4,7 @@ import { type Address, type Hex, keccak256, type Log, parseEther, parseEventLogs
 import { privateKeyToAccount } from 'viem/accounts';
 import { type ContractAttestation, signAttestation } from '../../core/chain/attestation.ts';
 import type { VeritasWalletClient } from '../../core/chain/clients.ts';
-import { oracleHubAbi, requestData, revertErrorName } from '../../core/chain/contracts.ts';
+import { assignRequest, oracleHubAbi, requestData, revertErrorName } from '../../core/chain/contracts.ts';
 import { type Chain, send, type Veritas } from '../support/chain.ts';
 
 export { type Chain, deployFixture, send, startChain, type Veritas } from '../support/chain.ts';
@@ -19,31 +19,69 @@ export async function expectRevert(promise: Promise<unknown>, errorName: string)
 
 export const specHashOf = (s: string): Hex => keccak256(stringToBytes(s));
 
-/** Sends a request from `wallet` and returns its id, seed and assignment as stored on-chain. */
-export async function makeRequest(
-  v: Veritas,
-  p: { quorum: number; fee?: bigint; ttl?: number; wallet?: VeritasWalletClient; spec?: string },
-) {
+export type RequestOptions = {
+  quorum: number;
+  fee?: bigint;
+  ttl?: number;
+  wallet?: VeritasWalletClient;
+  spec?: string;
+  /** 0 exact (default), 1 mode, 2 median, 3 median of arrays */
+  policy?: number;
+  minAgreement?: number;
+  bandBps?: number;
+  /** who calls `assign` (default: the reporter, a third party); false: nobody */
+  assigner?: VeritasWalletClient | false;
+};
+
+/** Sends a request from `wallet`, has a third party assign it, and returns its id, seed and stored committee. */
+export async function makeRequest(v: Veritas, p: RequestOptions) {
   const wallet = p.wallet ?? v.consumer;
   const block = await v.chain.publicClient.getBlock();
   const deadline = block.timestamp + BigInt(p.ttl ?? 600);
   const r = await requestData({ walletClient: wallet, publicClient: v.chain.publicClient }, v.hub, {
     specHash: specHashOf(p.spec ?? 'spec'),
     specCid: 'bafyspec',
-    quorum: p.quorum,
-    deadline,
+    params: {
+      quorum: p.quorum,
+      policy: p.policy ?? 0,
+      minAgreement: p.minAgreement ?? 0,
+      bandBps: p.bandBps ?? 0,
+      deadline,
+    },
     fee: p.fee ?? parseEther('0.3'),
   });
   const receipt = await v.chain.publicClient.getTransactionReceipt({ hash: r.transactionHash });
+  if (p.assigner === false)
+    return {
+      requestId: r.requestId,
+      seed: undefined,
+      deadline,
+      receipt,
+      provers: [] as Address[],
+      notaries: [] as Address[],
+    };
+  const assigner = p.assigner ?? v.reporter;
+  const a = await assignRequest({ walletClient: assigner, publicClient: v.chain.publicClient }, v.hub, r.requestId);
+  assert.ok(a.committee, 'assigned');
   const [provers, notaries] = await v.chain.publicClient.readContract({
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'assignment',
     args: [r.requestId],
   });
-  assert.deepEqual([[...provers], [...notaries]], [r.provers, r.notaries], 'stored assignment = Assigned event');
-  const { requestId, seed } = r;
-  return { requestId, seed, deadline, receipt, provers: [...provers], notaries: [...notaries] };
+  assert.deepEqual(
+    [[...provers], [...notaries]],
+    [a.committee.provers, a.committee.notaries],
+    'stored assignment = Assigned event',
+  );
+  return {
+    requestId: r.requestId,
+    seed: a.committee.seed as Hex | undefined,
+    deadline,
+    receipt,
+    provers: [...provers],
+    notaries: [...notaries],
+  };
 }
 
 export const walletOf = (v: Veritas, address: Address): VeritasWalletClient => {
@@ -52,21 +90,27 @@ export const walletOf = (v: Veritas, address: Address): VeritasWalletClient => {
   return w;
 };
 
+export const resultHashOf = (result: string): Hex => keccak256(stringToBytes(result));
+
 export function attestationFor(
   requestId: Hex,
   prover: Address,
   notary: Address,
   result = 'result',
+  o: { numericValue?: bigint; spec?: string; specHash?: Hex } = {},
 ): ContractAttestation {
   return {
     requestId,
+    specHash: o.specHash ?? specHashOf(o.spec ?? 'spec'),
     prover,
     notary,
+    trust: 1,
     serverNameHash: keccak256(stringToBytes('api.example.test')),
     tlsTime: 1_700_000_000n,
     sentHash: keccak256(stringToBytes('sent')),
     recvHash: keccak256(stringToBytes(`recv:${result}`)),
-    resultHash: keccak256(stringToBytes(result)),
+    resultHash: resultHashOf(result),
+    numericValue: o.numericValue ?? 0n,
   };
 }
 
@@ -77,14 +121,27 @@ export async function signAs(v: Veritas, signer: Address, att: ContractAttestati
 }
 
 /** The assigned prover i responds with an attestation signed by its notary. */
-export async function respond(v: Veritas, requestId: Hex, prover: Address, notary: Address, result = 'result') {
-  const att = attestationFor(requestId, prover, notary, result);
+export async function respond(
+  v: Veritas,
+  requestId: Hex,
+  prover: Address,
+  notary: Address,
+  result = 'result',
+  o: { numericValue?: bigint } = {},
+) {
+  const request = await v.chain.publicClient.readContract({
+    address: v.hub,
+    abi: oracleHubAbi,
+    functionName: 'getRequest',
+    args: [requestId],
+  });
+  const att = { ...attestationFor(requestId, prover, notary, result, o), specHash: request.specHash };
   const sig = await signAs(v, notary, att);
   return send(v.chain, walletOf(v, prover), {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'respond',
-    args: [requestId, att.resultHash, `bafybundle-${prover}`, att, sig],
+    args: [requestId, `bafybundle-${prover}`, att, sig],
   });
 }
 
@@ -98,13 +155,14 @@ export async function requestFromReceipt(v: Veritas, receipt: { logs: Log[] }) {
   const events = parseEventLogs({ abi: oracleHubAbi, logs: receipt.logs, eventName: 'DataRequested' });
   assert.equal(events.length, 1);
   const requestId = events[0]!.args.requestId;
+  await assignRequest({ walletClient: v.reporter, publicClient: v.chain.publicClient }, v.hub, requestId);
   const [provers, notaries] = await v.chain.publicClient.readContract({
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'assignment',
     args: [requestId],
   });
-  return { requestId, deadline: events[0]!.args.deadline, provers: [...provers], notaries: [...notaries] };
+  return { requestId, deadline: events[0]!.args.params.deadline, provers: [...provers], notaries: [...notaries] };
 }
 
 /** All assigned provers respond with the same result. */
@@ -112,12 +170,25 @@ export async function respondAll(v: Veritas, r: { requestId: Hex; provers: Addre
   for (let i = 0; i < r.provers.length; i++) await respond(v, r.requestId, r.provers[i]!, r.notaries[i]!);
 }
 
-export const fulfill = (v: Veritas, requestId: Hex, included: Address[], from?: VeritasWalletClient, gas?: bigint) =>
+export const fulfill = (
+  v: Veritas,
+  requestId: Hex,
+  included: Address[],
+  from?: VeritasWalletClient,
+  gas?: bigint,
+  o: { valueHash?: Hex; root?: Hex } = {},
+) =>
   send(v.chain, from ?? v.aggregator, {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [requestId, keccak256(stringToBytes(`root:${requestId}`)), 'bafyreport', included],
+    args: [
+      requestId,
+      o.root ?? keccak256(stringToBytes(`root:${requestId}`)),
+      'bafyreport',
+      included,
+      o.valueHash ?? resultHashOf('result'),
+    ],
     ...(gas === undefined ? {} : { gas }),
   });
 

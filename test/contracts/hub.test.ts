@@ -24,6 +24,7 @@ import {
   fulfill,
   makeRequest,
   requestFromReceipt,
+  resultHashOf,
   respond,
   respondAll,
   send,
@@ -46,18 +47,12 @@ describe('OracleHub', () => {
   });
   after(() => chain.anvil.stop());
 
-  const respondWith = (
-    prover: Address,
-    requestId: Hex,
-    att: ReturnType<typeof attestationFor>,
-    sig: Hex,
-    resultHash?: Hex,
-  ) =>
+  const respondWith = (prover: Address, requestId: Hex, att: ReturnType<typeof attestationFor>, sig: Hex) =>
     send(chain, walletOf(v, prover), {
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'respond',
-      args: [requestId, resultHash ?? att.resultHash, 'bafybundle', att, sig],
+      args: [requestId, 'bafybundle', att, sig],
     });
 
   it('happy path: consumer contract requests quorum 3, 4 provers respond, aggregator fulfils with 3, fee split, callback stores root', async () => {
@@ -71,9 +66,12 @@ describe('OracleHub', () => {
       address: consumerContract,
       abi: exampleConsumerAbi,
       functionName: 'requestData',
-      args: [specHashOf('btc-usd'), 'bafyspec', 3, now + 600n],
+      args: [
+        specHashOf('btc-usd'),
+        'bafyspec',
+        { quorum: 3, policy: 0, minAgreement: 0, bandBps: 0, deadline: now + 600n },
+      ],
       value: fee,
-      gas: 1_000_000n, // the committee depends on the block's randomness: no exact estimate
     });
     const r = await requestFromReceipt(v, receipt);
     const request = await chain.publicClient.readContract({
@@ -154,24 +152,14 @@ describe('OracleHub', () => {
       false,
     );
     const root = keccak256(stringToBytes(`root:${r.requestId}`));
-    assert.equal(
-      await chain.publicClient.readContract({
-        address: consumerContract,
-        abi: exampleConsumerAbi,
-        functionName: 'rootOf',
-        args: [r.requestId],
-      }),
-      root,
-    );
-    assert.equal(
-      await chain.publicClient.readContract({
-        address: consumerContract,
-        abi: exampleConsumerAbi,
-        functionName: 'reportCidOf',
-        args: [r.requestId],
-      }),
-      'bafyreport',
-    );
+    const [deliveredRoot, valueHash, numericValue, challengeDeadline] = await chain.publicClient.readContract({
+      address: consumerContract,
+      abi: exampleConsumerAbi,
+      functionName: 'deliveries',
+      args: [r.requestId],
+    });
+    assert.deepEqual([deliveredRoot, valueHash, numericValue], [root, resultHashOf('result'), 0n]);
+    assert.ok(challengeDeadline > now, 'the callback names the end of the challenge window');
 
     // fee split among the 3 included only: 70% shared by their provers, 30% by their notaries, remainder to the
     // first included prover; the left-out responder gets no prover share (only what it earns as someone's notary)
@@ -299,7 +287,7 @@ describe('OracleHub', () => {
       await expectRevert(respondWith(r.provers[0]!, r.requestId, att, await signAs(v, other, att)), 'WrongNotary');
     });
 
-    it('an attestation for another request, prover or result: AttestationMismatch', async () => {
+    it('an attestation for another request or prover: AttestationMismatch; another spec: WrongSpec', async () => {
       const good = attestationFor(r.requestId, r.provers[0]!, r.notaries[0]!);
       const otherRequest = { ...good, requestId: keccak256('0x1234') };
       await expectRevert(
@@ -311,9 +299,10 @@ describe('OracleHub', () => {
         respondWith(r.provers[0]!, r.requestId, otherProver, await signAs(v, r.notaries[0]!, otherProver)),
         'AttestationMismatch',
       );
+      const otherSpec = { ...good, specHash: specHashOf('another spec') };
       await expectRevert(
-        respondWith(r.provers[0]!, r.requestId, good, await signAs(v, r.notaries[0]!, good), keccak256('0x99')),
-        'AttestationMismatch',
+        respondWith(r.provers[0]!, r.requestId, otherSpec, await signAs(v, r.notaries[0]!, otherSpec)),
+        'WrongSpec',
       );
     });
 
@@ -397,7 +386,7 @@ describe('OracleHub', () => {
         address: v.hub,
         abi: oracleHubAbi,
         functionName: 'request',
-        args: [specHashOf('x'), 'cid', 1, now - 1n],
+        args: [specHashOf('x'), 'cid', { quorum: 1, policy: 0, minAgreement: 0, bandBps: 0, deadline: now - 1n }],
       }),
       'DeadlineInPast',
     );
@@ -406,35 +395,18 @@ describe('OracleHub', () => {
       send(chain, v.consumer, {
         address: v.hub,
         abi: oracleHubAbi,
-        functionName: 'setAggregator',
-        args: [v.consumer.account.address],
+        functionName: 'proposeAggregator',
+        args: [v.consumer.account.address, true],
       }),
       'NotOwner',
     );
   });
 
-  it('an EOA consumer gets no callback; the aggregator can be rotated by the owner', async () => {
+  it('an EOA consumer gets no callback (aggregator rotation: test/contracts/aggregator.test.ts)', async () => {
     const r = await makeRequest(v, { quorum: 1 });
     await respondAll(v, r);
     const rec = await fulfill(v, r.requestId, r.provers);
     assert.equal(parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'CallbackFailed' }).length, 0);
-
-    await send(chain, v.deployer, {
-      address: v.hub,
-      abi: oracleHubAbi,
-      functionName: 'setAggregator',
-      args: [v.reporter.account.address],
-    });
-    const r2 = await makeRequest(v, { quorum: 1 });
-    await respondAll(v, r2);
-    await expectRevert(fulfill(v, r2.requestId, r2.provers), 'NotAggregator');
-    await fulfill(v, r2.requestId, r2.provers, v.reporter);
-    await send(chain, v.deployer, {
-      address: v.hub,
-      abi: oracleHubAbi,
-      functionName: 'setAggregator',
-      args: [v.aggregator.account.address],
-    });
   });
 
   describe('over-sampling: quorum 2 with 3 active operators', () => {

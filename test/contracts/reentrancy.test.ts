@@ -17,6 +17,7 @@ import {
   fulfill,
   requestFromReceipt,
   respondAll,
+  resultHashOf,
   send,
   specHashOf,
   startChain,
@@ -146,8 +147,8 @@ describe('reentrancy', () => {
           address: v.hub,
           abi: oracleHubAbi,
           functionName: 'fulfill',
-          args: [r.requestId, specHashOf('root'), 'cid', r.provers],
-          gas: 230_000n,
+          args: [r.requestId, specHashOf('root'), 'cid', r.provers, resultHashOf('result')],
+          gas: 300_000n,
         }),
         'InsufficientCallbackGas',
       );

@@ -11,7 +11,12 @@ describe('OperatorRegistry', () => {
   let v: Veritas;
   before(async () => {
     chain = await startChain();
-    v = await deployFixture(chain, { operatorCount: 3, unbondDelay: 3600 });
+    v = await deployFixture(chain, {
+      operatorCount: 3,
+      unbondDelay: 3600,
+      maxDeadlineWindow: 1800,
+      challengeWindow: 1800,
+    });
   });
   after(() => chain.anvil.stop());
 

@@ -8,6 +8,7 @@ const requestId = `0x${'ab'.repeat(32)}` as Hex;
 const leaves: RecordLeaf[] = Array.from({ length: 7 }, (_, index) => ({
   requestId,
   index,
+  valueHash: hashJson('value'),
   recordHash: hashJson({ index }),
 }));
 
@@ -32,13 +33,13 @@ test('every record proof verifies against the root; a changed record does not', 
   }
 });
 
-test('leaf is the double-hashed abi.encode(requestId, index, recordHash)', () => {
+test('leaf is the double-hashed abi.encode(requestId, index, valueHash, recordHash)', () => {
   const tree = buildRecordTree(leaves);
   const l = leaves[3]!;
   const inner = keccak256(
     encodeAbiParameters(
-      [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }],
-      [l.requestId, 3n, l.recordHash],
+      [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }],
+      [l.requestId, 3n, l.valueHash!, l.recordHash],
     ),
   );
   assert.equal(tree.leafHash(3), keccak256(inner));
@@ -56,6 +57,7 @@ test('the fast builder gives StandardMerkleTree’s root, leaf hashes and proofs
     const ls: RecordLeaf[] = Array.from({ length: n }, (_, index) => ({
       requestId,
       index,
+      valueHash: hashJson({ n }),
       recordHash: hashJson({ n, index }),
     }));
     const fast = buildRecordTree(ls);

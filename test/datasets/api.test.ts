@@ -20,7 +20,7 @@ import type { DatasetRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
 import { type Env, log, startEnv } from '../api/harness.ts';
-import { makeRequest, respondAll, send } from '../contracts/fixture.ts';
+import { makeRequest, respondAll, resultHashOf, send } from '../contracts/fixture.ts';
 import { checkCroissant, jsonlRows } from './croissant-check.ts';
 import { round as fixtureRound } from './fixture.ts';
 
@@ -38,12 +38,14 @@ async function fulfilledRequest(i: number, value: number) {
   const built = fixtureRound('x', i, URL_, [value], 1_767_225_600 + 600 * i);
   const record = { ...built.records[0]!.record, requestId: r.requestId };
   const recordHash = hashJson(record);
-  const tree = buildRecordTree([{ requestId: r.requestId, index: 0, recordHash }]);
+  // hub v2: the leaf commits the value hash the hub accepts at fulfil (what respondAll's provers attested)
+  const valueHash = resultHashOf('result');
+  const tree = buildRecordTree([{ requestId: r.requestId, index: 0, valueHash, recordHash }]);
   await send(v.chain, v.aggregator, {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2)],
+    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), valueHash],
   });
   const id = r.requestId.toLowerCase() as Hex;
   await env.db.db.insert(requests).values({

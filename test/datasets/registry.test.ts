@@ -23,6 +23,7 @@ import {
   makeRequest,
   requestFromReceipt,
   respondAll,
+  resultHashOf,
   send,
   specHashOf,
   startChain,
@@ -37,6 +38,8 @@ const FEE = parseEther('0.3');
 const INTERVAL = 600;
 const WINDOW = 300;
 
+// hub v2: leaves and fulfil carry the value hash the hub accepts, the one respondAll's provers attested
+const VALUE_HASH = resultHashOf('result');
 let chain: Chain;
 let v: Veritas;
 let registry: Address;
@@ -125,13 +128,18 @@ async function fulfilWith(receipt: Parameters<typeof requestFromReceipt>[1], sou
   // the fixture's records, re-keyed to this on-chain request id
   const records = built.records.map((p) => ({ ...p.record, requestId: r.requestId }));
   const tree = buildRecordTree(
-    records.map((rec) => ({ requestId: r.requestId, index: rec.index, recordHash: hashJson(rec) })),
+    records.map((rec) => ({
+      requestId: r.requestId,
+      index: rec.index,
+      valueHash: VALUE_HASH,
+      recordHash: hashJson(rec),
+    })),
   );
   await send(chain, v.aggregator, {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2)],
+    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), VALUE_HASH],
   });
   const proved = records.map((record) => ({
     record,
@@ -258,12 +266,14 @@ describe('datasets', () => {
     // a one-shot request by the same account, added as a source in the creating transaction
     const oneShot = await makeRequest(v, { quorum: 2, wallet: owner, spec: 'one-shot' });
     await respondAll(v, oneShot);
-    const tree = buildRecordTree([{ requestId: oneShot.requestId, index: 0, recordHash: hashJson('one') }]);
+    const tree = buildRecordTree([
+      { requestId: oneShot.requestId, index: 0, valueHash: VALUE_HASH, recordHash: hashJson('one') },
+    ]);
     await send(chain, v.aggregator, {
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [oneShot.requestId, tree.root, 'bafyreport', oneShot.provers.slice(0, 2)],
+      args: [oneShot.requestId, tree.root, 'bafyreport', oneShot.provers.slice(0, 2), VALUE_HASH],
     });
     let receipt = await write(owner, 'createDataset', ['bafymeta', [feedId], [oneShot.requestId]]);
     datasetId = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetCreated' })[0]!.args
@@ -330,7 +340,9 @@ describe('datasets', () => {
       for (const roundIndex of [0, 2]) {
         const r = appendedRounds[roundIndex]!;
         const p = r.proved[0]!;
-        const tree = buildRecordTree([{ requestId: r.requestId, index: 0, recordHash: p.recordHash }]);
+        const tree = buildRecordTree([
+          { requestId: r.requestId, index: 0, valueHash: VALUE_HASH, recordHash: p.recordHash },
+        ]);
         const datasetProof = accumulatorProof(leaves.slice(0, version), roundIndex);
         assert.ok(verifyAccumulatorProof(versionRoot, leaves[roundIndex]!, roundIndex, datasetProof));
         const args = (recordHash: Hex, at: number) =>

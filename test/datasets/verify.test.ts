@@ -21,6 +21,7 @@ import {
   deployFixture,
   makeRequest,
   respondAll,
+  resultHashOf,
   send,
   startChain,
   type Veritas,
@@ -44,7 +45,9 @@ async function fulfilledWithReport(i: number, value: number): Promise<Hex> {
     hub: v.hub.toLowerCase() as Hex,
     chainId: chain.anvil.chainId,
   };
-  const tree = buildRecordTree([{ requestId: r.requestId, index: 0, recordHash: hashJson(record) }]);
+  // hub v2: the leaf commits the value hash the hub accepts at fulfil, the included responses' result hash
+  const valueHash = resultHashOf('result'); // what respondAll's provers attested
+  const tree = buildRecordTree([{ requestId: r.requestId, index: 0, valueHash, recordHash: hashJson(record) }]);
   const report: AggregateReport = {
     version: 1,
     chainId: chain.anvil.chainId,
@@ -52,7 +55,7 @@ async function fulfilledWithReport(i: number, value: number): Promise<Hex> {
     requestId: r.requestId,
     specCid: record.specCid,
     policy: { policy: 'exact' },
-    leafEncoding: ['bytes32', 'uint256', 'bytes32'],
+    leafEncoding: ['bytes32', 'uint256', 'bytes32', 'bytes32'],
     merkleRoot: tree.root,
     records: [record as DatasetRecord],
     included: r.provers.slice(0, 2).map((a) => a.toLowerCase() as Hex),
@@ -65,7 +68,7 @@ async function fulfilledWithReport(i: number, value: number): Promise<Hex> {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, reportCid, r.provers.slice(0, 2)],
+    args: [r.requestId, tree.root, reportCid, r.provers.slice(0, 2), valueHash],
   });
   return r.requestId;
 }

@@ -37,7 +37,9 @@ after(async () => {
 });
 
 /** Resolves when the hub emits RequestFulfilled for `requestId` (an event, not a poll of our own API). */
-function fulfilled(requestId: Hex): Promise<{ merkleRoot: Hex; reportCid: string; included: readonly Hex[] }> {
+function fulfilled(
+  requestId: Hex,
+): Promise<{ merkleRoot: Hex; reportCid: string; included: readonly Hex[]; valueHash: Hex }> {
   return new Promise((resolve) => {
     const unwatch = devnet.deployer.publicClient.watchContractEvent({
       address: devnet.deployment.hub,
@@ -50,7 +52,12 @@ function fulfilled(requestId: Hex): Promise<{ merkleRoot: Hex; reportCid: string
         const l = logs[0];
         if (!l) return;
         unwatch();
-        resolve({ merkleRoot: l.args.merkleRoot!, reportCid: l.args.reportCid!, included: l.args.included! });
+        resolve({
+          merkleRoot: l.args.merkleRoot!,
+          reportCid: l.args.reportCid!,
+          included: l.args.included!,
+          valueHash: l.args.valueHash!,
+        });
       },
     });
   });
@@ -105,7 +112,7 @@ test('a quorum-3 median request goes from POST /v1/requests to a verifiable reco
   assert.ok(
     verifyRecordProof(
       onChain.merkleRoot,
-      { requestId, index: proved.record.index, recordHash: proved.recordHash as Hex },
+      { requestId, index: proved.record.index, valueHash: onChain.valueHash, recordHash: proved.recordHash as Hex },
       proved.proof as Hex[],
     ),
   );

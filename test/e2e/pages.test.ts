@@ -15,11 +15,11 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { signBundle } from '../../core/bundle.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { hashServerName, signAttestation, toContractAttestation } from '../../core/chain/attestation.ts';
-import { oracleHubAbi, requestData } from '../../core/chain/contracts.ts';
+import { assignRequest, oracleHubAbi, requestData, requestParamsOf } from '../../core/chain/contracts.ts';
 import { assignments, bundles, records, reports, requestEvents, requests, responses } from '../../core/db/schema.ts';
 import { extractFromResponse } from '../../core/extract.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
-import type { Attestation } from '../../schemas/attestation.ts';
+import { TRUST_CODES, type Attestation } from '../../schemas/attestation.ts';
 import type { AggregateReport, DatasetRecord, ProvedRecord } from '../../schemas/record.ts';
 import { encodeTranscript } from '../../schemas/transcript.ts';
 import { transcriptHash } from '../../core/transcript-hash.ts';
@@ -146,15 +146,21 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
   const req = await requestData({ walletClient: v.consumer, publicClient: v.chain.publicClient }, v.hub, {
     specHash,
     specCid,
-    quorum: 2,
-    deadline: BigInt(spec.deadline),
+    params: requestParamsOf(spec),
     fee: 10n ** 15n,
   });
   const requestId = req.requestId.toLowerCase() as Hex;
+  // hub v2: a third party draws the committee
+  const { committee } = await assignRequest(
+    { walletClient: v.reporter, publicClient: v.chain.publicClient },
+    v.hub,
+    req.requestId,
+  );
+  const provers = committee!.provers;
   const sources: DatasetRecord['sources'] = [];
-  for (const [i, proverAddress] of req.provers.entries()) {
+  for (const [i, proverAddress] of provers.entries()) {
     const prover = proverAddress.toLowerCase() as Address;
-    const notary = req.notaries[i]!.toLowerCase() as Address;
+    const notary = committee!.notaries[i]!.toLowerCase() as Address;
     const head = 'GET /v1/datasets/42 HTTP/1.1\r\nhost: api.example.test\r\n';
     const secret = 'authorization: Bearer s3cret\r\n';
     const sent = new TextEncoder().encode(`${head}${secret}connection: close\r\n\r\n`);
@@ -170,18 +176,21 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     const tlsTime = now - 5 + i;
     const attestation: Attestation = {
       requestId,
+      specHash,
       prover,
       notary,
+      trust: TRUST_CODES.devnet,
       serverNameHash: hashServerName('api.example.test'),
       tlsTime,
       sentHash: transcriptHash(sent, sentRanges),
       recvHash: transcriptHash(recv, recvRanges),
       resultHash: hashJson(value),
+      numericValue: '0',
     };
-    const notaryKey = v.chain.keyOf.get(req.notaries[i]!)!;
+    const notaryKey = v.chain.keyOf.get(committee!.notaries[i]!)!;
     const notarySignature = await signAttestation(privateKeyToAccount(notaryKey), v.domain, attestation);
     const bundle = await signBundle(privateKeyToAccount(v.chain.keyOf.get(proverAddress)!), {
-      version: 1,
+      version: 2,
       chainId,
       hub,
       requestId,
@@ -204,7 +213,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'respond',
-      args: [requestId, attestation.resultHash, bundleCid, toContractAttestation(attestation), notarySignature],
+      args: [requestId, bundleCid, toContractAttestation(attestation), notarySignature],
     });
     await db.insert(assignments).values({ requestId, prover, notary, position: i });
     await db.insert(responses).values({
@@ -244,7 +253,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     sources,
   };
   const recordHash = hashJson(record);
-  const tree = buildRecordTree([{ requestId, index: 0, recordHash }]);
+  const tree = buildRecordTree([{ requestId, index: 0, valueHash: hashJson(1200), recordHash }]);
   const report: AggregateReport = {
     version: 1,
     chainId,
@@ -252,7 +261,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     requestId,
     specCid,
     policy: spec.aggregation,
-    leafEncoding: ['bytes32', 'uint256', 'bytes32'],
+    leafEncoding: ['bytes32', 'uint256', 'bytes32', 'bytes32'],
     merkleRoot: tree.root,
     records: [record],
     included: sources.map((s) => s.prover),
@@ -265,7 +274,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [requestId, tree.root, reportCid, req.provers],
+    args: [requestId, tree.root, reportCid, provers, hashJson(1200)],
   });
   const recordId = tree.leafHash(0);
   await db.insert(requests).values({

@@ -48,13 +48,7 @@ async function respondWith(req: PlacedRequest, onChain: ProvenanceBundle, pinned
     address: net.world.deployment.hub,
     abi: oracleHubAbi,
     functionName: 'respond',
-    args: [
-      req.requestId,
-      onChain.attestation.resultHash as Hex,
-      cid,
-      toContractAttestation(onChain.attestation) as never,
-      onChain.notarySignature as Hex,
-    ],
+    args: [req.requestId, cid, toContractAttestation(onChain.attestation) as never, onChain.notarySignature as Hex],
   });
   assert.equal((await net.world.publicClient.waitForTransactionReceipt({ hash })).status, 'success');
   return cid;

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { parseEther, type Address, type Hex } from 'viem';
 import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
-import { oracleHubAbi } from '../../core/chain/contracts.ts';
+import { assignWhenDue, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { rootLogger } from '../../core/log.ts';
 import { startAggregator, type Aggregator } from '../../aggregator/service.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
@@ -96,12 +96,12 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
         });
         const body = (await res.json()) as { requestId: Hex; specCid: string; specHash: Hex; message?: string };
         if (res.status !== 201) throw new Error(`POST /v1/requests answered ${res.status}: ${body.message}`);
-        const [provers, notaries] = await world.publicClient.readContract({
-          address: world.deployment.hub,
-          abi: oracleHubAbi,
-          functionName: 'assignment',
-          args: [body.requestId],
-        });
+        // hub v2: the committee is drawn by `assign` (the aggregator's pass or this call, whichever is first)
+        const { provers, notaries } = await assignWhenDue(
+          { walletClient: world.consumer, publicClient: world.publicClient },
+          world.deployment.hub,
+          body.requestId,
+        );
         return {
           requestId: body.requestId,
           spec,

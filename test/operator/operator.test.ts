@@ -14,7 +14,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { pino } from 'pino';
 import { startDevnet, FIXTURE_HOST, FIXTURE_SECRET_REF, type Devnet } from '../../cli/devnet.ts';
 import { connectChain } from '../../core/chain/clients.ts';
-import { getOracleHub, requestData } from '../../core/chain/contracts.ts';
+import { assignWhenDue, getOracleHub, requestData, requestParamsOf } from '../../core/chain/contracts.ts';
 import { recoverAttestationSigner } from '../../core/chain/attestation.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { operatorJobs, requestEvents } from '../../core/db/schema.ts';
@@ -49,16 +49,17 @@ async function submit(input: Omit<RequestSpecInput, 'deadline' | 'quorum'>, opts
   const result = await requestData(await consumer(), devnet.deployment.hub, {
     specHash: opts.specHash ?? hashJson(spec),
     specCid,
-    quorum: spec.quorum,
-    deadline: BigInt(spec.deadline),
+    params: requestParamsOf(spec),
     fee: parseEther('0.01'),
   });
+  // hub v2: the committee is drawn by `assign` once the randomness block is mined (the aggregator may be first)
+  const committee = await assignWhenDue(await consumer(), devnet.deployment.hub, result.requestId);
   return {
     spec,
     specCid,
     requestId: result.requestId as Hex,
-    prover: result.provers[0]!.toLowerCase() as Hex,
-    notary: result.notaries[0]!.toLowerCase() as Hex,
+    prover: committee.provers[0]!.toLowerCase() as Hex,
+    notary: committee.notaries[0]!.toLowerCase() as Hex,
   };
 }
 

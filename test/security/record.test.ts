@@ -75,18 +75,20 @@ function recordOf(
 }
 
 /** The malicious aggregator: one root over the crafted records, `included` of its choosing, sent on-chain. */
-async function fulfil(req: PlacedRequest, records: Record<string, DatasetRecord>, included: Address[]) {
+// `valueHash` is what the hub checks at fulfil (hub v2): the lower median of the included answers' attested hash. The
+// hub cannot see the records behind the root, so every crafted record below still reaches the off-chain checks.
+async function fulfil(req: PlacedRequest, records: Record<string, DatasetRecord>, included: Address[], valueHash: Hex) {
   // One tree, one leaf per crafted record: distinct indices (only the first can be a single request's index 0;
   // the others also fail that, after the field each test is about).
   const entries = Object.entries(records).map(([name, r], index) => [name, { ...r, index }] as const);
   const tree = buildRecordTree(
-    entries.map(([, r]) => ({ requestId: r.requestId as Hex, index: r.index, recordHash: hashJson(r) })),
+    entries.map(([, r]) => ({ requestId: r.requestId as Hex, index: r.index, valueHash, recordHash: hashJson(r) })),
   );
   const hash = await world.aggregatorWallet.writeContract({
     address: world.deployment.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [req.requestId, tree.root, 'bafy-report', included],
+    args: [req.requestId, tree.root, 'bafy-report', included, valueHash],
   });
   const receipt = await world.publicClient.waitForTransactionReceipt({ hash });
   assert.equal(receipt.status, 'success');
@@ -138,6 +140,7 @@ before(async () => {
       value: recordOf(A, 0, 100.2, [a0, a1]),
     },
     [a0.bundle.prover as Address, a1.bundle.prover as Address],
+    a0.bundle.attestation.resultHash as Hex, // lower median of (100, 100.2)
   );
   // B: the same answers, but the aggregator marks all three included and publishes records built on the 1e6.
   B = await answered([100, 100.2, 1e6]);
@@ -150,6 +153,7 @@ before(async () => {
       allIncluded: recordOf(B, 0, 100, [b0, b1, b2]),
     },
     B.src.map((s) => s.bundle.prover as Address),
+    b1.bundle.attestation.resultHash as Hex, // lower median of (100, 100.2, 1e6)
   );
 });
 after(() => world?.close());

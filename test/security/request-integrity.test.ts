@@ -20,8 +20,10 @@ import { validateSpec } from '../../schemas/validate.ts';
 const HOST = 'api.veritas.test';
 const who = {
   requestId: `0x${'11'.repeat(32)}`,
+  specHash: `0x${'44'.repeat(32)}`,
   prover: `0x${'22'.repeat(20)}`,
   notary: `0x${'33'.repeat(20)}`,
+  trust: 'devnet',
 } as const;
 
 const specInput = (over: Partial<RequestSpecInput> = {}): RequestSpecInput => ({

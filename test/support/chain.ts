@@ -58,7 +58,10 @@ export async function deployFixture(
   const [deployer, aggregator, consumer, reporter, ...rest] = chain.wallets;
   const minBond = options.minBond ?? parseEther('1');
   const deployment = await deployVeritas(deployer!, chain.publicClient, {
-    unbondDelay: 3600,
+    unbondDelay: 7200,
+    maxDeadlineWindow: 3600,
+    challengeWindow: 3600,
+    aggregatorDelay: 600,
     ...options,
     minBond,
     aggregator: aggregator!.account.address,

@@ -62,9 +62,33 @@ test('a genuine bundle, submitted on-chain, passes every named check', async () 
 });
 
 test('malformed JSON fails the schema check and skips the rest', async () => {
-  const r = await verifyBundle({ version: 1, hub: 'nope' }, await ctxFor(a));
+  const r = await verifyBundle({ version: 2, hub: 'nope' }, await ctxFor(a));
   rejectedBy(r, 'schema', 'BUNDLE_INVALID');
   assert.ok(r.checks.slice(1).every((c) => c.status === 'skip'));
+});
+
+test('hub v2: a version-1 bundle fails with UNSUPPORTED_VERSION', async () => {
+  const bundle = await makeBundle(world, a, a.provers[0]!, { body });
+  rejectedBy(await verifyBundle({ ...bundle, version: 1 }, await ctxFor(a)), 'schema', 'UNSUPPORTED_VERSION');
+});
+
+test('hub v2: a bundle labelled webpki whose notary signed devnet is refused (trust is the signed byte)', async () => {
+  // the prover relabels a devnet session as webpki; the notary-signed attestation still says devnet
+  const bundle = await makeBundle(world, a, a.provers[0]!, {
+    body,
+    trust: 'devnet',
+    tamper: (x) => ({ ...x, trust: 'webpki' }),
+  });
+  rejectedBy(await verifyBundle(bundle, await ctxFor(a)), 'trust', 'TRUST_MODE_REFUSED');
+});
+
+test('hub v2: an attestation signed for another spec is refused (specHash binding)', async () => {
+  const bundle = await makeBundle(world, a, a.provers[0]!, {
+    body,
+    tamper: (x) => ({ ...x, attestation: { ...x.attestation, specHash: `0x${'11'.repeat(32)}` } }),
+  });
+  const r = await verifyBundle(bundle, await ctxFor(a));
+  assert.equal(r.ok, false);
 });
 
 test('a tampered transcript byte is rejected: TRANSCRIPT_MISMATCH', async () => {

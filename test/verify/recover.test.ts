@@ -43,13 +43,16 @@ test('eip191Digest is viem’s hashMessage({ raw }) and recovers personal_sign s
 
 const att = (i: number, tlsTime: number | bigint = 1_700_000_000 + i) => ({
   requestId: h(i),
+  specHash: h(i + 5000),
   prover: lower(accounts[0]!.address),
   notary: lower(accounts[1]!.address),
+  trust: i % 2,
   serverNameHash: h(i + 1000),
   tlsTime,
   sentHash: h(i + 2000),
   recvHash: h(i + 3000),
   resultHash: h(i + 4000),
+  numericValue: String(BigInt(i) * 10n ** 30n - 7n), // int256 beyond 64 bits, negative for i = 0
 });
 
 test('the fast EIP-712 attestation digest equals viem’s hashTypedData across domains and edge values', async () => {

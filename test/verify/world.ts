@@ -12,15 +12,36 @@ import { parseEther, type Address, type Hex, type PrivateKeyAccount } from 'viem
 import { privateKeyToAccount } from 'viem/accounts';
 import { signBundle } from '../../core/bundle.ts';
 import { hashJson, keccakUtf8 } from '../../core/canonical.ts';
-import type { Anvil } from '../../core/chain/anvil.ts';
-import { attestationDomain, signAttestation, toContractAttestation } from '../../core/chain/attestation.ts';
-import type { VeritasPublicClient, VeritasTestClient, VeritasWalletClient } from '../../core/chain/clients.ts';
-import { oracleHubAbi, requestData, type VeritasDeployment } from '../../core/chain/contracts.ts';
+import { startAnvil, type Anvil } from '../../core/chain/anvil.ts';
+import {
+  attestationDomain,
+  numericValueOf,
+  signAttestation,
+  toContractAttestation,
+} from '../../core/chain/attestation.ts';
+import { normalizeAnswer } from '../../core/aggregation/normalize.ts';
+import {
+  createVeritasPublicClient,
+  createVeritasTestClient,
+  createVeritasWalletClient,
+  type VeritasPublicClient,
+  type VeritasTestClient,
+  type VeritasWalletClient,
+} from '../../core/chain/clients.ts';
+import {
+  assignRequest,
+  deployVeritas,
+  getOperatorRegistry,
+  oracleHubAbi,
+  requestData,
+  requestParamsOf,
+  type VeritasDeployment,
+} from '../../core/chain/contracts.ts';
 import { extractFromResponse } from '../../core/extract.ts';
 import { requestTemplate } from '../../core/http-message.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
-import type { Attestation } from '../../schemas/attestation.ts';
+import { TRUST_CODES, type Attestation } from '../../schemas/attestation.ts';
 import type { ProvenanceBundle, TrustMode } from '../../schemas/bundle.ts';
 import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
 import { encodeTranscript, type Range } from '../../schemas/transcript.ts';
@@ -129,15 +150,17 @@ export async function placeRequest(world: World, input: RequestSpecInput): Promi
   const placed = await requestData(
     { walletClient: world.consumer, publicClient: world.publicClient },
     world.deployment.hub,
-    {
-      specHash,
-      specCid,
-      quorum: spec.quorum,
-      deadline: BigInt(spec.deadline),
-      fee: parseEther('0.01'),
-    },
+    { specHash, specCid, params: requestParamsOf(spec), fee: parseEther('0.01') },
   );
-  const { requestId, provers, notaries } = placed;
+  // hub v2: the committee is drawn by a separate `assign` (here the consumer's; anyone may send it)
+  const { committee } = await assignRequest(
+    { walletClient: world.consumer, publicClient: world.publicClient },
+    world.deployment.hub,
+    placed.requestId,
+  );
+  if (!committee) throw new Error('the request was not assigned');
+  const { requestId } = placed;
+  const { provers, notaries } = committee;
   return {
     requestId,
     spec,
@@ -213,15 +236,22 @@ export async function makeBundle(
   const t = exchange(o.body, req.spec);
   const value = extractFromResponse(req.spec.extract, t.recv).value;
   const tlsTime = o.tlsTime ?? 1_700_000_000;
+  const normalized = normalizeAnswer(value, req.spec.value, req.spec.records);
   const attestation: Attestation = {
     requestId,
+    specHash: req.specHash,
     prover: prover.toLowerCase() as Address,
     notary,
+    trust: TRUST_CODES[o.trust ?? 'webpki'],
     serverNameHash: keccakUtf8(SERVER_NAME),
     tlsTime,
     sentHash: transcriptHash(t.sent, t.sentRanges),
     recvHash: transcriptHash(t.recv, t.recvRanges),
-    resultHash: hashJson(value),
+    resultHash: hashJson(normalized),
+    numericValue: (req.spec.records === 'single'
+      ? numericValueOf(normalized, req.spec.value.precision)
+      : 0n
+    ).toString(),
   };
   const domain = attestationDomain(world.anvil.chainId, world.deployment.hub);
   const notarySignature = await signAttestation(
@@ -230,7 +260,7 @@ export async function makeBundle(
     attestation,
   );
   let unsigned: Omit<ProvenanceBundle, 'proverSignature'> = {
-    version: 1,
+    version: 2,
     chainId: world.anvil.chainId,
     hub: world.deployment.hub.toLowerCase() as Address,
     requestId,
@@ -262,7 +292,6 @@ export async function respond(world: World, bundle: ProvenanceBundle): Promise<s
     functionName: 'respond',
     args: [
       bundle.requestId as Hex,
-      bundle.attestation.resultHash as Hex,
       cid,
       toContractAttestation(bundle.attestation) as never,
       bundle.notarySignature as Hex,
