@@ -47,11 +47,14 @@ async function sendRequest(deps: SubmitDeps, walletClient: VeritasWalletClient, 
     // requestData sends with a gas margin: the request's gas depends on the next block's randomness
     return await requestData({ walletClient, publicClient: deps.chain.publicClient }, deps.chain.hubAddress, call);
   } catch (e) {
-    if (e instanceof VeritasError) throw e;
+    // sendContractCall names the revert (a VeritasError with details.revert): map it to the field at fault first
     const name = revertErrorName(e);
     const field = name === undefined ? undefined : REVERT_FIELDS[name];
     if (field) throw new VeritasError('INPUT_INVALID', `the hub refused the request: ${name}`, { field, cause: e });
-    if (e instanceof BaseError && e.walk((x) => x instanceof InsufficientFundsError))
+    const viem =
+      e instanceof BaseError ? e : e instanceof VeritasError && e.cause instanceof BaseError ? e.cause : null;
+    if (viem === null) throw e;
+    if (viem.walk((x) => x instanceof InsufficientFundsError))
       throw new VeritasError('INPUT_INVALID', 'fee: the fee and gas exceed the balance of the node account', {
         field: 'fee',
         cause: e,

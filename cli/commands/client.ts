@@ -81,6 +81,10 @@ async function followEvents(
           if (e.id !== undefined) lastId = e.id;
           if (e.data === '') return;
           const event = e.event ?? 'message';
+          // hono ends a stream whose server side failed (its database restarting, say) with an `error` event whose
+          // data is plain text: the stream was dropped, so resume after the last event like any other drop
+          if (event === 'error')
+            throw new VeritasError('SERVER_UNREACHABLE', `the API ended the event stream: ${e.data.slice(0, 200)}`);
           const data = JSON.parse(e.data) as unknown;
           if (onEvent(event, data) === 'stop' || event === 'end') result = { data };
         },

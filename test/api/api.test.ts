@@ -143,10 +143,10 @@ describe('POST /v1/requests', () => {
     ];
     for (const [name, body, field] of cases) {
       const res = await app.request('/v1/requests', { method: 'POST', headers: auth, body });
-      assert.equal(res.status, 400, name);
       const err = (await res.json()) as { code: string; message: string; field?: string };
+      assert.equal(res.status, 400, `${name}: ${JSON.stringify(err)}`);
       assert.equal(err.code, 'INPUT_INVALID', name);
-      assert.ok(err.field?.startsWith(field), `${name}: field ${err.field} should name ${field}`);
+      assert.ok(err.field?.startsWith(field), `${name}: field ${err.field} should name ${field}: ${err.message}`);
       assert.ok(err.message.length > 0);
     }
   });
@@ -158,13 +158,14 @@ describe('POST /v1/requests', () => {
         app.request('/v1/requests', {
           method: 'POST',
           headers: auth,
-          body: JSON.stringify({ spec: validSpec(now + 3600 + i), fee: '1' }),
+          body: JSON.stringify({ spec: validSpec(now + 1800 + i), fee: '1' }), // within the hub's deadline window
         }),
       ),
     );
     assert.deepEqual(
       results.map((r) => r.status),
       [201, 201, 201, 201],
+      JSON.stringify(await Promise.all(results.map((r) => r.clone().text()))),
     );
     const ids = await Promise.all(results.map(async (r) => ((await r.json()) as { requestId: string }).requestId));
     assert.equal(new Set(ids).size, 4);

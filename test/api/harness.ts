@@ -119,13 +119,14 @@ export function bundleDoc(o: {
   serverName?: string;
   value?: unknown;
 }): Record<string, unknown> {
+  const specHash = hex(32);
   const bundle = {
-    version: 1,
+    version: 2,
     chainId: 31337,
     hub: o.hub,
     requestId: o.requestId,
     specCid: o.specCid,
-    specHash: hex(32),
+    specHash,
     prover: o.prover,
     notary: o.notary,
     serverName: o.serverName ?? 'api.example.test',
@@ -134,13 +135,16 @@ export function bundleDoc(o: {
     value: o.value ?? 1200,
     attestation: {
       requestId: o.requestId,
+      specHash,
       prover: o.prover,
       notary: o.notary,
+      trust: 1, // devnet, as the bundle says
       serverNameHash: hex(32),
       tlsTime: o.tlsTime,
       sentHash: hex(32),
       recvHash: hex(32),
       resultHash: hashJson(o.value ?? 1200),
+      numericValue: '0',
     },
     notarySignature: hex(65),
     trust: 'devnet',

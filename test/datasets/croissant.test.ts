@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildSnapshot, type Snapshot } from '../../core/dataset/snapshot.ts';
+import { pandasPython } from '../support/pandas.ts';
 import { checkCroissant, jsonlRows, type TableReader } from './croissant-check.ts';
 import { objectDataset, priceFeed } from './fixture.ts';
 
@@ -77,13 +78,11 @@ describe('croissant.json of a snapshot', () => {
       assert.equal(doc.distribution.length, 2, 'one FileObject per data file');
     });
 
-  it('every JSONL field column is a column of the DataFrame pandas reads (`column in df`)', () => {
+  it('every JSONL field column is a column of the DataFrame pandas reads (`column in df`)', (t) => {
+    const py = pandasPython(t);
+    if (py === undefined) return;
     const s = buildSnapshot(objectDataset());
     const doc = JSON.parse(new TextDecoder().decode(s.files.find((f) => f.path === 'croissant.json')!.bytes));
-    const py = ['/usr/bin/python3', 'python3'].find(
-      (p) => spawnSync(p, ['-c', 'import pandas'], { stdio: 'ignore' }).status === 0,
-    );
-    assert.ok(py, 'python3 with pandas is missing: install it with `apt-get install -y python3-pandas`');
     const path = join(dir, 'records.jsonl');
     return writeFile(path, s.files.find((f) => f.path === 'data/records.jsonl')!.bytes).then(() => {
       const columns: string[] = JSON.parse(

@@ -42,6 +42,7 @@ const TABLES = [
   'request_events',
   'requests',
   'responses',
+  'submissions',
 ];
 const UINT256_MAX = (2n ** 256n - 1n).toString();
 

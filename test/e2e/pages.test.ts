@@ -29,6 +29,7 @@ import { verifyProvedRecord } from '../../core/verify/proved-record.ts';
 import { send, walletOf } from '../contracts/fixture.ts';
 import { type Env, startEnv } from '../api/harness.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { exchange } from '../verify/world.ts';
 
 let env: Env;
 let api: RunningApi;
@@ -86,7 +87,7 @@ it('shows every verification check passing, links to the bundle, and the bundle 
   await page.locator('a.bundle-link').first().click();
   await page.getByRole('heading', { name: 'Revealed transcript' }).waitFor();
   const transcript = await page.locator('pre.transcript').first().innerText();
-  assert.match(transcript, /GET \/v1\/datasets\/42 HTTP\/1\.1/);
+  assert.match(transcript, /GET (https:\/\/api\.example\.test)?\/v1\/datasets\/42 HTTP\/1\.1/);
   assert.match(transcript, /\[redacted: \d+ bytes\]/, 'the secret header is shown as redacted');
   assert.doesNotMatch(transcript, /s3cret/);
   assert.match(await page.locator('pre.transcript').nth(1).innerText(), /"rows":1200/);
@@ -161,17 +162,8 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
   for (const [i, proverAddress] of provers.entries()) {
     const prover = proverAddress.toLowerCase() as Address;
     const notary = committee!.notaries[i]!.toLowerCase() as Address;
-    const head = 'GET /v1/datasets/42 HTTP/1.1\r\nhost: api.example.test\r\n';
-    const secret = 'authorization: Bearer s3cret\r\n';
-    const sent = new TextEncoder().encode(`${head}${secret}connection: close\r\n\r\n`);
-    const recv = new TextEncoder().encode(
-      'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\n\r\n{"rows":1200}',
-    );
-    const sentRanges = [
-      { start: 0, end: head.length },
-      { start: head.length + secret.length, end: sent.length },
-    ];
-    const recvRanges = [{ start: 0, end: recv.length }];
+    // exactly the bytes tlsn-wasm sends for this spec (core/http-message.ts), the secret's slot hidden and zeroed
+    const { sent, sentRanges, recv, recvRanges } = exchange('{"rows":1200}', spec);
     const value = extractFromResponse(spec.extract, recv).value;
     const tlsTime = now - 5 + i;
     const attestation: Attestation = {
