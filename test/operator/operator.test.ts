@@ -144,8 +144,8 @@ describe('operator', () => {
     );
     assert.match(
       Buffer.from(t.sent).toString('latin1'),
-      /authorization:\0+\r\n/i,
-      'the header name is revealed, its value zeroed',
+      /authorization: \0{64}\r\n/i,
+      'the header name is revealed, its value (padded to its 64-byte slot) zeroed',
     );
   });
 
