@@ -5,8 +5,9 @@
 //   npm run demo -- [--api http://127.0.0.1:8080] [--api-key devnet] [--only dataset,price,private] [--sequential]
 import { parseArgs } from 'node:util';
 import { toVeritasError } from '../core/errors.ts';
-import type { RequestSpecInput } from '../schemas/spec.ts';
-import { apiClient, type ApiClient } from './commands/client.ts';
+import { RequestSpec, type RequestSpecInput } from '../schemas/spec.ts';
+import { ProvedRecord } from '../schemas/record.ts';
+import { apiClient, type ApiClient, body, type Schemas } from './commands/client.ts';
 import { FIXTURE_HOST, privateBalanceSpec } from './devnet.ts';
 
 const { values } = parseArgs({
@@ -72,34 +73,14 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(
 const say = (tag: string, text: string) =>
   process.stdout.write(`${elapsed()} ${cyan(`[${tag}]`.padEnd(10))} ${text}\n`);
 
-type Created = { requestId: string | null; specCid: string; txHash: string | null; links: Record<string, string> };
-type StageEvent = { stage: string; source: string; detail: Record<string, unknown> | null };
-type Summary = { status: string; merkleRoot: string | null; reportCid: string | null };
-type Detail = {
-  records: { id: string; href: string }[];
-  operators: {
-    prover: string;
-    notary: string;
-    state: string;
-    response: { bundleCid: string; invalidCode: string | null } | null;
-  }[];
-};
-type Proved = {
-  record: {
-    index: number;
-    value: unknown;
-    sources: { prover: string; notary: string; bundleCid: string; value: unknown }[];
-  };
-  merkleRoot: string;
-  proof: string[];
-};
+// the SSE payloads, as schemas/openapi.json declares them
+type StageEvent = Schemas['RequestEvent'];
+type Summary = Schemas['RequestSummary'];
 
 async function runDemo(client: ApiClient, demo: Demo): Promise<boolean> {
-  const created = await client.json<Created>('/v1/requests', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ spec: demo.spec, fee: '10000000000000000' }),
-  });
+  const created = body(
+    await client.api.POST('/v1/requests', { body: { spec: RequestSpec.parse(demo.spec), fee: '10000000000000000' } }),
+  );
   if (created.requestId === null)
     throw new Error('the API has no signing key: the demo needs a devnet API, which sends requests itself');
   const id = created.requestId;
@@ -121,10 +102,12 @@ async function runDemo(client: ApiClient, demo: Demo): Promise<boolean> {
     say(demo.key, red(`ended ${end.status}`));
     return false;
   }
-  const detail = await client.json<Detail>(`/v1/requests/${id}`);
+  const detail = body(await client.api.GET('/v1/requests/{id}', { params: { path: { id } } }));
   const lines = [`${green('● fulfilled')}  merkle root ${end.merkleRoot}`];
   for (const r of detail.records) {
-    const proved = await client.json<Proved>(r.href);
+    const proved = ProvedRecord.parse(
+      body(await client.api.GET('/v1/records/{id}', { params: { path: { id: r.id } } })),
+    );
     lines.push(
       `  record #${proved.record.index}: ${bold(JSON.stringify(proved.record.value))}   (${proved.proof.length}-step Merkle proof)`,
     );
@@ -154,7 +137,7 @@ if (chosen.length === 0) {
   process.exit(2);
 }
 try {
-  await client.json('/v1/operators');
+  await client.api.GET('/v1/operators');
 } catch (e) {
   process.stderr.write(
     `demo: no Veritas API at ${values.api} (${toVeritasError(e).message}).\nStart the devnet first: npm start   (then run npm run demo in another terminal)\n`,

@@ -1,11 +1,17 @@
-// A small HTTP client of the Veritas API for the CLI: JSON calls with the API's error body, and an SSE reader.
+// The CLI's client of the Veritas API: typed calls (openapi-fetch over the types generated from
+// schemas/openapi.json), the API's error body as a VeritasError, raw streams, and an SSE reader.
 import type { Command } from 'commander';
 import { createParser } from 'eventsource-parser';
+import createClient, { type Client } from 'openapi-fetch';
 import { VeritasError, type ErrorCode } from '../../core/errors.ts';
+import type { components, paths } from '../generated/api-types.ts';
+
+export type Schemas = components['schemas'];
 
 export type ApiClient = {
   base: string;
-  json<T>(path: string, init?: RequestInit): Promise<T>;
+  /** Typed calls: paths, parameters, bodies and answers as schemas/openapi.json declares them. */
+  api: Client<paths>;
   raw(path: string, init?: RequestInit): Promise<Response>;
   /**
    * Follows `/v1/requests/:id/events`, reconnecting with Last-Event-ID when the connection drops, until `end` (or
@@ -48,10 +54,25 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
     if (!res.ok) throw await apiError(res);
     return res;
   };
+  // network failures become SERVER_UNREACHABLE and non-2xx answers the error their body names, for typed calls too
+  const api = createClient<paths>({
+    baseUrl: root,
+    ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),
+    fetch: async (request: Request) => {
+      let res: Response;
+      try {
+        res = await fetch(request);
+      } catch (e) {
+        throw unreachable(root, e);
+      }
+      if (!res.ok) throw await apiError(res);
+      return res;
+    },
+  });
   return {
     base: root,
+    api,
     raw,
-    json: async <T>(path: string, init?: RequestInit) => (await (await raw(path, init)).json()) as T,
     follow: (requestId, onEvent) => followEvents(raw, requestId, onEvent),
   };
 }
@@ -115,6 +136,15 @@ export const withApiOptions = (cmd: Command): Command =>
   cmd
     .option('--api <url>', 'the Veritas API (default: VERITAS_API_URL, else http://127.0.0.1:8080)')
     .option('--api-key <key>', 'API key for writes (default: VERITAS_API_KEY, else the first of VERITAS_API_KEYS)');
+
+/** The body of a typed call that succeeded (a failed one has already thrown, see the client's fetch). */
+export function body<T>(result: { data?: T; response: Response }): T {
+  if (result.data === undefined)
+    throw new VeritasError('INTERNAL', `the API answered ${result.response.status} without a body`, {
+      field: result.response.url,
+    });
+  return result.data;
+}
 
 export type ApiFlags = { api?: string; apiKey?: string };
 

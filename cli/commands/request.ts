@@ -3,11 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { VeritasError } from '../../core/errors.ts';
-import type { RequestSpecInput } from '../../schemas/spec.ts';
+import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
+import { zodToVeritasError } from '../../schemas/common.ts';
 import { CliExit, EXIT } from '../exit.ts';
 import { commandContext, type Output } from '../output.ts';
 import { jsonLines } from '../records.ts';
-import { type ApiFlags, clientFromFlags, withApiOptions } from './client.ts';
+import { type ApiFlags, body, clientFromFlags, withApiOptions } from './client.ts';
 
 type Opts = ApiFlags & {
   spec?: string;
@@ -38,14 +39,6 @@ type Opts = ApiFlags & {
 };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-type Created = {
-  requestId: string | null;
-  specCid: string;
-  txHash: string | null;
-  transaction: unknown;
-  links: Record<string, string>;
-};
 
 export function register(program: Command): void {
   const cmd = program
@@ -100,13 +93,13 @@ export function register(program: Command): void {
     );
   withApiOptions(cmd).action(async (url: string | undefined, opts: Opts, self: Command) => {
     const { config, out } = commandContext(self);
-    const spec = opts.spec !== undefined ? await specFromFile(opts.spec, opts) : specFromFlags(url, opts);
+    const input = opts.spec !== undefined ? await specFromFile(opts.spec, opts) : specFromFlags(url, opts);
+    // checked here first: a bad flag is an input error (exit 3) naming the spec field, before any network call
+    const parsed = RequestSpec.safeParse(input);
+    if (!parsed.success) throw zodToVeritasError(parsed.error, 'spec', 'INPUT_INVALID');
+    const spec = parsed.data;
     const client = clientFromFlags(opts, config.cli);
-    const created = await client.json<Created>('/v1/requests', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ spec, fee: opts.fee }),
-    });
+    const created = body(await client.api.POST('/v1/requests', { body: { spec, fee: opts.fee } }));
     if (created.requestId === null) {
       out.data({ specCid: created.specCid, transaction: created.transaction });
       out.note('unsigned', {}, 'the API has no signing key: send this transaction yourself');
@@ -170,7 +163,7 @@ export async function printRecords(
     out.data(record);
     n++;
   }
-  const detail = await client.json<{ report: { recordCount: number } | null }>(`/v1/requests/${requestId}`);
+  const detail = body(await client.api.GET('/v1/requests/{id}', { params: { path: { id: requestId } } }));
   const expected = detail.report?.recordCount;
   if (expected !== undefined && n !== expected)
     throw new VeritasError('SERVER_UNREACHABLE', `the API sent ${n} of the request's ${expected} records`, {

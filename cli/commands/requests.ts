@@ -1,16 +1,25 @@
 // `veritas requests list|show|records`: read requests from the API, every page to the end (or to --limit, saying
 // where it stopped and how to go on), one JSON line per request with --json.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { required } from '../../core/config.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { commandContext } from '../output.ts';
-import { type ApiFlags, clientFromFlags, withApiOptions } from './client.ts';
+import { type ApiFlags, body, clientFromFlags, type Schemas, withApiOptions } from './client.ts';
 import { printRecords, waitAndPrint } from './request.ts';
 
 const hex32 = /^0x[0-9a-fA-F]{64}$/;
 
-type Summary = { id: string; status: string; url: string | null; quorum: number; createdAt: string };
-type Page = { items: Summary[]; nextCursor: string | null };
+// checked against the generated API types at compile time, without loading the database schema at run time
+const STATUSES = [
+  'requested',
+  'assigned',
+  'aggregating',
+  'fulfilled',
+  'expired',
+  'failed',
+] as const satisfies readonly Schemas['RequestSummary']['status'][];
+type Status = (typeof STATUSES)[number];
+const isStatus = (s: string): s is Status => (STATUSES as readonly string[]).includes(s);
 
 export function register(program: Command): void {
   const requests = program
@@ -20,10 +29,7 @@ export function register(program: Command): void {
   const list = requests
     .command('list')
     .description('list requests, newest first, every page to the end (or to --limit)')
-    .option(
-      '--status <status>',
-      'only requests in this status (requested, assigned, aggregating, fulfilled, expired, failed)',
-    )
+    .addOption(new Option('--status <status>', 'only requests in this status').choices(STATUSES))
     .option('--consumer <address>', 'only requests of this consumer')
     .option('--mine', 'only requests of VERITAS_PRIVATE_KEY’s address')
     .option('--limit <n>', 'stop after n requests (says where it stopped)')
@@ -37,7 +43,6 @@ export function register(program: Command): void {
       if (opts.limit !== undefined && !/^[1-9]\d*$/.test(opts.limit))
         throw new VeritasError('INPUT_INVALID', '--limit must be a positive whole number', { field: '--limit' });
       const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : Number(opts.limit);
-      // the API validates --status against its list and names the field when it is wrong
       const { privateKeyToAccount } = await import('viem/accounts');
       const consumer = opts.mine
         ? privateKeyToAccount(required(config.chain.privateKey, 'VERITAS_PRIVATE_KEY', 'for --mine')).address
@@ -46,11 +51,13 @@ export function register(program: Command): void {
       let cursor = opts.cursor;
       let n = 0;
       for (;;) {
-        const q = new URLSearchParams({ limit: String(Math.min(200, limit - n)) });
-        if (cursor) q.set('cursor', cursor);
-        if (opts.status) q.set('status', opts.status);
-        if (consumer) q.set('consumer', consumer);
-        const page = await client.json<Page>(`/v1/requests?${q}`);
+        const query = {
+          limit: Math.min(200, limit - n),
+          ...(cursor ? { cursor } : {}),
+          ...(opts.status !== undefined && isStatus(opts.status) ? { status: opts.status } : {}),
+          ...(consumer ? { consumer } : {}),
+        };
+        const page = body(await client.api.GET('/v1/requests', { params: { query } }));
         for (const r of page.items) {
           out.data(r, `${r.id}  ${r.status.padEnd(9)}  q${r.quorum}  ${r.createdAt}  ${r.url ?? ''}`);
           n++;
@@ -76,8 +83,8 @@ export function register(program: Command): void {
   const show = requests.command('show').description('a request with its timeline').argument('<id>', 'request id');
   withApiOptions(show).action(async (id: string, opts: ApiFlags, self: Command) => {
     const { config, out } = commandContext(self);
-    const detail = await clientFromFlags(opts, config.cli).json<Record<string, unknown>>(`/v1/requests/${checkId(id)}`);
-    out.data(detail);
+    const client = clientFromFlags(opts, config.cli);
+    out.data(body(await client.api.GET('/v1/requests/{id}', { params: { path: { id: checkId(id) } } })));
   });
 
   const records = requests

@@ -1,0 +1,923 @@
+// Generated from schemas/openapi.json by scripts/openapi.ts (npm run openapi:generate); do not edit.
+export interface paths {
+    "/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List requests (newest first, cursor-paginated) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "requested" | "assigned" | "aggregating" | "fulfilled" | "expired" | "failed";
+                    consumer?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a page of requests */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RequestList"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an oracle request
+         * @description Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends `OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`. Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description return the unsigned transaction even when the node has a key */
+                    unsigned?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateRequest"];
+                };
+            };
+            responses: {
+                /** @description the unsigned transaction to send */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreateRequestResult"];
+                    };
+                };
+                /** @description request sent; its id and links */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreateRequestResult"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A request with its stage timeline */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RequestDetail"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request timeline as Server-Sent Events
+         * @description Each timeline event is sent with its id; reconnect with `Last-Event-ID` (or `?lastEventId=`) to resume. A final `end` event carries the request status once it is fulfilled, expired or failed.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    lastEventId?: number | null;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/records.jsonl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The request’s records with Merkle proofs, one ProvedRecord per line (streamed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JSON Lines */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/jsonl": string;
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/croissant.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** MLCommons Croissant 1.0 metadata of the request’s dataset, with provenance */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Croissant JSON-LD */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Croissant"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dataset record with its Merkle proof against the on-chain root */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description record id (as listed by the request) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the proved record */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProvedRecord"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bundles/{cid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A provenance bundle, spec or report from IPFS (bytes as pinned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    cid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the JSON document */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProvenanceBundle"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered operators and their records */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description operators */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperatorList"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operators/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One operator and its recent responses as prover or notary */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    address: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the operator */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperatorDetail"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        CreateRequestResult: {
+            /** @description null when the transaction is returned unsigned (the id depends on the sender and nonce) */
+            requestId: string | null;
+            specHash: string;
+            specCid: string;
+            txHash: string | null;
+            transaction: components["schemas"]["UnsignedTransaction"];
+            links: components["schemas"]["Links"];
+        };
+        UnsignedTransaction: {
+            to: string;
+            data: string;
+            value: string;
+            chainId: number;
+        } | null;
+        Links: {
+            [key: string]: string;
+        };
+        Error: {
+            /** @example INPUT_INVALID */
+            code: string;
+            /** @example spec: url: must be an https:// URL (MPC-TLS proves TLS sessions) */
+            message: string;
+            /** @example spec.url */
+            field?: string;
+        };
+        CreateRequest: {
+            spec: {
+                /**
+                 * @default 1
+                 * @enum {number}
+                 */
+                version: 1;
+                name?: string;
+                description?: string;
+                /** Format: uri */
+                url: string;
+                /**
+                 * @default GET
+                 * @enum {string}
+                 */
+                method: "GET" | "POST";
+                /** @default [] */
+                headers: ({
+                    name: string;
+                    value: string;
+                } | {
+                    name: string;
+                    /** @enum {boolean} */
+                    secret: true;
+                    ref: string;
+                })[];
+                body?: string;
+                extract: {
+                    jsonPath: string;
+                } | {
+                    regex: string;
+                    /** @default 1 */
+                    group: number | string;
+                    /** @default  */
+                    flags: string;
+                };
+                /** @default {} */
+                resultSchema: {
+                    [key: string]: unknown;
+                };
+                /**
+                 * @default {
+                 *       "type": "json"
+                 *     }
+                 */
+                value: {
+                    /**
+                     * @default json
+                     * @enum {string}
+                     */
+                    type: "number" | "string" | "timestamp" | "json";
+                    precision?: number;
+                };
+                /**
+                 * @default {
+                 *       "policy": "exact"
+                 *     }
+                 */
+                aggregation: {
+                    /** @enum {string} */
+                    policy: "median";
+                    /** @default 3 */
+                    madK: number;
+                    /** @default 0.01 */
+                    band: number;
+                } | {
+                    /** @enum {string} */
+                    policy: "mode";
+                    minAgreement: number;
+                } | {
+                    /** @enum {string} */
+                    policy: "exact";
+                };
+                /**
+                 * @default single
+                 * @enum {string}
+                 */
+                records: "single" | "array";
+                /** @default 4096 */
+                maxResponseBytes: number;
+                quorum: number;
+                deadline: number;
+            };
+            /** @default 0 */
+            fee: string;
+        };
+        RequestList: {
+            items: components["schemas"]["RequestSummary"][];
+            nextCursor: string | null;
+        };
+        RequestSummary: {
+            id: string;
+            /** @enum {string} */
+            status: "requested" | "assigned" | "aggregating" | "fulfilled" | "expired" | "failed";
+            consumer: string;
+            url: string | null;
+            specHash: string;
+            specCid: string;
+            quorum: number;
+            deadline: number;
+            fee: string;
+            txHash: string | null;
+            blockNumber: number | null;
+            merkleRoot: string | null;
+            reportCid: string | null;
+            createdAt: string;
+            fulfilledAt: string | null;
+            links: components["schemas"]["Links"];
+        };
+        RequestDetail: components["schemas"]["RequestSummary"] & {
+            spec: {
+                [key: string]: unknown;
+            } | null;
+            timeline: components["schemas"]["TimelineStage"][];
+            operators: components["schemas"]["OperatorWork"][];
+            events: components["schemas"]["RequestEvent"][];
+            report: {
+                reportCid: string;
+                merkleRoot: string;
+                recordCount: number;
+                fulfillTxHash: string | null;
+                policyOutcome?: unknown;
+            } | null;
+            records: {
+                id: string;
+                index: number;
+                href: string;
+            }[];
+        };
+        TimelineStage: {
+            /** @example assigned */
+            stage: string;
+            /** @enum {string} */
+            status: "done" | "pending" | "failed";
+            at: string | null;
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        OperatorWork: {
+            position: number;
+            prover: string;
+            notary: string;
+            state: string;
+            response: {
+                resultHash: string;
+                bundleCid: string;
+                txHash: string | null;
+                verification: string;
+                invalidCode: string | null;
+                invalidMessage: string | null;
+            } | null;
+        };
+        RequestEvent: {
+            id: number;
+            at: string;
+            source: string;
+            stage: string;
+            detail: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @description MLCommons Croissant 1.0 JSON-LD */
+        Croissant: {
+            [key: string]: unknown;
+        };
+        /** @description A DatasetRecord with its Merkle proof; exact schema: schemas/json/proved-record.schema.json */
+        ProvedRecord: {
+            record: {
+                [key: string]: unknown;
+            };
+            recordHash: string;
+            merkleRoot: string;
+            proof: string[];
+        };
+        /** @description The provenance bundle exactly as pinned (see schemas/json/provenance-bundle.schema.json) */
+        ProvenanceBundle: {
+            [key: string]: unknown;
+        };
+        OperatorList: {
+            items: components["schemas"]["Operator"][];
+        };
+        Operator: {
+            address: string;
+            status: string;
+            bond: string;
+            notaryUrl: string | null;
+            metadataUri: string | null;
+            answered: number;
+            agreed: number;
+            invalid: number;
+            slashed: number;
+            links: components["schemas"]["Links"];
+        };
+        OperatorDetail: components["schemas"]["Operator"] & {
+            responses: {
+                requestId: string;
+                /** @enum {string} */
+                role: "prover" | "notary";
+                prover: string;
+                notary: string;
+                bundleCid: string;
+                verification: string;
+                invalidCode: string | null;
+            }[];
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
