@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { type Hex, parseEventLogs } from 'viem';
+import { type Hex, isHex, parseEventLogs } from 'viem';
 import { appendedRounds, DatasetMetadata, datasetRegistryAbi, readDataset } from '../../core/dataset/chain.ts';
 import { jsonCid } from '../../core/dataset/cid.ts';
 import { writeRegistry } from '../../core/dataset/feeds.ts';
@@ -13,7 +13,9 @@ import { SNAPSHOT_PATHS, type SnapshotFile } from '../../core/dataset/snapshot.t
 import { verifySnapshot } from '../../core/dataset/verify.ts';
 import { required } from '../../core/config.ts';
 import { VeritasError } from '../../core/errors.ts';
-import { apiClient } from './client.ts';
+import { zodToVeritasError } from '../../schemas/common.ts';
+import { RequestSpec } from '../../schemas/spec.ts';
+import { apiClient, body } from './client.ts';
 import { registryClients, whole } from './registry-clients.ts';
 
 /** sources.jsonl: one source a line, `{"feed": "3"}`, `{"request": "0x…"}`, or `{"spec": {…}, "fee": "wei"}`. */
@@ -33,13 +35,15 @@ async function readSources(path: string, api: string, apiKey: string | undefined
     else if (typeof s.request === 'string' && /^0x[0-9a-fA-F]{64}$/.test(s.request)) requests.push(s.request as Hex);
     else if (s.spec !== undefined) {
       // a new one-shot request, sent by the API node (which pins the spec where the operators read it)
-      const created = await apiClient(api, apiKey).json<{ requestId: Hex | null }>('/v1/requests', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ spec: s.spec, fee: s.fee ?? '0' }),
-      });
+      // checked here first, so a bad line is an input error naming it before anything is sent or paid
+      const spec = RequestSpec.safeParse(s.spec);
+      if (!spec.success) throw zodToVeritasError(spec.error, `${field}.spec`, 'INPUT_INVALID');
+      const created = body(
+        await apiClient(api, apiKey).api.POST('/v1/requests', { body: { spec: spec.data, fee: s.fee ?? '0' } }),
+      );
       if (created.requestId === null)
         throw new VeritasError('INPUT_INVALID', 'the API has no signing key: send the requests yourself', { field });
+      if (!isHex(created.requestId)) throw new VeritasError('INTERNAL', `the API answered a bad requestId`, { field });
       requests.push(created.requestId);
       process.stderr.write(`source ${i + 1}: request ${created.requestId}\n`);
     } else throw new VeritasError('INPUT_INVALID', `line ${i + 1}: give feed, request or spec`, { field });
