@@ -78,6 +78,10 @@ export function apiClient(base: string, apiKey: string | undefined): ApiClient {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// An API restart (a deploy, a crash) takes seconds to tens of seconds on a loaded host: reconnect for about a minute
+// (the server's `retry:` hint, growing, capped) before giving up with a network error.
+const MAX_RECONNECTS = 15;
+const MAX_BACKOFF_MS = 5_000;
 
 /** The SSE loop: eventsource-parser does the framing (CRLF, multi-line data, `retry:`), this does the resuming. */
 async function followEvents(
@@ -125,9 +129,9 @@ async function followEvents(
     } catch (e) {
       // an API restart drops the stream (or a database restart answers 503): resume from the last event seen, a
       // few times, then give up
-      if (attempt >= 5 || (e instanceof VeritasError && !e.retryable) || e instanceof SyntaxError) throw e;
+      if (attempt >= MAX_RECONNECTS || (e instanceof VeritasError && !e.retryable) || e instanceof SyntaxError) throw e;
     }
-    await sleep(retryMs * (attempt + 1));
+    await sleep(Math.min(retryMs * (attempt + 1), MAX_BACKOFF_MS));
   }
 }
 
