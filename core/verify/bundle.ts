@@ -68,6 +68,8 @@ export type BundleVerificationContext = {
   acceptDevnetProofs: boolean;
   /** The compiled spec.resultSchema; pass it when verifying many bundles of one request. */
   resultValidator?: ResultValidator;
+  /** The request's on-chain window (unix seconds): the session's tlsTime must lie in it (tlsTimeOutsideWindow). */
+  window?: { createdAt: number; deadline: number };
 };
 
 const lower = (a: string): string => a.toLowerCase();
@@ -192,6 +194,8 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
     if (nameHash !== att.serverNameHash)
       return `keccak256(serverName "${b.serverName}") is not the attested serverNameHash`;
     if (b.tlsTime !== att.tlsTime) return `bundle.tlsTime ${b.tlsTime} is not the attested ${att.tlsTime}`;
+    const outside = ctx.window && tlsTimeOutsideWindow(att.tlsTime, ctx.window.createdAt, ctx.window.deadline);
+    if (outside) return outside;
     assertSessionMatchesSpec(ctx.spec, { serverName: b.serverName, ...transcript });
     return undefined;
   });

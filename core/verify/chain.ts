@@ -131,6 +131,8 @@ export function bundleContext(
     assignment: request.assignment,
     ...(options.response ? { response: options.response } : {}),
     isRegistered: (a) => request.registered.has(a.toLowerCase()),
+    // the session must have happened while the request was open (a replayed or pre-computed one is refused)
+    window: { createdAt: request.createdAt, deadline: request.deadline },
     acceptDevnetProofs: options.acceptDevnetProofs,
     resultValidator: compileResultSchema(spec.resultSchema),
   };

@@ -91,6 +91,21 @@ test('hub v2: an attestation signed for another spec is refused (specHash bindin
   assert.equal(r.ok, false);
 });
 
+test('attack: a session from before the request existed (replayed or pre-computed) is refused: TRANSCRIPT_MISMATCH', async () => {
+  // A notary-signed session of 2023 replayed for this request: every byte and signature genuine, only its time wrong.
+  const bundle = await makeBundle(world, a, a.provers[0]!, { body, tlsTime: 1_700_000_000 });
+  const r = await verifyBundle(bundle, await ctxFor(a));
+  rejectedBy(r, 'session', 'TRANSCRIPT_MISMATCH');
+  assert.match(r.failed?.message ?? '', /before the request was created/);
+});
+
+test('attack: a session after the request’s deadline is refused: TRANSCRIPT_MISMATCH', async () => {
+  const bundle = await makeBundle(world, a, a.provers[0]!, { body, tlsTime: a.spec.deadline + 3600 });
+  const r = await verifyBundle(bundle, await ctxFor(a));
+  rejectedBy(r, 'session', 'TRANSCRIPT_MISMATCH');
+  assert.match(r.failed?.message ?? '', /after the request's deadline/);
+});
+
 test('a tampered transcript byte is rejected: TRANSCRIPT_MISMATCH', async () => {
   // byte 9 of the response is in "200 OK": inside the revealed range, so only the hash can catch it
   const bundle = await makeBundle(world, a, a.provers[0]!, {

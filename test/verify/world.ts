@@ -235,7 +235,8 @@ export async function makeBundle(
   const requestId = o.requestId ?? req.requestId;
   const t = exchange(o.body, req.spec);
   const value = extractFromResponse(req.spec.extract, t.recv).value;
-  const tlsTime = o.tlsTime ?? 1_700_000_000;
+  // inside the request's window (the spec's deadline is its on-chain deadline), as an honest session is
+  const tlsTime = o.tlsTime ?? req.spec.deadline - 60;
   const normalized = normalizeAnswer(value, req.spec.value, req.spec.records);
   const attestation: Attestation = {
     requestId,
