@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { parseEther, type Hex, type PrivateKeyAccount } from 'viem';
 import type { ChainClients } from '../core/chain/clients.ts';
-import { operatorRegistryAbi } from '../core/chain/contracts.ts';
+import { operatorRegistryAbi, sendContractCall } from '../core/chain/contracts.ts';
 import type { Database } from '../core/db/client.ts';
 import { requestEvents } from '../core/db/schema.ts';
 import type { IpfsNode } from '../core/ipfs.ts';
@@ -138,14 +138,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         ipfs: o.ipfs.multiaddrs,
         ...(name ? { name } : {}),
       });
-      const hash = await o.chain.walletClient.writeContract({
+      await sendContractCall(o.chain, {
         address: o.chain.registry,
         abi: operatorRegistryAbi,
         functionName: 'register',
         args: [metadataURI],
         value: bond,
       });
-      await o.chain.publicClient.waitForTransactionReceipt({ hash });
       log.info({ bond: bond.toString() }, 'registered in OperatorRegistry');
     },
     poke: () => jobs.poke(),

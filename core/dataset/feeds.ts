@@ -1,9 +1,9 @@
-// DatasetRegistry writes (simulate, send, wait, check) and the keeper's tick: poke every feed with a round due.
+// DatasetRegistry writes (through sendContractCall) and the keeper's tick: poke every feed with a round due.
 // The keeper is a convenience: `poke` is open to any account, and a round a keeper misses is poked by anyone else.
 import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from 'viem';
 import { datasetRegistryAbi } from '../../oracle-contracts/generated/artifacts.ts';
 import type { VeritasPublicClient, VeritasWalletClient } from '../chain/clients.ts';
-import { revertErrorName } from '../chain/contracts.ts';
+import { revertErrorName, sendContractCall } from '../chain/contracts.ts';
 import { VeritasError } from '../errors.ts';
 
 export type RegistryClients = { publicClient: VeritasPublicClient; walletClient: VeritasWalletClient };
@@ -16,29 +16,8 @@ export async function writeRegistry(
   args: readonly unknown[],
   o: { value?: bigint; gas?: bigint } = {},
 ): Promise<TransactionReceipt> {
-  const request = {
-    address: registry,
-    abi: datasetRegistryAbi,
-    functionName,
-    args,
-    account: c.walletClient.account,
-    ...(o.value ? { value: o.value } : {}),
-    ...(o.gas ? { gas: o.gas } : {}),
-  } as never;
-  try {
-    await c.publicClient.simulateContract(request);
-    const hash = await c.walletClient.writeContract(request);
-    const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== 'success') throw new VeritasError('CHAIN_ERROR', `${functionName} reverted (tx ${hash})`);
-    return receipt;
-  } catch (e) {
-    if (e instanceof VeritasError) throw e;
-    const name = revertErrorName(e);
-    throw new VeritasError('CHAIN_ERROR', `DatasetRegistry.${functionName} failed${name ? `: ${name}` : ''}`, {
-      cause: e,
-      details: name ? { revert: name } : {},
-    });
-  }
+  // the one transaction path (simulate, write, wait, check the status, name the revert): core/chain/contracts.ts
+  return sendContractCall(c, { address: registry, abi: datasetRegistryAbi, functionName, args, ...o });
 }
 
 /** Opens the feed's current round; the gas margin covers the hub's committee draw, which the mined block decides. */
