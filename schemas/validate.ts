@@ -16,12 +16,20 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 ) => Ajv2020;
 
 /**
+ * JSON Schema patterns are ECMA-262 regexes; RE2 spells a code point escape `\x{hhhh}`, not `\uhhhh` (zod writes
+ * the latter into our own published schemas, e.g. the spec's control-character checks). An even run of backslashes
+ * before the `u` is literal backslashes, so only an odd run is an escape.
+ */
+export const re2Syntax = (pattern: string): string =>
+  pattern.replace(/(?<!\\)((?:\\\\)*)\\u([0-9A-Fa-f]{4})/g, (_, bs: string, hex: string) => `${bs}\\x{${hex}}`);
+
+/**
  * Ajv's regex engine for `pattern` and `patternProperties`: re2js, linear time, like the extraction regexes (a
  * consumer's `^(a+)+$` must not freeze a notary). A pattern RE2 cannot compile fails the schema's compilation.
  */
 const re2Engine = Object.assign(
   (pattern: string) => {
-    const re = RE2JS.compile(pattern);
+    const re = RE2JS.compile(re2Syntax(pattern));
     // Ajv caches compiled patterns by `toString()`: it must name the pattern, or every pattern would share one.
     return { test: (s: string) => re.matcher(s).find(), toString: () => `re2:${pattern}` };
   },

@@ -17,13 +17,16 @@ test('the committed JSON Schemas are generated from the current zod schemas (run
 const h = (c: string) => `0x${c.repeat(64)}`;
 const attestation = {
   requestId: h('1'),
+  specHash: h('6'),
   prover: `0x${'a'.repeat(40)}`,
   notary: `0x${'b'.repeat(40)}`,
+  trust: 1,
   serverNameHash: h('2'),
   tlsTime: 1_764_000_000,
   sentHash: h('3'),
   recvHash: h('4'),
   resultHash: h('5'),
+  numericValue: '0',
 };
 
 test('an untrusted attestation is validated naming the bad field', () => {
@@ -44,7 +47,7 @@ test('an untrusted attestation is validated naming the bad field', () => {
 
 test('a bundle with a malformed transcript range is rejected at the range', () => {
   const bundle = {
-    version: 1,
+    version: 2,
     chainId: 31337,
     hub: `0x${'c'.repeat(40)}`,
     requestId: h('1'),
@@ -77,4 +80,16 @@ test('a bundle with a malformed transcript range is rejected at the range', () =
     () => validateDocument('provenance-bundle', { ...bundle, trust: 'whatever' }, 'BUNDLE_INVALID'),
     (e) => isVeritasError(e, 'BUNDLE_INVALID') && e.field === 'trust',
   );
+});
+
+test('every published schema compiles on the RE2 engine, \\u escapes included (a bad document is a VeritasError)', async () => {
+  const { re2Syntax } = await import('../../schemas/validate.ts');
+  assert.equal(re2Syntax('^[^\\u0000\\r\\n]*$'), '^[^\\x{0000}\\r\\n]*$');
+  assert.equal(re2Syntax('a\\\\u0041'), 'a\\\\u0041', 'an escaped backslash before u is a literal backslash');
+  for (const kind of ['provenance-bundle', 'request-spec', 'aggregate-report'] as const)
+    assert.throws(
+      () => validateDocument(kind, { not: 'a document' }),
+      (e: unknown) => isVeritasError(e),
+      kind,
+    );
 });
