@@ -57,6 +57,9 @@ export function lowerMedian(xs: readonly number[]): number {
 export function medianSettles(inliers: readonly number[], needed: number, band: number): string | undefined {
   if (inliers.length < needed) return `${inliers.length} inliers, ${needed} needed`;
   if (inliers.length >= 3) return undefined;
+  // Quorum 1: the consumer asked for one source (no spare is ever drawn), so its one answer is the value, as the hub
+  // accepts it (docs/PROTOCOL.md); robustness against a Byzantine source starts at quorum 2.
+  if (needed === 1 && inliers.length === 1) return undefined;
   if (inliers.length === 2) {
     const [a, b] = inliers as [number, number];
     const m = lowerMedian(inliers);

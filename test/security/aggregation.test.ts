@@ -163,3 +163,19 @@ test('the lower median is element ⌊(n−1)/2⌋, an actual value', () => {
   assert.equal(policies.lowerMedian([4, 1, 3, 2]), 2);
   assert.equal(policies.lowerMedian([100, 1e6]), 100);
 });
+
+test('a quorum-1 median settles on its one answer, as the hub accepts it; quorum 2 still waits for agreement', () => {
+  // The consumer asked for one source and gets no robustness from the median (there is no spare prover at quorum 1):
+  // waiting would only expire every such request. From quorum 2 on, one answer is never enough.
+  const input = (needed: number) =>
+    ({
+      policy: { policy: 'median', madK: 3, band: 0.01 },
+      value: { type: 'number', precision: 2 },
+      records: 'single',
+      needed,
+    }) as const;
+  const one = aggregate([{ prover: p(1), value: 42 }], input(1));
+  assert.ok(one.ok, !one.ok ? one.reason : '');
+  assert.equal(one.value, 42);
+  assert.equal(aggregate([{ prover: p(1), value: 42 }], input(2)).ok, false);
+});
