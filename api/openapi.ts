@@ -38,11 +38,14 @@ export const AddressParam = z.object({ address: address.openapi({ param: { name:
 export const CreateRequestBody = z
   .object({
     spec: RequestSpec,
-    /** Wei, as a decimal string: escrowed by the hub and shared among included provers and notaries. */
+    /**
+     * Wei, as a decimal string: escrowed by the hub and shared among included provers and notaries. Omitted: the
+     * hub's minimum for the spec's quorum (minFeePerProver × the provers it will draw), read from the chain.
+     */
     fee: z
       .string()
       .regex(/^\d{1,78}$/, 'must be a decimal amount of wei')
-      .default('0'),
+      .optional(),
   })
   .strict()
   // What zod cannot express (the result schema compiles under Ajv2020, the regex and JSONPath parse) is checked by

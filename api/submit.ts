@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNotNull, notInArray } from 'drizzle-orm';
 import { encodeFunctionData, formatEther, type Hex, InsufficientFundsError, BaseError } from 'viem';
 import { hashJson } from '../core/canonical.ts';
-import { oracleHubAbi, requestData, requestParamsOf, revertErrorName } from '../core/chain/contracts.ts';
+import {
+  operatorRegistryAbi,
+  oracleHubAbi,
+  requestData,
+  requestParamsOf,
+  revertErrorName,
+} from '../core/chain/contracts.ts';
 import type { VeritasWalletClient } from '../core/chain/clients.ts';
 import type { Database } from '../core/db/client.ts';
 import { requestEvents, requests, type SubmissionRow, submissions } from '../core/db/schema.ts';
@@ -64,6 +70,27 @@ async function sendRequest(deps: SubmitDeps, walletClient: VeritasWalletClient, 
       cause: e,
     });
   }
+}
+
+/** The least fee the hub accepts for `quorum` now: minFeePerProver × sampleSize(quorum, active operators). */
+export async function minimumFee(deps: SubmitDeps, quorum: number): Promise<bigint> {
+  const { publicClient, hubAddress } = deps.chain;
+  const read = <T>(p: Promise<T>) =>
+    p.catch((e: unknown) => {
+      throw new VeritasError('CHAIN_ERROR', 'the chain could not be read for the minimum fee; retry later', {
+        cause: e,
+      });
+    });
+  const hub = { address: hubAddress, abi: oracleHubAbi } as const;
+  const [floor, registry] = await Promise.all([
+    read(publicClient.readContract({ ...hub, functionName: 'minFeePerProver' })),
+    read(publicClient.readContract({ ...hub, functionName: 'registry' })),
+  ]);
+  const active = await read(
+    publicClient.readContract({ address: registry, abi: operatorRegistryAbi, functionName: 'activeCount' }),
+  );
+  const drawn = await read(publicClient.readContract({ ...hub, functionName: 'sampleSize', args: [quorum, active] }));
+  return floor * drawn;
 }
 
 /** Pins the spec and encodes the transaction for the caller to sign and send. */

@@ -8,7 +8,7 @@ import type { ApiDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { API_LIMITS, jsonBody } from '../input.ts';
 import { requireApiKey } from '../middleware.ts';
-import { submitRequest, unsignedRequest } from '../submit.ts';
+import { minimumFee, submitRequest, unsignedRequest } from '../submit.ts';
 import {
   CreateRequestBody,
   CreateRequestQuery,
@@ -155,11 +155,19 @@ export function requestsRouter(deps: ApiDeps) {
     const { spec, fee } = c.req.valid('json');
     const { unsigned } = c.req.valid('query');
     if (deps.chain.walletClient === undefined || unsigned) {
-      const u = await unsignedRequest(submit, spec, BigInt(fee));
+      const u = await unsignedRequest(
+        submit,
+        spec,
+        fee === undefined ? await minimumFee(submit, spec.quorum) : BigInt(fee),
+      );
       const links = { spec: `/v1/bundles/${u.specCid}`, list: '/v1/requests' };
       return c.json({ requestId: null, submissionId: null, txHash: null, ...u, links }, 200);
     }
-    const s = await submitRequest(submit, spec, BigInt(fee));
+    const s = await submitRequest(
+      submit,
+      spec,
+      fee === undefined ? await minimumFee(submit, spec.quorum) : BigInt(fee),
+    );
     const links = {
       spec: `/v1/bundles/${s.specCid}`,
       submission: `/v1/submissions/${s.submissionId}`,

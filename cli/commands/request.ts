@@ -34,7 +34,7 @@ type Opts = ApiFlags & {
   description?: string;
   ttl: string;
   deadline?: string;
-  fee: string;
+  fee?: string;
   wait?: boolean;
 };
 
@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .option('--description <text>', 'a description of the dataset')
     .option('--ttl <seconds>', 'deadline, seconds from now', '600')
     .option('--deadline <unix>', 'deadline as Unix seconds (instead of --ttl)')
-    .option('--fee <wei>', 'fee escrowed for the operators, in wei', '0')
+    .option('--fee <wei>', 'fee escrowed for the operators, in wei (default: the hub’s minimum for the quorum)')
     .option(
       '--wait',
       'follow the request until it is fulfilled and print every record; a failed stage ends the wait (exit 4)',
@@ -99,7 +99,9 @@ export function register(program: Command): void {
     if (!parsed.success) throw zodToVeritasError(parsed.error, 'spec', 'INPUT_INVALID');
     const spec = parsed.data;
     const client = clientFromFlags(opts, config.cli);
-    const created = body(await client.api.POST('/v1/requests', { body: { spec, fee: opts.fee } }));
+    const created = body(
+      await client.api.POST('/v1/requests', { body: { spec, ...(opts.fee === undefined ? {} : { fee: opts.fee }) } }),
+    );
     if (created.requestId === null) {
       out.data({ specCid: created.specCid, transaction: created.transaction });
       out.note('unsigned', {}, 'the API has no signing key: send this transaction yourself');

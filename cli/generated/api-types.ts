@@ -63,7 +63,7 @@ export interface paths {
         put?: never;
         /**
          * Create an oracle request
-         * @description Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends `OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`. Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws.
+         * @description Validates the spec (structure, result JSON Schema, extraction rule), pins its canonical JSON to IPFS and sends `OracleHub.request` with the node key, or returns the unsigned transaction when the node has no key or `?unsigned=true`. Send it with a gas margin (about 20 % over the estimate): its gas depends on the committee the next block draws. Limits: body 65536 bytes, `spec.url` 2048 characters, nesting 32 levels; strings must be well-formed Unicode without NUL.
          */
         post: {
             parameters: {
@@ -128,6 +128,15 @@ export interface paths {
                 };
                 /** @description body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the body is not sent as application/json */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -294,7 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The request’s records with Merkle proofs, one ProvedRecord per line (streamed) */
+        /**
+         * The request’s records with Merkle proofs, one ProvedRecord per line (streamed)
+         * @description 404 until the request is fulfilled (never an empty 200 a dataset tool would cache).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -359,7 +371,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** MLCommons Croissant 1.0 metadata of the request’s dataset, with provenance */
+        /**
+         * MLCommons Croissant 1.1 metadata of the request’s dataset, with provenance
+         * @description 404 until the request is fulfilled. Its `contentUrl`s are under `VERITAS_PUBLIC_URL`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -377,7 +392,75 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Croissant"];
+                        "application/ld+json": components["schemas"]["Croissant"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/rows.jsonl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request’s records as flat training rows (value columns beside provenance columns), one per line
+         * @description 404 until the request is fulfilled. Immutable once it is: `ETag`, long cache.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JSON Lines */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/jsonl": string;
                     };
                 };
                 /** @description malformed input; `field` names it */
@@ -676,6 +759,338 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Datasets of the DatasetRegistry */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every dataset */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["DatasetSummary"][];
+                        };
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dataset, its metadata and its versions (one per appended round) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the dataset */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DatasetDetail"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/versions/{v}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of a version’s snapshot (immutable: ETag, long cache; a version not yet on-chain is 404) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    v: string;
+                    file: "croissant.json" | "README.md" | "records.parquet" | "records.jsonl" | "proofs.jsonl" | "snapshot.car";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/versions/{v}/data/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The data files at the paths the snapshot’s Croissant document names them by */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    v: string;
+                    file: "records.parquet" | "records.jsonl";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/submissions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A submission: what this API sent for a POST /v1/requests, and the request it became
+         * @description `submitting` until the transaction is confirmed; if the API lost the receipt, the request the indexer saw for the same consumer and spec hash is linked on read.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the submission */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Submission"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -683,6 +1098,8 @@ export interface components {
         CreateRequestResult: {
             /** @description null when the transaction is returned unsigned (the id depends on the sender and nonce) */
             requestId: string | null;
+            /** @description the API's record of what it sent (null for an unsigned transaction) */
+            submissionId: string | null;
             specHash: string;
             specCid: string;
             txHash: string | null;
@@ -731,6 +1148,8 @@ export interface components {
                     /** @enum {boolean} */
                     secret: true;
                     ref: string;
+                    /** @default 64 */
+                    maxLength: number;
                 })[];
                 body?: string;
                 extract: {
@@ -789,8 +1208,7 @@ export interface components {
                 quorum: number;
                 deadline: number;
             };
-            /** @default 0 */
-            fee: string;
+            fee?: string;
         };
         RequestList: {
             items: components["schemas"]["RequestSummary"][];
@@ -911,6 +1329,45 @@ export interface components {
                 verification: string;
                 invalidCode: string | null;
             }[];
+        };
+        DatasetSummary: {
+            id: string;
+            owner: string;
+            version: number;
+            root: string;
+            metadataCid: string;
+            links: {
+                [key: string]: string;
+            };
+        };
+        DatasetDetail: components["schemas"]["DatasetSummary"] & {
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            versions: {
+                version: number;
+                requestId: string;
+                requestRoot: string;
+                appendedAt: string;
+                links: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        Submission: {
+            id: string;
+            /** @enum {string} */
+            status: "submitting" | "sent" | "failed";
+            specHash: string;
+            specCid: string;
+            fee: string;
+            requestId: string | null;
+            txHash: string | null;
+            errorCode: string | null;
+            createdAt: string;
+            links: {
+                [key: string]: string;
+            };
         };
     };
     responses: never;
