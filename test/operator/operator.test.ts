@@ -97,9 +97,12 @@ describe('operator', () => {
 
   test('bad specs end as recorded failures, not crashes, and the operator goes on', async () => {
     const mismatch = await submit({ ...privateSpec }, { specHash: keccak256(toBytes('not the spec')) });
+    // Listen before the next submission: with hub v2 it waits for its assignment (blocks), long enough for this
+    // request's failure to be emitted, and missed, before a later listener exists.
+    const mismatchFailed = stageOf(mismatch.requestId, ['failed']);
     // No secret header: a secret bound to the fixture host would be refused (INPUT_INVALID) before the SSRF check.
     const ssrf = await submit({ ...privateSpec, headers: [], url: 'https://10.0.0.1/v1/private' });
-    const failures = await Promise.all([stageOf(mismatch.requestId, ['failed']), stageOf(ssrf.requestId, ['failed'])]);
+    const failures = await Promise.all([mismatchFailed, stageOf(ssrf.requestId, ['failed'])]);
     assert.equal(failures[0].detail?.code, 'SPEC_HASH_MISMATCH');
     assert.equal(failures[1].detail?.code, 'SSRF_REFUSED');
     const rows = await devnet.database.db.select().from(operatorJobs).where(eq(operatorJobs.requestId, ssrf.requestId));
