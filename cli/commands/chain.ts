@@ -120,7 +120,9 @@ export type ChainContext = {
 export type SignerContext = ChainContext & { walletClient: VeritasWalletClient; yes: boolean };
 
 /** Connects to the chain the flags and environment name; a deployment file for another chain is an input error. */
-export async function chainContext(cmd: Command, flags: ChainFlags): Promise<ChainContext> {
+export async function chainContext(cmd: Command, own: ChainFlags): Promise<ChainContext> {
+  // `veritas operator` has --deployment itself, and commander gives a flag to the parent when both declare it
+  const flags = { ...cmd.optsWithGlobals<ChainFlags>(), ...stripUndefined(own) };
   const config = configWithFlags(flags);
   const out = createOutput({ json: cmd.optsWithGlobals<{ json?: boolean }>().json === true, color: config.cli.color });
   const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to reach the chain (or --rpc <url>)');
@@ -137,6 +139,9 @@ export async function chainContext(cmd: Command, flags: ChainFlags): Promise<Cha
   };
 }
 
+const stripUndefined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 /** A deployment file is for one chain: refuse to use its addresses on another. */
 export function checkDeploymentChain(config: Config, chainId: number): void {
   const d = config.chain.deployment;
@@ -148,7 +153,8 @@ export function checkDeploymentChain(config: Config, chainId: number): void {
     );
 }
 
-export async function signerContext(cmd: Command, flags: ChainFlags, why: string): Promise<SignerContext> {
+export async function signerContext(cmd: Command, own: ChainFlags, why: string): Promise<SignerContext> {
+  const flags = { ...cmd.optsWithGlobals<ChainFlags>(), ...stripUndefined(own) };
   const ctx = await chainContext(cmd, flags);
   const key = await signingKey(ctx.config, flags, why);
   const { createVeritasWalletClient } = await import('../../core/chain/clients.ts');

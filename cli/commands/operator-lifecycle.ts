@@ -1,7 +1,7 @@
 // `veritas operator register|bond|unbond|withdraw|status`: an operator's life in the OperatorRegistry, from the
 // chain alone (status: bond, open assignments, earnings, slashes), each transaction shown with its cost first.
 import type { Command } from 'commander';
-import { type Address, formatEther } from 'viem';
+import { type Address, formatEther, getAddress } from 'viem';
 import { VeritasError } from '../../core/errors.ts';
 import {
   addressArg,
@@ -33,13 +33,15 @@ export function registerLifecycle(operator: Command): void {
   ).action(
     async (flags: ChainFlags & { bond: string; notaryUrl: string; ipfs?: string[]; name?: string }, self: Command) => {
       const bond = amount(flags.bond, '--bond');
+      const name = self.optsWithGlobals<{ name?: string }>().name;
       const { encodeOperatorMetadata } = await import('../../core/operator-metadata.ts');
       let metadataURI: string;
       try {
         metadataURI = encodeOperatorMetadata({
           notaryUrl: flags.notaryUrl,
           ipfs: flags.ipfs ?? [],
-          ...(flags.name ? { name: flags.name } : {}),
+          // `veritas operator --name` exists too: commander hands the flag to the parent
+          ...(name ? { name } : {}),
         });
       } catch (e) {
         throw new VeritasError('INPUT_INVALID', `--notary-url/--ipfs/--name: ${(e as Error).message}`, {
@@ -128,7 +130,7 @@ export function registerLifecycle(operator: Command): void {
       .option('--keystore <file>', 'take the address from this keystore (no password needed)'),
   ).action(async (who: string | undefined, flags: ChainFlags, self: Command) => {
     const ctx = await chainContext(self, flags);
-    const address = who ? addressArg(who, 'address') : await ownAddress(ctx.config, flags);
+    const address = who ? getAddress(addressArg(who, 'address')) : await ownAddress(ctx.config, flags);
     const status = await operatorStatus(ctx, address);
     const slashed = status.slashes.reduce((s, x) => s + BigInt(x.amount), 0n);
     ctx.out.data(
@@ -158,7 +160,7 @@ async function ownAddress(
   const file = flags.keystore ?? config.chain.keystore?.file;
   if (file) {
     const ks = JSON.parse(await readFile(file, 'utf8')) as { address?: string };
-    if (ks.address) return addressArg(`0x${ks.address.replace(/^0x/, '')}`, '--keystore');
+    if (ks.address) return getAddress(addressArg(`0x${ks.address.replace(/^0x/, '')}`, '--keystore'));
   }
   if (!config.chain.privateKey)
     throw new VeritasError('CONFIG_INVALID', 'name the operator: an address, VERITAS_PRIVATE_KEY or --keystore', {
