@@ -7,6 +7,7 @@ import { newRouter } from './router.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorResponse } from './errors.ts';
 import { mountHealth } from './health.ts';
+import { JSON_VALUE_COMPONENT } from './openapi.ts';
 import { accessLog, rateLimit, requestContext, securityHeaders, type ApiEnv } from './middleware.ts';
 import { pagesRouter } from './pages/router.ts';
 import { bundlesRouter } from './routes/bundles.ts';
@@ -82,6 +83,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     scheme: 'bearer',
     description: 'An API key from VERITAS_API_KEYS, as `Authorization: Bearer <key>` (or the `X-API-Key` header)',
   });
+  app.openAPIRegistry.registerComponent('schemas', 'JsonValue', JSON_VALUE_COMPONENT as never);
   app.doc31('/openapi.json', OPENAPI_INFO);
   app.route(
     '/',
