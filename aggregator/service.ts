@@ -109,7 +109,7 @@ export type AggregatorStats = {
 };
 
 export type Aggregator = {
-  /** One full pass: index, then process every open request. Resolves when done. */
+  /** Index, then process every due open request once (in bounded slots). Resolves when all of it is done. */
   tick(): Promise<void>;
   stats(): AggregatorStats;
   stop(): Promise<void>;
@@ -133,11 +133,26 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
   );
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> | undefined;
   const inFlight = new Map<string, Promise<void>>();
   const stats: AggregatorStats = { passes: 0, passMs: [], inFlight: 0 };
 
-  const pass = async (): Promise<void> => {
+  // Slots: attempts and expiries in progress, at most `concurrency`. A pass only fills free slots, best paid first, and
+  // does not wait for them, so one slow request (a spec fetch that times out) never holds up the next pass.
+  const tasks = new Map<string, Promise<void>>();
+  const startTask = (id: string, work: () => Promise<void>, rlog: Logger): Promise<void> => {
+    const p = work()
+      .catch((e) => rlog.warn({ err: toVeritasError(e) }, 'aggregator task failed'))
+      .finally(() => {
+        tasks.delete(id);
+        stats.inFlight = Math.max(tasks.size, inFlight.size);
+      });
+    tasks.set(id, p);
+    stats.inFlight = Math.max(tasks.size, inFlight.size);
+    return p;
+  };
+
+  /** Indexes, then starts work on due open requests in free slots (skipping `seen`); returns what it started. */
+  const dispatch = async (seen?: Set<string>): Promise<Promise<void>[]> => {
     const started = performance.now();
     await indexer.sync();
     // best paid first, so a pass reaches paid work before a backlog of minimum-fee requests
@@ -149,31 +164,34 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
       .orderBy(desc(requests.fee), asc(requests.deadline));
     const head = await o.publicClient.getBlock();
     const now = Date.now();
-    const due = open.filter(
-      (r) => !inFlight.has(r.id) && (!r.work?.nextAttemptAt || r.work.nextAttemptAt.getTime() <= now),
-    );
-    let next = 0;
-    const worker = async () => {
-      while (!stopped && next < due.length) {
-        const r = due[next++]!;
-        const rlog = requestLogger(log, r.id);
-        if (r.work?.endedCode) {
-          // ended: nothing but the expiry once the deadline passes (the hub allows it only then)
-          if (Number(head.timestamp) > r.deadline)
-            await expire(o, r.id as Hex, rlog).catch((e) => rlog.warn({ err: toVeritasError(e) }, 'expire failed'));
-          continue;
-        }
-        await attempt(r.id as Hex, r.work ?? undefined, rlog);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, limits.concurrency) }, worker));
+    const starting: Promise<void>[] = [];
+    for (const r of open) {
+      if (stopped || tasks.size >= Math.max(1, limits.concurrency)) break;
+      if (tasks.has(r.id) || inFlight.has(r.id) || seen?.has(r.id)) continue;
+      if (r.work?.nextAttemptAt && r.work.nextAttemptAt.getTime() > now) continue;
+      const rlog = requestLogger(log, r.id);
+      if (r.work?.endedCode) {
+        // ended: nothing but the expiry once the deadline passes (the hub allows it only then)
+        if (Number(head.timestamp) <= r.deadline) continue;
+        starting.push(startTask(r.id, () => expire(o, r.id as Hex, rlog), rlog));
+      } else starting.push(startTask(r.id, () => attempt(r.id as Hex, r.work ?? undefined, rlog), rlog));
+      seen?.add(r.id);
+    }
     const durationMs = performance.now() - started;
     stats.passes++;
     stats.passMs.push(durationMs);
     if (stats.passMs.length > 1000) stats.passMs.shift();
     metrics.aggregatorBacklog.set(open.length);
-    log.debug({ open: open.length, due: due.length, durationMs }, 'aggregator pass');
+    log.debug({ open: open.length, started: starting.length, durationMs }, 'aggregator pass');
     o.onPass?.(open.length, { durationMs });
+    return starting;
+  };
+  // one dispatch at a time (the background loop and tick())
+  let lock: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const r = lock.then(fn);
+    lock = r.catch(() => undefined);
+    return r;
   };
 
   /** One bounded attempt at a request: a timeout, and on failure a persisted count with backoff, then the end. */
@@ -186,11 +204,7 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
       () => undefined,
     );
     inFlight.set(requestId, settled);
-    stats.inFlight = inFlight.size;
-    void settled.finally(() => {
-      inFlight.delete(requestId);
-      stats.inFlight = inFlight.size;
-    });
+    void settled.finally(() => inFlight.delete(requestId));
     try {
       await Promise.race([run, aborted(timeout)]);
       if (work?.nextAttemptAt || work?.lastError)
@@ -228,11 +242,20 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
     }
   };
 
-  const tick = (): Promise<void> => (current ??= pass().finally(() => (current = undefined)));
+  /** Every due open request once (as many dispatches as the slots need), waiting for all of it to finish. */
+  const tick = async (): Promise<void> => {
+    const seen = new Set<string>();
+    for (;;) {
+      const started = await exclusive(() => dispatch(seen));
+      if (!started.length && !tasks.size) break;
+      await Promise.all(started.length ? started : tasks.values());
+    }
+    await Promise.all(tasks.values());
+  };
   const loop = async (): Promise<void> => {
     if (stopped) return;
     try {
-      await tick();
+      await exclusive(() => dispatch());
     } catch (e) {
       log.warn({ err: e }, 'aggregator pass failed; retrying');
     }
@@ -245,7 +268,8 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await current?.catch(() => undefined);
+      await lock;
+      await Promise.all(tasks.values());
       await Promise.all(inFlight.values());
       await indexer.stop();
     },
@@ -410,6 +434,8 @@ export async function processRequest(
   let spec: RequestSpec;
   if (row?.spec) spec = RequestSpec.parse(row.spec);
   else {
+    // no spec yet and past the deadline: nothing can be answered any more, so no fetch is worth waiting for
+    if (pastDeadline) return expire(o, requestId, log);
     try {
       spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, run.specTimeoutMs);
     } catch (e) {
