@@ -29,12 +29,14 @@ const { values } = parseArgs({
     junk: { type: 'string', default: '200' },
     paid: { type: 'string', default: '5' },
     timeout: { type: 'string', default: '900' },
+    /** the devnet's log level, to stderr (default silent) */
+    log: { type: 'string', default: 'silent' },
   },
 });
 const JUNK = Number(values.junk);
 const PAID = Number(values.paid);
 initLogger({ level: 'warn' });
-const log = pino({ level: 'silent' });
+const log = pino({ level: values.log }, pino.destination(2));
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 const note = (s: string) => process.stderr.write(`[starvation ${elapsed()}] ${s}\n`);

@@ -63,7 +63,7 @@ export type NotaryStats = {
   relay: RelayUsage;
 };
 
-/** A hello's issuedAt may be this far from the notary's clock, either way (documented in docs/PROTOCOL.md terms). */
+/** A hello's issuedAt may be this far from the notary's clock, either way; older or later hellos are refused. */
 export const HELLO_WINDOW_SECONDS = 120;
 
 export async function startNotaryService(ctx: OperatorContext, options: NotaryOptions): Promise<NotaryService> {
