@@ -34,7 +34,7 @@ import { runSession, startTlsnHarness } from '../test/fixture/tlsn-harness.ts';
 import { childrenCpuSeconds, machineCpu, sampleLoad, selfCpuSeconds, utilisation } from './cpu.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PARTS = ['bare', 'q1', 'q3', 'gas', 'aggregator', 'api', 'tlsn'] as const;
+const PARTS = ['bare', 'q1', 'q3', 'gas', 'aggregator', 'api', 'tlsn', 'starvation'] as const;
 type Part = (typeof PARTS)[number];
 const GROUPS: Record<string, readonly Part[]> = { e2e: ['bare', 'q1', 'q3'] };
 
@@ -372,6 +372,13 @@ const COMPONENTS: {
         p50Ms: /p50 ([\d.]+) ms/,
         non2xx: /non-2xx\s+(\d+)/,
       }),
+  },
+  {
+    part: 'starvation',
+    script: 'bench:starvation',
+    args: [],
+    timeoutMs: 960_000,
+    figures: (out) => lastJsonLine(out, (o) => o.bench === 'starvation') ?? {},
   },
   {
     part: 'tlsn',
