@@ -89,7 +89,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 120_000;
   const events = new EventEmitter<{ stage: [StageEvent] }>();
   const observeStage = stageObserver();
-  const health = operatorHealth({ db: o.db, publicClient: o.chain.publicClient });
+  const health = operatorHealth({ db: o.db, publicClient: o.chain.publicClient, address });
   const onStage = async (requestId: Hex, stage: StageEvent['stage'], detail?: Record<string, unknown>) => {
     observeStage(`${address}:${requestId}`, stage);
     await o.db.insert(requestEvents).values({ requestId, source: address, stage, detail: detail ?? null });

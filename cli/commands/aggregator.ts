@@ -77,6 +77,7 @@ export function register(program: Command): void {
           chainId,
           acceptDevnetProofs: config.acceptDevnetProofs,
           health: health?.server.url ?? null,
+          ipfs: ipfs.multiaddrs,
         },
         `Veritas aggregator for OracleHub ${hub} on chain ${chainId} (devnet proofs ${config.acceptDevnetProofs ? 'accepted' : 'refused'})`,
       );

@@ -90,7 +90,7 @@ export function register(program: Command): void {
         lifecycle.defer('operator', () => operator.stop());
         if (opts.register) await operator.register(parseEther(opts.register), opts.name);
         out.data(
-          { event: 'up', operator: operator.address, notaryUrl: operator.notaryUrl },
+          { event: 'up', operator: operator.address, notaryUrl: operator.notaryUrl, ipfs: operator.ipfs.multiaddrs },
           `operator ${operator.address} up; notary ${operator.notaryUrl}; Ctrl-C stops it`,
         );
       } catch (e) {
