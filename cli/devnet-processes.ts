@@ -84,7 +84,8 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
       ...(options.tuning?.threads ? { VERITAS_TLSN_THREADS: String(options.tuning.threads) } : {}),
     };
     const veritas = (name: string, args: string[], env: Record<string, string>, prefix: string[] = []) => {
-      const argv = [...process.execArgv, VERITAS, '--json', ...args];
+      // `veritas --json <command> …`: the command is the component's name without its number
+      const argv = [...process.execArgv, VERITAS, '--json', name.replace(/-\d+$/, ''), ...args];
       const [command, ...rest] =
         prefix.length > 0 ? [...prefix, process.execPath, ...argv] : [process.execPath, ...argv];
       return { name, command: command!, args: rest, env: { ...common, ...env }, logFile: dir('logs', `${name}.log`) };
