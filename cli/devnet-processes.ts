@@ -82,6 +82,8 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
       VERITAS_REGISTRY_ADDRESS: deployment.registry,
       VERITAS_DATASET_REGISTRY_ADDRESS: base.datasetRegistry,
       ...(options.tuning?.threads ? { VERITAS_TLSN_THREADS: String(options.tuning.threads) } : {}),
+      // six MPC parties share this machine's cores: give a stage longer than a dedicated operator's default
+      VERITAS_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs ?? 300_000),
     };
     const veritas = (name: string, args: string[], env: Record<string, string>, prefix: string[] = []) => {
       // `veritas --json <command> …`: the command is the component's name without its number

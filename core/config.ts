@@ -53,6 +53,8 @@ const variables = {
   VERITAS_NOTARY_PORT: port.default(0),
   VERITAS_TLSN_THREADS: z.coerce.number().int().min(1).max(16).default(2),
   VERITAS_MAX_SESSIONS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Longest MPC-TLS stage without progress, ms (a loaded machine needs more than the default). */
+  VERITAS_SESSION_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(120_000),
   VERITAS_SECRETS_FILE: z.string().optional(),
   /** The tlsn wasm to run; only with VERITAS_TRUST=devnet (the devnet's patched copy). */
   VERITAS_TLSN_WASM: z.string().optional(),
@@ -101,7 +103,7 @@ export type Config = {
     publicUrl?: string;
   };
   notary: { host: string; port: number };
-  tlsn: { threads: number; maxSessions: number };
+  tlsn: { threads: number; maxSessions: number; sessionTimeoutMs: number };
   secretsFile: string | undefined;
   tlsnWasm: string | undefined;
   ssrfAllow: Record<string, string>;
@@ -153,7 +155,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.VERITAS_PUBLIC_URL,
     },
     notary: { host: e.VERITAS_NOTARY_HOST, port: e.VERITAS_NOTARY_PORT },
-    tlsn: { threads: e.VERITAS_TLSN_THREADS, maxSessions: e.VERITAS_MAX_SESSIONS },
+    tlsn: {
+      threads: e.VERITAS_TLSN_THREADS,
+      maxSessions: e.VERITAS_MAX_SESSIONS,
+      sessionTimeoutMs: e.VERITAS_SESSION_TIMEOUT_MS,
+    },
     secretsFile: e.VERITAS_SECRETS_FILE,
     tlsnWasm: e.VERITAS_TLSN_WASM,
     ssrfAllow: Object.fromEntries((e.VERITAS_SSRF_ALLOW ?? []).map((entry) => entry.split('=') as [string, string])),

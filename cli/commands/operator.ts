@@ -78,6 +78,7 @@ export function register(program: Command): void {
           wasmPath: config.tlsnWasm,
           tuning: { threads: config.tlsn.threads },
           maxSessions: config.tlsn.maxSessions,
+          sessionTimeoutMs: config.tlsn.sessionTimeoutMs,
           notary: { host: config.notary.host, port: config.notary.port },
           ssrf: { allowList: config.ssrfAllow },
           // Why a ref was refused (unknown, other host/path/header) is for this operator's log only.
