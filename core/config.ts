@@ -60,8 +60,8 @@ const variables = {
   VERITAS_NOTARY_PORT: port.default(0),
   VERITAS_TLSN_THREADS: z.coerce.number().int().min(1).max(16).default(2),
   VERITAS_MAX_SESSIONS: z.coerce.number().int().min(1).max(64).default(2),
-  /** How long one MPC-TLS session may take before it is abandoned (and retried); a loaded host needs more. */
-  VERITAS_SESSION_TIMEOUT_S: z.coerce.number().int().min(10).max(3600).default(120),
+  /** Longest MPC-TLS stage without progress, ms (a loaded machine needs more than the default). */
+  VERITAS_SESSION_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(120_000),
   VERITAS_SECRETS_FILE: z.string().optional(),
   /** The tlsn wasm to run; only with VERITAS_TRUST=devnet (the devnet's patched copy). */
   VERITAS_TLSN_WASM: z.string().optional(),
@@ -114,7 +114,7 @@ export type Config = {
     publicUrl?: string;
   };
   notary: { host: string; port: number };
-  tlsn: { threads: number; maxSessions: number; sessionTimeoutMs?: number };
+  tlsn: { threads: number; maxSessions: number; sessionTimeoutMs: number };
   secretsFile: string | undefined;
   tlsnWasm: string | undefined;
   ssrfAllow: Record<string, string>;
@@ -200,7 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tlsn: {
       threads: e.VERITAS_TLSN_THREADS,
       maxSessions: e.VERITAS_MAX_SESSIONS,
-      sessionTimeoutMs: e.VERITAS_SESSION_TIMEOUT_S * 1000,
+      sessionTimeoutMs: e.VERITAS_SESSION_TIMEOUT_MS,
     },
     secretsFile: e.VERITAS_SECRETS_FILE,
     tlsnWasm: e.VERITAS_TLSN_WASM,

@@ -50,22 +50,29 @@ export function register(program: Command): void {
       });
       for (const peer of config.ipfs.peers ?? [])
         await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
-      const api = await startApi({
-        db: db.db,
-        ipfs,
-        chain: {
-          publicClient: createVeritasPublicClient(rpcUrl, chainId),
-          walletClient: config.chain.privateKey
-            ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey)
-            : undefined,
-          hubAddress,
-          chainId,
-          datasetRegistry: config.chain.datasetRegistryAddress,
+      const api = await startApi(
+        {
+          db: db.db,
+          ipfs,
+          chain: {
+            publicClient: createVeritasPublicClient(rpcUrl, chainId),
+            walletClient: config.chain.privateKey
+              ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey)
+              : undefined,
+            hubAddress,
+            chainId,
+            datasetRegistry: config.chain.datasetRegistryAddress,
+          },
+          config,
+          log,
+          acceptDevnetProofs: config.acceptDevnetProofs,
         },
-        config,
-        log,
-        acceptDevnetProofs: config.acceptDevnetProofs,
-      });
+        {
+          // operators keep their own databases: their stages come from their event feeds (core/operator-events.ts);
+          // private addresses only on a devnet (the flag that accepts devnet proofs)
+          followOperators: { allowPrivate: config.acceptDevnetProofs },
+        },
+      );
       out.data(
         { event: 'up', url: api.url, ipfs: ipfs.multiaddrs },
         `Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)`,

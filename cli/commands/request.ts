@@ -275,12 +275,30 @@ function specFromFlags(url: string | undefined, o: Opts): RequestSpecInput {
 /** One line per stage as it happens (a JSON line each with --json); marks and colour on a terminal only. */
 function progressPrinter(out: Output): (...event: SseEventArgs) => void {
   const started = Date.now();
-  const { green, red } = out.color;
+  const { green, red, dim } = out.color;
+  // MPC progress: one line per operator each time it passes another tenth (the operators send it every 10 % or 2 s)
+  const tenths = new Map<string, number>();
   return (...[event, data]) => {
     const elapsed = `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
     if (event === 'stage') {
       const e = data;
       const who = e.source.startsWith('0x') ? ` ${e.source.slice(0, 10)}…` : ` (${e.source})`;
+      if (e.stage === 'mpc-progress') {
+        const p = e.detail as { fraction?: number; bytes?: number; expectedBytes?: number } | null;
+        const tenth = Math.floor((p?.fraction ?? 0) * 10);
+        if (tenth <= (tenths.get(e.source) ?? -1)) return;
+        tenths.set(e.source, tenth);
+        const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
+        out.note(
+          'progress',
+          { ...e },
+          dim(
+            `${elapsed} ⋯ mpc ${String(Math.round((p?.fraction ?? 0) * 100)).padStart(3)}%${who}` +
+              ` (${mb(p?.bytes)} of ~${mb(p?.expectedBytes)} MB)`,
+          ),
+        );
+        return;
+      }
       const failed = e.stage === 'failed' || e.stage === 'retrying';
       const code = failed && typeof e.detail?.code === 'string' ? ` ${e.detail.code}: ${String(e.detail.message)}` : '';
       out.note('stage', { ...e }, `${elapsed} ${failed ? red('✗') : green('✓')} ${e.stage}${who}${code}`);

@@ -149,7 +149,7 @@ let lastReported = 0;
 setInterval(() => {
   if (socketTraffic.received === lastReported) return;
   lastReported = socketTraffic.received;
-  void send({ type: 'alive', received: lastReported });
+  void send({ type: 'alive', received: lastReported, bytes: socketTraffic.bytes });
 }, 1000).unref();
 
 process.once('message', (job: ProverJob | VerifierJob) => {

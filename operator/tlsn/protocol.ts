@@ -76,6 +76,6 @@ export type PartyStats = {
 export type PartyMessage =
   | { type: 'stage'; stage: Stage; at: number }
   /** Bytes are still flowing to this party: it is making progress even while a stage lasts long. */
-  | { type: 'alive'; received: number }
+  | { type: 'alive'; received: number /** bytes sent and received so far (the progress hook) */; bytes?: number }
   | { type: 'result'; output: ProverOutput | VerifiedTranscript; stats: PartyStats }
   | { type: 'failure'; message: string; code?: ErrorCode; closes: SocketClose[]; stats: PartyStats };

@@ -54,6 +54,8 @@ type Common = {
   log?: Logger;
   signal?: AbortSignal;
   onStats?: (stats: PartyStats) => void;
+  /** Progress hook: the party's bytes exchanged so far, with each heartbeat (about once a second while it flows). */
+  onTraffic?: (bytes: number) => void;
 };
 
 export type ProveOptions = Common & {
@@ -150,6 +152,7 @@ async function runParty<T>(
       c.on('message', (m: PartyMessage) => {
         if (m.type === 'alive') {
           arm();
+          if (m.bytes !== undefined) opts.onTraffic?.(m.bytes);
         } else if (m.type === 'stage') {
           current = m.stage;
           arm();

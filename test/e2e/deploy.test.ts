@@ -145,7 +145,7 @@ before(async () => {
         VERITAS_SSRF_ALLOW: `${FIXTURE_HOST}=127.0.0.1:${site.site.port}`,
         // specs are pinned on the API's node
         VERITAS_IPFS_PEERS: (api.ipfs as string[])[0]!,
-        VERITAS_SESSION_TIMEOUT_S: '600',
+        VERITAS_SESSION_TIMEOUT_MS: '600000',
       }),
     );
   await component('aggregator', ['aggregator'], {
