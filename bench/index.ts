@@ -394,6 +394,10 @@ const COMPONENTS: {
     figures: (out) =>
       lastJsonLine(out, (o) => Object.keys(o).some((k) => /ratio/i.test(k))) ??
       pick(out, {
+        throughputRatio: /throughput ratio\s+([\d.]+)/,
+        p99Ratio: /p99 ratio\s+([\d.]+)/,
+        apiRequestsPerSec: /API record endpoint\s+(\d+) req\/s/,
+        bareRequestsPerSec: /bare hono\s+(\d+) req\/s/,
         requestsPerSec: /requests\/s\s+(\d+)/,
         p99Ms: /latency p99 ([\d.]+) ms/,
         p50Ms: /p50 ([\d.]+) ms/,
