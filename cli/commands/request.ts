@@ -81,7 +81,7 @@ export function register(program: Command): void {
         .choices(['single', 'array'])
         .default('single'),
     )
-    .option('--max-response-bytes <n>', 'largest response the provers accept (64…65536, default 4096)')
+    .option('--max-response-bytes <n>', 'largest response the provers accept (64…16384, default 4096)')
     .option('--name <name>', 'a name for the dataset')
     .option('--description <text>', 'a description of the dataset')
     .option('--ttl <seconds>', 'deadline, seconds from now', '600')
