@@ -174,7 +174,7 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
   try {
     if (row?.spec) spec = RequestSpec.parse(row.spec);
     else {
-      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, 10_000);
+      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, 10_000, chain.deadline);
       await o.db.update(requests).set({ spec }).where(eq(requests.id, requestId));
     }
   } catch (e) {

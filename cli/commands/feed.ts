@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseEventLogs } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
+import { requestParamsOf } from '../../core/chain/contracts.ts';
 import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
 import { jsonCid } from '../../core/dataset/cid.ts';
 import { pokeFeed, writeRegistry } from '../../core/dataset/feeds.ts';
@@ -54,14 +55,10 @@ export function register(program: Command): void {
         });
       const { clients, registry } = await writer();
       const now = BigInt(Math.floor(Date.now() / 1000));
-      const policy = { exact: 0, mode: 1, median: 2 }[spec.data.aggregation.policy];
-      const terms = {
-        quorum: spec.data.quorum,
-        policy,
-        minAgreement: spec.data.aggregation.policy === 'mode' ? spec.data.aggregation.minAgreement : 0,
-        bandBps: 0,
-        window: whole(o.window, '--window'),
-      };
+      // the hub's parameters exactly as the operators and the aggregator derive them from the spec: a feed whose
+      // rounds carried others (a median without its band) would never be answered
+      const { quorum, policy, minAgreement, bandBps } = requestParamsOf(spec.data);
+      const terms = { quorum, policy, minAgreement, bandBps, window: whole(o.window, '--window') };
       const specCid = await jsonCid(template);
       const receipt = await writeRegistry(
         clients,
