@@ -90,7 +90,7 @@ describe('veritas feed / keeper / dataset', () => {
     await writeFile(sources, `${JSON.stringify({ feed: feedId })}\n${JSON.stringify({ request: r.requestId })}\n`);
     const metadata = join(dir, 'meta.json');
     await writeFile(metadata, JSON.stringify({ name: 'cli dataset', creator: { name: 'me' } }));
-    const id = await veritas('dataset', 'create', '--metadata', metadata, '--sources', sources);
+    const id = await veritas('dataset', 'create', '--metadata', metadata, '--sources', sources, '--no-pin');
     assert.equal(id, '1');
     const appended = JSON.parse(await veritas('dataset', 'append', id, r.requestId));
     assert.equal(appended.version, 1);

@@ -59,7 +59,6 @@ test(`a ${N}-source dataset from a sources file is created, fulfilled, appended,
     description: `${N} sources, one spec each.`,
     creator: { name: 'QA' },
   };
-  await devnet.ipfs.addJson(metadata);
   await writeFile(path.join(d.dir, 'meta.json'), JSON.stringify(metadata));
   const datasetId = BigInt(
     await d.veritas(

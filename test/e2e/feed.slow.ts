@@ -16,7 +16,6 @@ import { after, before, test } from 'node:test';
 import type { Hex } from 'viem';
 import { FIXTURE_HOST } from '../../cli/devnet.ts';
 import { datasetRegistryAbi, readDataset } from '../../core/dataset/chain.ts';
-import { jsonCid } from '../../core/dataset/cid.ts';
 import { type DatasetDevnet, datasetVersion, requestFulfilled, startDatasetDevnet } from './datasets-devnet.ts';
 
 const INTERVAL = 45;
@@ -62,8 +61,6 @@ test('a feed runs three rounds (keeper, then another account) into versions 1–
   };
   const templateFile = path.join(d.dir, 'template.json');
   await writeFile(templateFile, JSON.stringify(template));
-  // the operators read the template from IPFS: pinned on the devnet's node, under the CID the CLI puts on-chain
-  assert.equal(await d.devnet.ipfs.addJson(template), await jsonCid(template));
   const feedId = BigInt(
     await d.veritas(
       owner,
@@ -79,10 +76,13 @@ test('a feed runs three rounds (keeper, then another account) into versions 1–
       String(10n ** 17n),
       '--window',
       '900',
+      '--api',
+      d.api.url,
+      '--api-key',
+      d.devnet.api.key,
     ),
   );
   const metadata = { name: 'VRT price, every 45 s', description: 'The fixture price.', creator: { name: 'QA' } };
-  await d.devnet.ipfs.addJson(metadata);
   await writeFile(path.join(d.dir, 'meta.json'), JSON.stringify(metadata));
   await writeFile(path.join(d.dir, 'sources.jsonl'), `${JSON.stringify({ feed: String(feedId) })}\n`);
   const datasetId = BigInt(
@@ -94,6 +94,10 @@ test('a feed runs three rounds (keeper, then another account) into versions 1–
       path.join(d.dir, 'meta.json'),
       '--sources',
       path.join(d.dir, 'sources.jsonl'),
+      '--api',
+      d.api.url,
+      '--api-key',
+      d.devnet.api.key,
     ),
   );
 
