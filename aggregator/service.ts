@@ -437,7 +437,7 @@ export async function processRequest(
     // no spec yet and past the deadline: nothing can be answered any more, so no fetch is worth waiting for
     if (pastDeadline) return expire(o, requestId, log);
     try {
-      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, run.specTimeoutMs);
+      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, run.specTimeoutMs, chain.deadline);
     } catch (e) {
       // past the deadline nothing can be answered any more: end it now (refundable)
       if (pastDeadline) return expire(o, requestId, log);

@@ -957,6 +957,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pin a feed spec template or a dataset metadata document (its CID is what goes on-chain) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PinDocument"];
+                };
+            };
+            responses: {
+                /** @description pinned: its CID and keccak256 hash */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PinnedDocument"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/datasets": {
         parameters: {
             query?: never;
@@ -1766,6 +1833,17 @@ export interface components {
                 verification: string;
                 invalidCode: string | null;
             }[];
+        };
+        PinnedDocument: {
+            cid: string;
+            hash: string;
+        };
+        PinDocument: {
+            /** @enum {string} */
+            kind: "feed-template" | "dataset-metadata";
+            document: {
+                [key: string]: unknown;
+            };
         };
         DatasetSummary: {
             id: string;
