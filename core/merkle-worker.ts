@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { newKeccakKernel } from './canonical.ts';
 import { hashLeafChunks, hashSubtreeChunks } from './merkle.ts';
 
-const k = newKeccakKernel();
+const k = await newKeccakKernel();
 parentPort!.on('message', (job: { kind: 'leaves' | 'subtrees'; sab: SharedArrayBuffer[]; n: number }) => {
   try {
     const [enc, hashes, tree, ctrl] = job.sab as [
