@@ -3,9 +3,9 @@
 //
 // Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, bytes32 valueHash, bytes32 recordHash)))
 // — the standard double-hashed 128-byte leaf of docs/PROTOCOL.md (v2), so a 64-byte inner node can never be passed
-// off as a leaf. Pairs are hashed sorted. `encodeLeaf` below is the only place the encoding is written. `valueHash` is the value
-// hash OracleHub accepted at `fulfill` (the same for every record of a request), so a leaf committing another one is
-// on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
+// off as a leaf. Pairs are hashed sorted. `encodeLeaf` below is the only place the encoding is written. `valueHash`
+// is the value hash OracleHub accepted at `fulfill` (the same for every record of a request), so a leaf committing
+// another one is on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
 //
 // `buildRecordTree` is a direct implementation of the same construction over raw bytes: hash-wasm's keccak through
 // core/canonical.ts's kernel (no allocation per hash, no hex round trips, no ABI encoder), a radix sort of the leaf
