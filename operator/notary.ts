@@ -42,6 +42,8 @@ export type NotaryOptions = {
   sessionTimeoutMs: number;
   /** Plain HTTP requests (health, metrics): answered when it returns true, else the 426 below. */
   onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** Test seam, never set by the operator: the fault suite's colluding notary (test/faults/byzantine.slow.ts). */
+  attest?: typeof attest;
 };
 
 const HELLO_MAX_SKEW_SECONDS = 120;
@@ -138,7 +140,7 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         onReady: () => send(ws, { type: 'ready', room }),
       });
 
-      const attestation = attest(verified, spec, {
+      const attestation = (options.attest ?? attest)(verified, spec, {
         requestId,
         specHash: request.specHash,
         prover: h.prover,
