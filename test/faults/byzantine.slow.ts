@@ -26,6 +26,7 @@ import type { VeritasError } from '../../core/errors.ts';
 import { extractFromResponse } from '../../core/extract.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import { transcriptHash } from '../../core/transcript-hash.ts';
+import { requestStatusOf } from '../../core/verify/chain.ts';
 import { verifyProvedRecord } from '../../core/verify/proved-record.ts';
 import type { OperatorContext } from '../../operator/context.ts';
 import { answerRequest, buildHttpRequest, type FetcherDeps } from '../../operator/fetcher.ts';
@@ -164,12 +165,13 @@ describe('a Byzantine operator pins a forged bundle', () => {
         (r) => r.prover === byzantine,
       );
     for (let i = 0; ; i++) {
-      const status = (
-        await devnet.deployer.publicClient.readContract({ ...hub, functionName: 'getRequest', args: [requestId] })
-      ).status;
+      const status = requestStatusOf(
+        (await devnet.deployer.publicClient.readContract({ ...hub, functionName: 'getRequest', args: [requestId] }))
+          .status,
+      );
       const row = await judged();
-      if (status === 2 && row && row.verification !== 'pending') break;
-      if (status === 3 || i > 5_000)
+      if (status === 'fulfilled' && row && row.verification !== 'pending') break;
+      if (status === 'expired' || i > 5_000)
         assert.fail(`request ended ${status}; the forger's response ${JSON.stringify(row)}`);
       await aggregator!.tick().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 100)); // a pass over nothing returns at once: pace the re-checks
