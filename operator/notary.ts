@@ -199,6 +199,19 @@ export function attest(
   },
 ): Attestation {
   assertSessionMatchesSpec(spec, v);
+  return attestationFields(v, spec, who);
+}
+
+/**
+ * The attestation's fields from a Verifier's output: the value is the spec's extraction replayed on the response
+ * (revealed whole) and checked against its result schema. The request itself is not checked here: `attest` checks it
+ * first (the fault suite's colluding notary is the one caller that skips it).
+ */
+export function attestationFields(
+  v: VerifiedTranscript,
+  spec: import('../schemas/spec.ts').RequestSpec,
+  who: Parameters<typeof attest>[2],
+): Attestation {
   const recvWhole = v.recvRanges.length === 1 && v.recvRanges[0]!.start === 0 && v.recvRanges[0]!.end === v.recv.length;
   if (!recvWhole)
     throw new VeritasError('INPUT_INVALID', 'the response must be revealed whole', { field: 'transcript.recv' });

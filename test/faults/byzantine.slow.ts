@@ -21,21 +21,17 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { FIXTURE_HOST, fixtureSecrets, privateBalanceSpec, startDevnet, type Devnet } from '../../cli/devnet.ts';
 import { normalizeAnswer } from '../../core/aggregation/normalize.ts';
 import { hashJson } from '../../core/canonical.ts';
-import { hashServerName, numericValueOf } from '../../core/chain/attestation.ts';
 import type { VeritasError } from '../../core/errors.ts';
-import { extractFromResponse } from '../../core/extract.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
-import { transcriptHash } from '../../core/transcript-hash.ts';
 import { requestStatusOf } from '../../core/verify/chain.ts';
 import { verifyProvedRecord } from '../../core/verify/proved-record.ts';
 import type { OperatorContext } from '../../operator/context.ts';
 import { answerRequest, buildHttpRequest, type FetcherDeps } from '../../operator/fetcher.ts';
-import { attest, startNotaryService } from '../../operator/notary.ts';
+import { attest, attestationFields, startNotaryService } from '../../operator/notary.ts';
 import { createFileStore } from '../../operator/store.ts';
 import { createLimiter } from '../../operator/tlsn/limiter.ts';
 import { startProxy } from '../../operator/tlsn/proxy.ts';
 import type { ProveRequest } from '../../operator/tlsn/session.ts';
-import { TRUST_CODES } from '../../schemas/attestation.ts';
 import type { DatasetRecord, ProvedRecord } from '../../schemas/record.ts';
 import type { RequestSpec, RequestSpecInput } from '../../schemas/spec.ts';
 import { validateSpec } from '../../schemas/validate.ts';
@@ -50,6 +46,20 @@ import { secretStoreFrom, type SecretStore } from '../../operator/secrets.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 
 const log = pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' });
+
+/** A fresh aggregator on the devnet's database and IPFS node, judging what is on-chain (passes driven by `tick`). */
+const honestAggregator = (devnet: Devnet): Aggregator =>
+  startAggregator({
+    db: devnet.database.db,
+    ipfs: devnet.ipfs,
+    publicClient: devnet.deployer.publicClient,
+    walletClient: devnet.deployer.walletClient,
+    hub: devnet.deployment.hub,
+    fromBlock: devnet.deployment.deployBlock,
+    policy: { acceptDevnetProofs: true },
+    log,
+    pollIntervalMs: 250,
+  });
 
 describe('a Byzantine operator pins a forged bundle', () => {
   let devnet: Devnet;
@@ -149,17 +159,7 @@ describe('a Byzantine operator pins a forged bundle', () => {
     // The aggregator fulfils as soon as two valid answers agree, and a request once fulfilled takes no more answers: so
     // it waits (stopped) until all three provers have answered, then a fresh one judges them all.
     await Promise.all(provers.map((p) => responded(requestId, p.toLowerCase() as Address)));
-    aggregator = startAggregator({
-      db: devnet.database.db,
-      ipfs: devnet.ipfs,
-      publicClient: devnet.deployer.publicClient,
-      walletClient: devnet.deployer.walletClient,
-      hub: devnet.deployment.hub,
-      fromBlock: devnet.deployment.deployBlock,
-      policy: { acceptDevnetProofs: true },
-      log,
-      pollIntervalMs: 250,
-    });
+    aggregator = honestAggregator(devnet);
     const judged = async () =>
       (await devnet.database.db.select().from(responses).where(eq(responses.requestId, requestId))).find(
         (r) => r.prover === byzantine,
@@ -226,24 +226,8 @@ describe('a Byzantine prover sends a request the spec does not describe', () => 
   type Source = { bundle: ProvenanceBundle; cid: string };
   let attack: ((spec: RequestSpec, secrets: SecretStore) => ProveRequest) | undefined;
 
-  /** A colluding notary: the fields the real `attest` computes, from the Verifier's output, without checking it. */
-  const signWhateverShown: typeof attest = (v, spec, who) => {
-    const { value } = extractFromResponse(spec.extract, v.recv);
-    const normalized = normalizeAnswer(value, spec.value, spec.records);
-    return {
-      requestId: who.requestId,
-      specHash: who.specHash.toLowerCase() as Hex,
-      prover: who.prover.toLowerCase() as Hex,
-      notary: who.notary.toLowerCase() as Hex,
-      trust: TRUST_CODES[who.trust],
-      serverNameHash: hashServerName(v.serverName),
-      tlsTime: v.tlsTime,
-      sentHash: transcriptHash(v.sent, v.sentRanges),
-      recvHash: transcriptHash(v.recv, v.recvRanges),
-      resultHash: hashJson(normalized),
-      numericValue: (spec.records === 'single' ? numericValueOf(normalized, spec.value.precision) : 0n).toString(),
-    };
-  };
+  /** A colluding notary: the real attestation fields of what the Verifier authenticated, the request unchecked. */
+  const signWhateverShown: typeof attest = attestationFields;
 
   /** The hidden-header attack: the secret value unpadded, and a hidden `cookie:` line in the bytes that frees. */
   const hiddenCookie = (spec: RequestSpec, secrets: SecretStore): ProveRequest => {
@@ -344,17 +328,7 @@ describe('a Byzantine prover sends a request the spec does not describe', () => 
 
   /** The honest aggregator's verdict on X's response, after one judging run over the request's responses. */
   async function judged(requestId: Hex) {
-    const aggregator = startAggregator({
-      db: devnet.database.db,
-      ipfs: devnet.ipfs,
-      publicClient: devnet.deployer.publicClient,
-      walletClient: devnet.deployer.walletClient,
-      hub: devnet.deployment.hub,
-      fromBlock: devnet.deployment.deployBlock,
-      policy: { acceptDevnetProofs: true },
-      log,
-      pollIntervalMs: 250,
-    });
+    const aggregator = honestAggregator(devnet);
     try {
       for (let pass = 0; pass < 200; pass++) {
         const rows = await devnet.database.db.select().from(responses).where(eq(responses.requestId, requestId));
