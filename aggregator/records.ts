@@ -12,7 +12,7 @@ export type VerifiedSource = { bundleCid: string; bundle: ProvenanceBundle; norm
 export type BuiltRecord = { record: DatasetRecord; recordHash: Hex; leafHash: Hex; proof: Hex[] };
 export type BuiltReport = { report: AggregateReport; records: BuiltRecord[] };
 
-export function buildReport(p: {
+export type BuildReportInput = {
   chainId: number;
   hub: Address;
   requestId: Hex;
@@ -23,7 +23,9 @@ export function buildReport(p: {
   excluded: Exclusion[];
   aggregator: Address;
   createdAt: Date;
-}): BuiltReport {
+};
+
+export function buildReport(p: BuildReportInput): BuiltReport {
   const values = p.spec.records === 'array' ? (p.value as unknown[]) : [p.value];
   const trust = p.sources.some((s) => s.bundle.trust === 'devnet') ? 'devnet' : 'webpki';
   const records: DatasetRecord[] = values.map((value, index) => ({

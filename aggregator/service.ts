@@ -6,7 +6,7 @@
 // crash anywhere, the next pass re-reads the chain: a fulfilled request is only marked so, a pending one is fulfilled
 // from the stored report. OracleHub refuses a second fulfil (AlreadyFulfilled), so at most one RequestFulfilled
 // exists per request whatever happens; the pass over all open requests means none is skipped.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { decodeFunctionData, type Address, type Hex } from 'viem';
 import {
   assignRequest,
@@ -20,13 +20,25 @@ import { fromContractAttestation, toContractAttestation } from '../core/chain/at
 import { hashJson } from '../core/canonical.ts';
 import type { Database } from '../core/db/client.ts';
 import { metrics } from '../core/metrics.ts';
-import { bundles, evidence, records, reports, requestEvents, requests, responses } from '../core/db/schema.ts';
-import { toVeritasError } from '../core/errors.ts';
+import {
+  aggregatorWork,
+  bundles,
+  evidence,
+  records,
+  reports,
+  requestEvents,
+  requests,
+  responses,
+  type AggregatorWorkRow,
+} from '../core/db/schema.ts';
+import { toVeritasError, VeritasError } from '../core/errors.ts';
+import { publicError } from '../core/public-error.ts';
 import { startIndexer, type Indexer } from '../core/indexer.ts';
 import type { IpfsNode } from '../core/ipfs.ts';
 import { requestLogger, type Logger } from '../core/log.ts';
 import { loadSpec } from '../core/spec.ts';
 import { verifyBundle } from '../core/verify/bundle.ts';
+import { checkRecord, type JudgedResponse } from '../core/verify/record.ts';
 import { bundleContext, readOnChainRequest, type OnChainRequest } from '../core/verify/chain.ts';
 import { recoverAttestationSignerFast } from '../core/verify/recover.ts';
 import { attestationDomain } from '../schemas/attestation.ts';
@@ -35,13 +47,40 @@ import type { AggregateReport, Exclusion } from '../schemas/record.ts';
 import { RequestSpec } from '../schemas/spec.ts';
 import { normalizeAnswer } from '../core/aggregation/normalize.ts';
 import { aggregate } from '../core/aggregation/policies.ts';
-import { buildReport, type VerifiedSource } from './records.ts';
+import { buildReport, type BuildReportInput, type BuiltReport, type VerifiedSource } from './records.ts';
 
 export type AggregatorPolicy = { acceptDevnetProofs: boolean };
 
 export type AggregatorHooks = {
   /** Called after the report is pinned and stored, before `fulfill` is sent (tests crash the process here). */
   beforeFulfill?: (requestId: Hex) => Promise<void> | void;
+  /**
+   * Called with the inputs of each report before it is built and checked; what it returns is used instead. Tests
+   * only: it is how a test makes the aggregator build a wrong (but self-consistent) record.
+   */
+  beforeBuildReport?: (input: BuildReportInput) => BuildReportInput;
+};
+
+/** How much of itself the aggregator gives one request, so unservable ones cannot starve the rest (issue 13). */
+export type AggregatorLimits = {
+  /** Open requests processed at once in a pass. */
+  concurrency: number;
+  /** One request's processing is abandoned (and counted as a failed attempt) after this long. */
+  requestTimeoutMs: number;
+  /** Fetching a spec from IPFS gives up after this long. */
+  specTimeoutMs: number;
+  /** Failed attempts (persisted) before the request is ended: never processed again, expired at its deadline. */
+  maxAttempts: number;
+  /** Backoff after the n-th failed attempt: base·2^(n-1), capped at a minute. */
+  backoffBaseMs: number;
+};
+
+export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = {
+  concurrency: 4,
+  requestTimeoutMs: 60_000,
+  specTimeoutMs: 10_000,
+  maxAttempts: 5,
+  backoffBaseMs: 2_000,
 };
 
 export type StartAggregatorOptions = {
@@ -56,13 +95,23 @@ export type StartAggregatorOptions = {
   log: Logger;
   pollIntervalMs?: number;
   hooks?: AggregatorHooks;
+  limits?: Partial<AggregatorLimits>;
   /** After each complete pass, with the number of open requests it found (health and the backlog metric). */
-  onPass?: (backlog: number) => void;
+  onPass?: (backlog: number, pass: { durationMs: number }) => void;
+};
+
+export type AggregatorStats = {
+  passes: number;
+  /** Durations of the most recent passes (ms), oldest first, at most 1000. */
+  passMs: number[];
+  /** Requests whose processing is still running (a timed-out one stays here until it settles). */
+  inFlight: number;
 };
 
 export type Aggregator = {
-  /** One full pass: index, then process every open request. Resolves when done. */
+  /** Index, then process every due open request once (in bounded slots). Resolves when all of it is done. */
   tick(): Promise<void>;
+  stats(): AggregatorStats;
   stop(): Promise<void>;
 };
 
@@ -70,6 +119,7 @@ const OPEN = ['requested', 'assigned', 'aggregating'] as const;
 
 export function startAggregator(o: StartAggregatorOptions): Aggregator {
   const log = o.log.child({ component: 'aggregator' });
+  const limits: AggregatorLimits = { ...DEFAULT_AGGREGATOR_LIMITS, ...o.limits };
   const indexer: Indexer = startIndexer(
     {
       db: o.db,
@@ -83,30 +133,129 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
   );
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> | undefined;
+  const inFlight = new Map<string, Promise<void>>();
+  const stats: AggregatorStats = { passes: 0, passMs: [], inFlight: 0 };
 
-  const pass = async (): Promise<void> => {
-    await indexer.sync();
-    const open = await o.db
-      .select({ id: requests.id })
-      .from(requests)
-      .where(inArray(requests.status, [...OPEN]));
-    for (const { id } of open) {
-      if (stopped) return;
-      try {
-        await processRequest(o, id as Hex, requestLogger(log, id));
-      } catch (e) {
-        requestLogger(log, id).warn({ err: toVeritasError(e) }, 'request processing failed; will retry');
-      }
-    }
-    metrics.aggregatorBacklog.set(open.length);
-    o.onPass?.(open.length);
+  // Slots: attempts and expiries in progress, at most `concurrency`. A pass only fills free slots, best paid first, and
+  // does not wait for them, so one slow request (a spec fetch that times out) never holds up the next pass.
+  const tasks = new Map<string, Promise<void>>();
+  const startTask = (id: string, work: () => Promise<void>, rlog: Logger): Promise<void> => {
+    const p = work()
+      .catch((e) => rlog.warn({ err: toVeritasError(e) }, 'aggregator task failed'))
+      .finally(() => {
+        tasks.delete(id);
+        stats.inFlight = Math.max(tasks.size, inFlight.size);
+      });
+    tasks.set(id, p);
+    stats.inFlight = Math.max(tasks.size, inFlight.size);
+    return p;
   };
-  const tick = (): Promise<void> => (current ??= pass().finally(() => (current = undefined)));
+
+  /** Indexes, then starts work on due open requests in free slots (skipping `seen`); returns what it started. */
+  const dispatch = async (seen?: Set<string>): Promise<Promise<void>[]> => {
+    const started = performance.now();
+    await indexer.sync();
+    // best paid first, so a pass reaches paid work before a backlog of minimum-fee requests
+    const open = await o.db
+      .select({ id: requests.id, deadline: requests.deadline, work: aggregatorWork })
+      .from(requests)
+      .leftJoin(aggregatorWork, eq(aggregatorWork.requestId, requests.id))
+      .where(inArray(requests.status, [...OPEN]))
+      .orderBy(desc(requests.fee), asc(requests.deadline));
+    const head = await o.publicClient.getBlock();
+    const now = Date.now();
+    const starting: Promise<void>[] = [];
+    for (const r of open) {
+      if (stopped || tasks.size >= Math.max(1, limits.concurrency)) break;
+      if (tasks.has(r.id) || inFlight.has(r.id) || seen?.has(r.id)) continue;
+      if (r.work?.nextAttemptAt && r.work.nextAttemptAt.getTime() > now) continue;
+      const rlog = requestLogger(log, r.id);
+      if (r.work?.endedCode) {
+        // ended: nothing but the expiry once the deadline passes (the hub allows it only then)
+        if (Number(head.timestamp) <= r.deadline) continue;
+        starting.push(startTask(r.id, () => expire(o, r.id as Hex, rlog), rlog));
+      } else starting.push(startTask(r.id, () => attempt(r.id as Hex, r.work ?? undefined, rlog), rlog));
+      seen?.add(r.id);
+    }
+    const durationMs = performance.now() - started;
+    stats.passes++;
+    stats.passMs.push(durationMs);
+    if (stats.passMs.length > 1000) stats.passMs.shift();
+    metrics.aggregatorBacklog.set(open.length);
+    log.debug({ open: open.length, started: starting.length, durationMs }, 'aggregator pass');
+    o.onPass?.(open.length, { durationMs });
+    return starting;
+  };
+  // one dispatch at a time (the background loop and tick())
+  let lock: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const r = lock.then(fn);
+    lock = r.catch(() => undefined);
+    return r;
+  };
+
+  /** One bounded attempt at a request: a timeout, and on failure a persisted count with backoff, then the end. */
+  const attempt = async (requestId: Hex, work: AggregatorWorkRow | undefined, rlog: Logger): Promise<void> => {
+    const timeout = AbortSignal.timeout(limits.requestTimeoutMs);
+    const run = processRequest(o, requestId, rlog, { specTimeoutMs: limits.specTimeoutMs, signal: timeout });
+    // a timed-out run keeps the request out of later passes until it settles: never two at once
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.set(requestId, settled);
+    void settled.finally(() => inFlight.delete(requestId));
+    try {
+      await Promise.race([run, aborted(timeout)]);
+      if (work?.nextAttemptAt || work?.lastError)
+        await o.db
+          .update(aggregatorWork)
+          .set({ nextAttemptAt: null, lastError: null, lastErrorCode: null })
+          .where(eq(aggregatorWork.requestId, requestId));
+    } catch (e) {
+      if (stopped) return;
+      const err = toVeritasError(e);
+      const attempts = (work?.attempts ?? 0) + 1;
+      const end = !err.retryable || attempts >= limits.maxAttempts;
+      const nextAttemptAt = end
+        ? null
+        : new Date(Date.now() + Math.min(limits.backoffBaseMs * 2 ** (attempts - 1), 60_000));
+      const row = {
+        attempts,
+        nextAttemptAt,
+        lastErrorCode: err.code,
+        lastError: err.message.slice(0, 2000),
+        ...(end ? { endedCode: err.code, endedReason: endReason(err, attempts) } : {}),
+      };
+      await o.db
+        .insert(aggregatorWork)
+        .values({ requestId, ...row })
+        .onConflictDoUpdate({ target: aggregatorWork.requestId, set: row });
+      if (end) {
+        await timeline(o.db, requestId, 'ended', { ...publicError(err), attempts, reason: endReason(err, attempts) });
+        rlog.warn({ code: err.code, err: err.message, attempts }, 'request ended: it expires at its deadline');
+      } else
+        rlog.warn(
+          { code: err.code, err: err.message, attempts, nextAttemptAt },
+          'request processing failed; will retry',
+        );
+    }
+  };
+
+  /** Every due open request once (as many dispatches as the slots need), waiting for all of it to finish. */
+  const tick = async (): Promise<void> => {
+    const seen = new Set<string>();
+    for (;;) {
+      const started = await exclusive(() => dispatch(seen));
+      if (!started.length && !tasks.size) break;
+      await Promise.all(started.length ? started : tasks.values());
+    }
+    await Promise.all(tasks.values());
+  };
   const loop = async (): Promise<void> => {
     if (stopped) return;
     try {
-      await tick();
+      await exclusive(() => dispatch());
     } catch (e) {
       log.warn({ err: e }, 'aggregator pass failed; retrying');
     }
@@ -115,14 +264,33 @@ export function startAggregator(o: StartAggregatorOptions): Aggregator {
   void loop();
   return {
     tick,
+    stats: () => ({ ...stats, passMs: [...stats.passMs] }),
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await current?.catch(() => undefined);
+      await lock;
+      await Promise.all(tasks.values());
+      await Promise.all(inFlight.values());
       await indexer.stop();
     },
   };
 }
+
+/** Rejects with a TIMEOUT VeritasError when `signal` fires. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) =>
+    signal.addEventListener(
+      'abort',
+      () => reject(new VeritasError('TIMEOUT', 'processing the request took longer than its per-request limit')),
+      { once: true },
+    ),
+  );
+}
+
+const endReason = (err: VeritasError, attempts: number): string =>
+  err.retryable
+    ? `gave up after ${attempts} failed attempts (${err.code}); the request expires at its deadline`
+    : `cannot be served (${err.code}); the request expires at its deadline`;
 
 async function timeline(
   db: Database,
@@ -142,8 +310,114 @@ async function timeline(
   await db.insert(requestEvents).values({ requestId, source: 'aggregator', stage, detail });
 }
 
+/**
+ * Runs `checkRecord` (core/verify/record.ts, the function `veritas verify` uses) on every record of `built`, against
+ * the chain as it will be once `fulfill` succeeds: this root, this value hash, the policy's included set. Every
+ * response's bundle is re-verified for the check. A failure is stored as evidence, logged, and ends the request.
+ */
+async function checkOwnRecords(
+  o: StartAggregatorOptions,
+  chain: OnChainRequest,
+  spec: RequestSpec,
+  built: BuiltReport,
+  /** what `fulfill` will send: the value hash (hashJson of the policy's value) and the included provers */
+  fulfil: { valueHash: Hex; included: readonly Address[] },
+  bundleRows: { cid: string; content: ProvenanceBundle }[],
+  log: Logger,
+): Promise<void> {
+  const included = new Set(fulfil.included.map((p) => p.toLowerCase()));
+  const after: OnChainRequest = {
+    ...chain,
+    status: 'fulfilled',
+    merkleRoot: built.report.merkleRoot.toLowerCase() as Hex,
+    reportCid: '',
+    valueHash: fulfil.valueHash,
+    responses: chain.responses.map((r) => ({ ...r, included: included.has(r.prover) })),
+  };
+  const judged: JudgedResponse[] = [];
+  for (const response of after.responses) {
+    const row = bundleRows.find((b) => b.cid === response.bundleCid);
+    if (!row) {
+      judged.push({ response, fetchError: 'the aggregator holds no bundle for this response' });
+      continue;
+    }
+    const verification = await verifyBundle(
+      row.content,
+      bundleContext(after, spec, { acceptDevnetProofs: o.policy.acceptDevnetProofs, response }),
+    );
+    let normalized: unknown;
+    if (verification.ok && verification.bundle)
+      try {
+        normalized = normalizeAnswer(verification.bundle.value, spec.value, spec.records);
+      } catch {
+        normalized = undefined;
+      }
+    judged.push({ response, verification, ...(normalized === undefined ? {} : { normalized }) });
+  }
+  for (const r of built.records) {
+    const v = checkRecord(
+      { record: r.record, recordHash: r.recordHash, merkleRoot: built.report.merkleRoot, proof: r.proof },
+      { chain: after, spec, specHashOk: true, responses: judged },
+    );
+    if (v.ok) continue;
+    const failed = v.checks.filter((c) => c.status === 'fail').map((c) => ({ name: c.name, message: c.message }));
+    log.error({ index: r.record.index, failed }, 'own record fails the record check; not fulfilling');
+    const me = o.walletClient.account.address.toLowerCase();
+    await o.db
+      .insert(evidence)
+      .values({
+        requestId: chain.requestId,
+        notary: me,
+        prover: me,
+        kind: 'record_check_failed',
+        detail: { index: r.record.index, failed, merkleRoot: built.report.merkleRoot },
+      })
+      .onConflictDoNothing();
+    throw new VeritasError(
+      v.failed?.code ?? 'VALUE_MISMATCH',
+      `record ${r.record.index} would not verify (${v.failed?.name}: ${v.failed?.message}); not fulfilled`,
+      { field: 'record' },
+    );
+  }
+}
+
+/**
+ * Runs a write of the request's own data; a refusal caused by that data (PostgreSQL data exceptions, SQLSTATE class
+ * 22: e.g. a NUL byte that JSON columns cannot hold) is final, so the request ends instead of failing every pass.
+ */
+async function storeOrEnd(what: string, write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    const code = sqlState(e);
+    if (code?.startsWith('22'))
+      throw new VeritasError('INPUT_INVALID', `the request's ${what} cannot be stored (SQLSTATE ${code})`, {
+        field: what,
+        cause: e,
+      });
+    throw e;
+  }
+}
+
+function sqlState(e: unknown): string | undefined {
+  for (
+    let x: unknown = e, depth = 0;
+    x && typeof x === 'object' && depth < 4;
+    x = (x as { cause?: unknown }).cause, depth++
+  ) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /** Everything the aggregator does for one request, safe to repeat at any point. */
-export async function processRequest(o: StartAggregatorOptions, requestId: Hex, log: Logger): Promise<void> {
+export async function processRequest(
+  o: StartAggregatorOptions,
+  requestId: Hex,
+  log: Logger,
+  run: { specTimeoutMs: number; signal?: AbortSignal } = { specTimeoutMs: DEFAULT_AGGREGATOR_LIMITS.specTimeoutMs },
+): Promise<void> {
   const chain = await readOnChainRequest(o.publicClient, o.hub, requestId);
   if (chain.status === 'fulfilled' || chain.status === 'expired') {
     await o.db.update(requests).set({ status: chain.status }).where(eq(requests.id, requestId));
@@ -155,7 +429,32 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
   // most one block interval behind the wall clock and an unanswerable request expires within that of its deadline.
   const pastDeadline = Number(head.timestamp) > chain.deadline;
 
-  // 0. draw the committee once it is due (anyone may; the first wins, an AlreadyAssigned revert is fine)
+  // 0. the spec first: an unfetchable or invalid one ends the request (it throws), before anyone is assigned to it
+  const [row] = await o.db.select().from(requests).where(eq(requests.id, requestId));
+  let spec: RequestSpec;
+  if (row?.spec) spec = RequestSpec.parse(row.spec);
+  else {
+    // no spec yet and past the deadline: nothing can be answered any more, so no fetch is worth waiting for
+    if (pastDeadline) return expire(o, requestId, log);
+    try {
+      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, run.specTimeoutMs, chain.deadline);
+    } catch (e) {
+      // past the deadline nothing can be answered any more: end it now (refundable)
+      if (pastDeadline) return expire(o, requestId, log);
+      throw e;
+    }
+    await storeOrEnd('spec', () => o.db.update(requests).set({ spec }).where(eq(requests.id, requestId)));
+  }
+  if (!paramsMatchSpec(chain, spec)) {
+    // the hub would check another policy than the spec declares: never assigned, never fulfilled; it ends
+    if (pastDeadline) return expire(o, requestId, log);
+    throw new VeritasError('REQUEST_MISMATCH', 'the on-chain policy parameters differ from the spec', {
+      field: 'params',
+    });
+  }
+  run.signal?.throwIfAborted();
+
+  // 0b. draw the committee once it is due (anyone may; the first wins, an AlreadyAssigned revert is fine)
   if (!chain.assigned) {
     if (pastDeadline) await expire(o, requestId, log);
     else if (head.number > chain.randomnessBlock) {
@@ -169,26 +468,6 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     return;
   }
 
-  const [row] = await o.db.select().from(requests).where(eq(requests.id, requestId));
-  let spec: RequestSpec;
-  try {
-    if (row?.spec) spec = RequestSpec.parse(row.spec);
-    else {
-      spec = await loadSpec(o.ipfs, chain.specCid, chain.specHash, 10_000);
-      await o.db.update(requests).set({ spec }).where(eq(requests.id, requestId));
-    }
-  } catch (e) {
-    // an unfetchable or invalid spec can never be answered: once past the deadline it ends (refundable)
-    if (pastDeadline) return expire(o, requestId, log);
-    throw e;
-  }
-  if (!paramsMatchSpec(chain, spec)) {
-    // the hub would check another policy than the spec declares: never fulfil, let it expire (refundable)
-    if (pastDeadline) await expire(o, requestId, log);
-    else await timeline(o.db, requestId, 'unfulfilled', { reason: 'on-chain parameters differ from the spec' });
-    return;
-  }
-
   // 1. verify every response not yet judged
   const rows = await o.db.select().from(responses).where(eq(responses.requestId, requestId));
   for (const response of chain.responses) {
@@ -197,6 +476,7 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
     await judgeResponse(o, chain, spec, response, stored?.txHash ?? undefined, log);
   }
 
+  run.signal?.throwIfAborted();
   // 2. aggregate the valid ones
   const valid = await o.db
     .select()
@@ -246,7 +526,7 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
         reason: r.invalidMessage ?? 'invalid',
       })),
     ].map((e) => (e.bundleCid === undefined ? { prover: e.prover, code: e.code, reason: e.reason } : e));
-    const built = buildReport({
+    const input: BuildReportInput = {
       chainId: chain.chainId,
       hub: chain.hub,
       requestId,
@@ -257,34 +537,48 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
       excluded,
       aggregator: o.walletClient.account.address,
       createdAt: new Date(),
-    });
+    };
+    const built = buildReport(o.hooks?.beforeBuildReport?.(input) ?? input);
+    // The record rule `veritas verify` applies, on the fulfilment this report is about to make: a record that would
+    // not verify is never pinned, stored or committed (issue 11).
+    await checkOwnRecords(
+      o,
+      chain,
+      spec,
+      built,
+      { valueHash: hashJson(outcome.value), included: outcome.included },
+      bundleRows,
+      log,
+    );
     const reportCid = await o.ipfs.addJson(built.report);
-    await o.db.transaction(async (tx) => {
-      await tx
-        .insert(reports)
-        .values({
-          requestId,
-          reportCid,
-          merkleRoot: built.report.merkleRoot,
-          policyOutcome: { included: outcome.included, excluded, value: outcome.value },
-          recordCount: built.records.length,
-        })
-        .onConflictDoNothing();
-      for (const r of built.records)
+    await storeOrEnd('report', () =>
+      o.db.transaction(async (tx) => {
         await tx
-          .insert(records)
+          .insert(reports)
           .values({
-            id: r.leafHash,
             requestId,
-            index: r.record.index,
-            value: r.record.value,
-            leafHash: r.leafHash,
-            proof: r.proof,
-            provenance: r.record,
+            reportCid,
+            merkleRoot: built.report.merkleRoot,
+            policyOutcome: { included: outcome.included, excluded, value: outcome.value },
+            recordCount: built.records.length,
           })
           .onConflictDoNothing();
-      await tx.update(requests).set({ status: 'aggregating' }).where(eq(requests.id, requestId));
-    });
+        for (const r of built.records)
+          await tx
+            .insert(records)
+            .values({
+              id: r.leafHash,
+              requestId,
+              index: r.record.index,
+              value: r.record.value,
+              leafHash: r.leafHash,
+              proof: r.proof,
+              provenance: r.record,
+            })
+            .onConflictDoNothing();
+        await tx.update(requests).set({ status: 'aggregating' }).where(eq(requests.id, requestId));
+      }),
+    );
     [report] = await o.db.select().from(reports).where(eq(reports.requestId, requestId));
     await timeline(o.db, requestId, 'aggregated', {
       merkleRoot: built.report.merkleRoot,
@@ -298,6 +592,7 @@ export async function processRequest(o: StartAggregatorOptions, requestId: Hex, 
   const policyOutcome = stored.policyOutcome;
 
   await o.hooks?.beforeFulfill?.(requestId);
+  run.signal?.throwIfAborted();
 
   // 4. fulfil — only if the chain still says pending (another instance, or our pre-crash self, may have done it)
   if (stored.fulfillTxHash) {

@@ -5,8 +5,10 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { newRouter } from './router.ts';
 import type { ApiDeps } from './deps.ts';
+import { type FollowerOptions, startOperatorEventFollower } from '../core/operator-events.ts';
 import { errorResponse } from './errors.ts';
 import { mountHealth } from './health.ts';
+import { JSON_VALUE_COMPONENT } from './openapi.ts';
 import { accessLog, rateLimit, requestContext, securityHeaders, type ApiEnv } from './middleware.ts';
 import { pagesRouter } from './pages/router.ts';
 import { bundlesRouter } from './routes/bundles.ts';
@@ -82,6 +84,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     scheme: 'bearer',
     description: 'An API key from VERITAS_API_KEYS, as `Authorization: Bearer <key>` (or the `X-API-Key` header)',
   });
+  app.openAPIRegistry.registerComponent('schemas', 'JsonValue', JSON_VALUE_COMPONENT as never);
   app.doc31('/openapi.json', OPENAPI_INFO);
   app.route(
     '/',
@@ -92,8 +95,16 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 
+export type StartApiOptions = {
+  /**
+   * Follow every active operator's event feed into this database (operators on other machines, with databases of
+   * their own). Off when the operators write into this database themselves (the in-process devnet, tests).
+   */
+  followOperators?: Omit<FollowerOptions, 'db' | 'publicClient' | 'hub' | 'log'>;
+};
+
 /** Serves the API on `config.api.host:port` (port 0: any free port); `close()` also ends open SSE streams. */
-export async function startApi(deps: ApiDeps): Promise<RunningApi> {
+export async function startApi(deps: ApiDeps, o: StartApiOptions = {}): Promise<RunningApi> {
   const app = createApi(deps);
   const { host, port } = deps.config.api;
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -101,6 +112,16 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     s.once('error', reject);
   });
   const bound = (server.address() as AddressInfo).port;
+  // after the listener is up, so a failed start leaves no loop behind
+  const follower = o.followOperators
+    ? startOperatorEventFollower({
+        ...o.followOperators,
+        db: deps.db,
+        publicClient: deps.chain.publicClient,
+        hub: deps.chain.hubAddress,
+        log: deps.log,
+      })
+    : undefined;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   deps.log.info({ url }, 'api listening');
   let closing: Promise<void> | undefined;
@@ -108,10 +129,13 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     url,
     port: bound,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // SSE streams are long-lived: end them rather than wait for the clients to hang up
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      })),
+      (closing ??= (async () => {
+        await follower?.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // SSE streams are long-lived: end them rather than wait for the clients to hang up
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        });
+      })()),
   };
 }

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { REQUEST_STATUSES } from '../core/db/schema.ts';
 import { RequestSpec } from '../schemas/spec.ts';
 import { validateSpec } from '../schemas/validate.ts';
+import { jsonSchemaOf, type PublishedName } from '../schemas/json-schemas.ts';
 import { VeritasError } from '../core/errors.ts';
 
 export const ErrorBody = z
@@ -193,13 +194,50 @@ export const RequestList = z
   .object({ items: z.array(RequestSummary), nextCursor: z.string().nullable() })
   .openapi('RequestList');
 
-// Documented loosely: ProvedRecord holds z.json() values, which are recursive and which the OpenAPI generator cannot
-// walk; the exact shape is the published JSON Schema, and the route builds its body with the zod ProvedRecord type.
+// The documents that hold z.json() values (ProvedRecord, ProvenanceBundle) are recursive, which the OpenAPI
+// generator cannot walk; their exact published JSON Schemas (draft 2020-12, OpenAPI 3.1's own dialect) are put in
+// instead, each JSON value pointing at one `JsonValue` component. The routes still build their bodies with the zod types.
+const JSON_VALUE_REF = '#/components/schemas/JsonValue';
+const toComponentRefs = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(toComponentRefs)
+    : v !== null && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.entries(v).map(([k, x]) =>
+            k === '$ref' && typeof x === 'string' && x.startsWith('#/$defs/')
+              ? [k, JSON_VALUE_REF]
+              : [k, toComponentRefs(x)],
+          ),
+        )
+      : v;
+function publishedComponent(name: PublishedName, description: string): Record<string, unknown> {
+  const { $id: _id, $schema: _schema, title: _title, $defs: _defs, ...schema } = jsonSchemaOf(name);
+  return { ...(toComponentRefs(schema) as Record<string, unknown>), description };
+}
+
+/** Any JSON value (what an extraction yields, normalized): the one component every z.json() field refers to. */
+export const JSON_VALUE_COMPONENT = {
+  description: 'any JSON value',
+  anyOf: [
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'null' },
+    // items untyped: TypeScript cannot alias an array of itself through the generated `components[…]` lookup
+    { type: 'array', items: {} },
+    { type: 'object', additionalProperties: { $ref: JSON_VALUE_REF } },
+  ],
+} as const;
+
 export const ProvedRecordBody = z
-  .object({ record: z.record(z.string(), z.unknown()), recordHash: hex32, merkleRoot: hex32, proof: z.array(hex32) })
-  .openapi('ProvedRecord', {
-    description: 'A DatasetRecord with its Merkle proof; exact schema: schemas/json/proved-record.schema.json',
-  });
+  .record(z.string(), z.unknown())
+  .openapi(
+    'ProvedRecord',
+    publishedComponent(
+      'proved-record',
+      'A DatasetRecord with its Merkle proof (schemas/json/proved-record.schema.json)',
+    ) as never,
+  );
 
 export const Operator = z
   .object({
@@ -232,16 +270,55 @@ export const OperatorDetail = Operator.extend({
   ),
 }).openapi('OperatorDetail');
 
-export const Bundle = z.record(z.string(), z.unknown()).openapi('ProvenanceBundle', {
-  description: 'The provenance bundle exactly as pinned (see schemas/json/provenance-bundle.schema.json)',
-});
+export const Bundle = z
+  .record(z.string(), z.unknown())
+  .openapi(
+    'ProvenanceBundle',
+    publishedComponent(
+      'provenance-bundle',
+      'The provenance bundle exactly as pinned (schemas/json/provenance-bundle.schema.json)',
+    ) as never,
+  );
 
-export const CroissantDoc = z.record(z.string(), z.unknown()).openapi('Croissant', {
-  description: 'MLCommons Croissant 1.0 JSON-LD',
+const CroissantField = z
+  .object({ '@type': z.string(), '@id': z.string().optional(), name: z.string().optional() })
+  .catchall(z.unknown());
+export const CroissantDoc = z
+  .object({
+    '@context': z.record(z.string(), z.unknown()),
+    '@type': z.string().openapi({ example: 'sc:Dataset' }),
+    name: z.string(),
+    description: z.string().optional(),
+    conformsTo: z.string().optional(),
+    version: z.string().optional(),
+    license: z.union([z.string(), z.array(z.string())]).optional(),
+    url: z.string().optional(),
+    isLiveDataset: z.boolean().optional(),
+    distribution: z.array(CroissantField).optional(),
+    recordSet: z.array(CroissantField).optional(),
+  })
+  .catchall(z.unknown())
+  .openapi('Croissant', {
+    description:
+      'MLCommons Croissant 1.1 JSON-LD: the dataset, its files (`distribution`, each with sha256) and record sets; ' +
+      'provenance as W3C PROV-O (`prov:wasDerivedFrom`, `prov:wasGeneratedBy`)',
+  });
+
+/** The `hello` event an SSE stream opens with: which request, and the event id it resumes after. */
+export const SseHello = z.object({ requestId: hex32, after: z.number().int() }).openapi('SseHello', {
+  description: 'SSE `hello`: the stream is open (`stage` events carry a RequestEvent, `end` a RequestSummary)',
 });
 
 export const errorResponses = {
   400: { description: 'malformed input; `field` names it', content: { 'application/json': { schema: ErrorBody } } },
   404: { description: 'unknown id', content: { 'application/json': { schema: ErrorBody } } },
   429: { description: 'rate limit exceeded', content: { 'application/json': { schema: ErrorBody } } },
+  500: {
+    description: 'internal error (a bug: `code` INTERNAL)',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+  503: {
+    description: 'a dependency (database, IPFS, chain) is briefly unavailable; retry',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
 } as const;

@@ -22,16 +22,24 @@ import {
   type ResponseRow,
 } from '../core/db/schema.ts';
 import { VeritasError } from '../core/errors.ts';
+import { decodeOperatorMetadata } from '../core/operator-metadata.ts';
 import { publicMessage } from './errors.ts';
 
 export type StageStatus = 'done' | 'pending' | 'failed';
 export type TimelineStage = { stage: string; status: StageStatus; at: string | null; detail: Record<string, unknown> };
 
+/** The latest `mpc-progress` event of an operator (stage emitted while its MPC-TLS session runs). */
+export type MpcProgress = { fraction: number; bytes: number; expectedBytes: number; at: string };
+
 export type OperatorWork = {
   position: number;
   prover: string;
   notary: string;
+  /** The job's state; `not needed` for a spare prover whose request was fulfilled without it. */
   state: string;
+  /** The stable error code of a failed or retrying job (operator_jobs.last_error_code). */
+  errorCode: string | null;
+  progress: MpcProgress | null;
   response: {
     resultHash: string;
     bundleCid: string;
@@ -39,6 +47,8 @@ export type OperatorWork = {
     verification: string;
     invalidCode: string | null;
     invalidMessage: string | null;
+    /** The source's own extracted value after normalization (set once the aggregator verified it). */
+    value: unknown;
   } | null;
 };
 
@@ -68,11 +78,30 @@ export async function getRequestDetail(db: Database, id: string): Promise<Reques
     db.select().from(reports).where(eq(reports.requestId, request.id)).limit(1),
   ]);
   const report = reportRows[0] ?? null;
-  const work = operatorWork(assigned, answered, jobs);
+  const work = operatorWork(request, assigned, answered, jobs, latestProgress(events));
   return { request, events, work, report, timeline: timeline(request, events, work, report) };
 }
 
-function operatorWork(assigned: AssignmentRow[], answered: ResponseRow[], jobs: OperatorJobRow[]): OperatorWork[] {
+/** Each operator's latest `mpc-progress` event, keyed by its address; detail fields are checked, not trusted. */
+function latestProgress(events: RequestEventRow[]): Map<string, MpcProgress> {
+  const out = new Map<string, MpcProgress>();
+  for (const e of events) {
+    if (e.stage !== 'mpc-progress' || !e.detail) continue;
+    const { fraction, bytes, expectedBytes } = e.detail as Record<string, unknown>;
+    const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+    if (!finite(fraction) || !finite(bytes) || !finite(expectedBytes)) continue;
+    out.set(e.source.toLowerCase(), { fraction: Math.min(fraction, 1), bytes, expectedBytes, at: e.at.toISOString() });
+  }
+  return out;
+}
+
+function operatorWork(
+  request: RequestRow,
+  assigned: AssignmentRow[],
+  answered: ResponseRow[],
+  jobs: OperatorJobRow[],
+  progress: Map<string, MpcProgress>,
+): OperatorWork[] {
   const byProver = new Map(answered.map((r) => [r.prover, r]));
   const jobOf = new Map(jobs.map((j) => [j.operator, j]));
   // A response can be indexed before its assignment row: list it anyway rather than hide it.
@@ -89,18 +118,25 @@ function operatorWork(assigned: AssignmentRow[], answered: ResponseRow[], jobs: 
   return rows.map((a) => {
     const r = byProver.get(a.prover);
     const job = jobOf.get(a.prover);
+    const jobState = job?.state ?? 'assigned';
+    // The hub over-samples: once the request is settled, a prover that neither answered nor failed was a spare.
+    const settled = request.status === 'fulfilled' || request.status === 'expired';
     const state = r
       ? r.verification === 'invalid'
         ? 'invalid'
         : r.verification === 'valid'
           ? 'verified'
           : 'responded'
-      : (job?.state ?? 'assigned');
+      : settled && jobState !== 'failed'
+        ? 'not needed'
+        : jobState;
     return {
       position: a.position,
       prover: a.prover,
       notary: a.notary,
       state,
+      errorCode: !r && job?.lastErrorCode ? job.lastErrorCode : null,
+      progress: r ? null : (progress.get(a.prover) ?? null),
       response: r
         ? {
             resultHash: r.resultHash,
@@ -109,6 +145,7 @@ function operatorWork(assigned: AssignmentRow[], answered: ResponseRow[], jobs: 
             verification: r.verification,
             invalidCode: r.invalidCode,
             invalidMessage: r.invalidMessage === null ? null : publicMessage(r.invalidMessage),
+            value: r.value ?? null,
           }
         : null,
     };
@@ -142,12 +179,23 @@ function timeline(
   for (const w of work) {
     const lastOwn = [...events].reverse().find((e) => e.source.toLowerCase() === w.prover);
     const status: StageStatus =
-      w.state === 'invalid' || w.state === 'failed' ? 'failed' : w.response ? 'done' : 'pending';
+      w.state === 'invalid' || w.state === 'failed'
+        ? 'failed'
+        : w.response || w.state === 'not needed'
+          ? 'done'
+          : 'pending';
+    const code = w.response?.invalidCode ?? w.errorCode;
     stages.push({
       stage: `operator ${w.position + 1}`,
       status,
       at: iso(lastOwn?.at ?? null),
-      detail: { prover: w.prover, notary: w.notary, state: w.state, bundleCid: w.response?.bundleCid ?? null },
+      detail: {
+        prover: w.prover,
+        notary: w.notary,
+        state: w.state,
+        bundleCid: w.response?.bundleCid ?? null,
+        ...(code ? { code } : {}),
+      },
     });
   }
   const terminal = request.status === 'fulfilled' || request.status === 'expired' || request.status === 'failed';
@@ -245,12 +293,46 @@ export async function recordsOf(
     .limit(limit);
 }
 
-export async function listOperators(db: Database): Promise<OperatorRow[]> {
-  return db.select().from(operators).orderBy(asc(operators.address));
+/**
+ * An operator's track record, counted from what the indexer and the aggregator recorded rather than kept as
+ * counters: always consistent with the responses, reports and evidence, and right after a re-index or a replay.
+ * answered: responses as prover; agreed: those the fulfilment included; invalid: those the aggregator refused;
+ * slashed: equivocation evidence against it as notary that reached the chain.
+ */
+// Written out with qualified names: drizzle drops the table qualifier inside a select's sql, and these correlate.
+const trackRecord = {
+  answered: sql<number>`(select count(*)::int from responses r where r.prover = operators.address)`,
+  agreed: sql<number>`(select count(*)::int from responses r join reports p on p.request_id = r.request_id
+    where r.prover = operators.address and exists (
+      select 1 from jsonb_array_elements_text(p.policy_outcome->'included') as inc(a) where lower(inc.a) = r.prover))`,
+  invalid: sql<number>`(select count(*)::int from responses r
+    where r.prover = operators.address and r.verification = 'invalid')`,
+  slashed: sql<number>`(select count(*)::int from evidence e where e.notary = operators.address and e.tx_hash is not null)`,
+};
+
+/** The notary URL a row lacks, read from its registry metadata (rows indexed before the indexer decoded it). */
+const withNotaryUrl = (o: OperatorRow): OperatorRow => {
+  if (o.notaryUrl !== null || o.metadataUri === null) return o;
+  try {
+    return { ...o, notaryUrl: decodeOperatorMetadata(o.metadataUri).notaryUrl };
+  } catch {
+    return o; // not our metadata format: shown as unknown, never guessed
+  }
+};
+
+async function operatorRows(db: Database, where?: SQL): Promise<OperatorRow[]> {
+  const rows = await db
+    .select({ row: operators, ...trackRecord })
+    .from(operators)
+    .where(where)
+    .orderBy(asc(operators.address));
+  return rows.map(({ row, ...counts }) => withNotaryUrl({ ...row, ...counts }));
 }
 
+export const listOperators = (db: Database): Promise<OperatorRow[]> => operatorRows(db);
+
 export async function getOperator(db: Database, address: string): Promise<OperatorRow | undefined> {
-  const [row] = await db.select().from(operators).where(eq(operators.address, address.toLowerCase())).limit(1);
+  const [row] = await operatorRows(db, eq(operators.address, address.toLowerCase()));
   return row;
 }
 

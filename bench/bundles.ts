@@ -10,6 +10,7 @@ import type { ProvenanceBundle } from '../schemas/bundle.ts';
 import { RequestSpec } from '../schemas/spec.ts';
 import { encodeTranscript } from '../schemas/transcript.ts';
 import { transcriptHash } from '../core/transcript-hash.ts';
+import { requestTemplate } from '../core/http-message.ts';
 import { compileResultSchema } from '../schemas/validate.ts';
 
 export const chainId = 31337;
@@ -27,8 +28,10 @@ export async function bundleFor(i: number): Promise<ProvenanceBundle> {
   const requestId = hashJson({ bench: i });
   const pad = 'x'.repeat(760);
   const body = JSON.stringify({ price: 100 + i / 100, pad });
+  // exactly the spec's request template, as the wasm sends it (the session check compares the bytes)
+  const template = requestTemplate(spec);
   const sent = new TextEncoder().encode(
-    `GET /v1/price HTTP/1.1\r\nHost: fixture.test\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+    `${template.requestLine}${template.headers.map((h) => `${h.name}: ${'value' in h ? h.value : ''}\r\n`).join('')}\r\n`,
   );
   const recv = new TextEncoder().encode(
     `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,

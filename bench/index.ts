@@ -21,20 +21,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Hex } from 'viem';
-import { getOracleHub } from '../core/chain/contracts.ts';
+import { oracleHubAbi } from '../core/chain/contracts.ts';
 import { initLogger } from '../core/log.ts';
 import { buildHttpRequest } from '../operator/fetcher.ts';
 import type { StageEvent } from '../operator/index.ts';
 import { sessionLimits } from '../operator/limits.ts';
 import { secretStoreFrom } from '../operator/secrets.ts';
-import type { PartyTuning } from '../operator/tlsn/session.ts';
+import { closeWarmParties, warmParties, type PartyTuning } from '../operator/tlsn/session.ts';
 import { RequestSpec, type RequestSpecInput } from '../schemas/spec.ts';
 import { FIXTURE_HOST, fixtureSecrets, privateBalanceSpec, startDevnet, type Devnet } from '../cli/devnet.ts';
 import { runSession, startTlsnHarness } from '../test/fixture/tlsn-harness.ts';
 import { childrenCpuSeconds, machineCpu, sampleLoad, selfCpuSeconds, utilisation } from './cpu.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PARTS = ['bare', 'q1', 'q3', 'gas', 'aggregator', 'api', 'tlsn'] as const;
+const PARTS = ['bare', 'q1', 'q3', 'gas', 'aggregator', 'api', 'tlsn', 'starvation'] as const;
 type Part = (typeof PARTS)[number];
 const GROUPS: Record<string, readonly Part[]> = { e2e: ['bare', 'q1', 'q3'] };
 
@@ -44,6 +44,8 @@ const { values } = parseArgs({
     skip: { type: 'string', default: '' },
     only: { type: 'string', default: '' },
     threads: { type: 'string', default: '2' },
+    /** Party processes kept preloaded (0: every session starts its parties cold). */
+    warm: { type: 'string', default: '2' },
     /** Whole-run bound in seconds: past it the bench stops what runs, writes what it has and exits non-zero. */
     timeout: { type: 'string', default: '1500' },
   },
@@ -67,7 +69,9 @@ const only = partsOf('only', values.only);
 const skip = partsOf('skip', values.skip);
 if (only.size > 0) for (const p of PARTS) if (!only.has(p)) skip.add(p);
 const wants = (p: Part) => !skip.has(p);
-const tuning: PartyTuning = { threads: Number(values.threads), network: 'Bandwidth' };
+// warm: 2 keeps a prover and a verifier preloaded (operator/tlsn/session.ts warmParties), in the bare session and in
+// the devnet's operators alike, so the ratio compares the same session
+const tuning: PartyTuning = { threads: Number(values.threads), network: 'Bandwidth', warm: Number(values.warm) };
 initLogger({ level: 'warn' });
 const log = pino({ level: 'silent' });
 
@@ -105,6 +109,8 @@ type RequestRun = {
   servicesCpuS: number;
   /** Busy fraction of all the machine's cores during the request (others' load included). */
   machineUtilisation: number;
+  /** ms after the POST: its answer (request mined), committee seen on-chain, RequestFulfilled seen (25 ms polls). */
+  chain: { postedMs: number; assignedMs: number; fulfilledMs: number };
 };
 type Component = {
   ok: boolean;
@@ -182,7 +188,10 @@ async function benchBare(): Promise<void> {
   const spec = RequestSpec.parse(specFor(1));
   const request = buildHttpRequest(spec, secretStoreFrom(fixtureSecrets(`Bearer ${h.token}`)));
   const out: BareRun[] = [];
+  await warmParties({ wasmPath: h.trust.wasmPath, tuning });
+  cleanups.push(() => closeWarmParties());
   for (let i = 0; i < runs; i++) {
+    if (i > 0) await warmParties({ wasmPath: h.trust.wasmPath, tuning }); // refilled after the last session: wait for it
     const t0 = performance.now();
     const cpu0 = childrenCpuSeconds();
     const run = await runSession(h, {
@@ -207,6 +216,8 @@ async function benchBare(): Promise<void> {
     });
     note(`  run ${i + 1}: ${secs(totalMs)}, ${out.at(-1)!.partyCpuS} CPU-s in its two parties`);
   }
+  await closeWarmParties();
+  cleanups.pop();
   await h.close();
   cleanups.pop();
   results.bare = {
@@ -218,9 +229,16 @@ async function benchBare(): Promise<void> {
 
 // ------------------------------------------------------------------------------------------ devnet requests
 async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun[]> {
-  const hub = getOracleHub(devnet.deployment.hub, devnet.deployer);
+  const getRequest = (requestId: Hex) =>
+    devnet.deployer.publicClient.readContract({
+      address: devnet.deployment.hub,
+      abi: oracleHubAbi,
+      functionName: 'getRequest',
+      args: [requestId],
+    });
   const out: RequestRun[] = [];
   for (let i = 0; i < runs; i++) {
+    await warmParties({ wasmPath: devnet.trust.wasmPath, tuning }); // topped up after the last request's sessions
     const seen = new Map<string, StageEvent[]>();
     let requestId: Hex | undefined;
     const early: StageEvent[] = [];
@@ -243,12 +261,15 @@ async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun
       if (res.status !== 201 || !body.requestId)
         throw new Error(`POST /v1/requests answered ${res.status}: ${body.message ?? JSON.stringify(body)}`);
       requestId = body.requestId;
+      const postedMs = performance.now() - t0;
+      let assignedMs = Number.NaN;
       for (const e of early.splice(0))
         if (e.requestId === requestId) seen.set(e.stage, [...(seen.get(e.stage) ?? []), e]);
       // RequestFulfilled on-chain: the status the hub reports, read every 25 ms (anvil answers in well under 1 ms).
       let totalMs = 0;
       for (;;) {
-        const r = await hub.read.getRequest([requestId]);
+        const r = await getRequest(requestId);
+        if (r.assigned && Number.isNaN(assignedMs)) assignedMs = performance.now() - t0;
         if (r.status === 2) {
           totalMs = performance.now() - t0;
           break;
@@ -278,6 +299,7 @@ async function benchRequests(devnet: Devnet, quorum: number): Promise<RequestRun
         partyCpuS: +(childrenCpuSeconds() - cpu0.children).toFixed(2),
         servicesCpuS,
         machineUtilisation,
+        chain: { postedMs: Math.round(postedMs), assignedMs: Math.round(assignedMs), fulfilledMs: Math.round(totalMs) },
       });
       note(`  quorum ${quorum} run ${i + 1}: ${secs(totalMs)} (${provers} provers)`);
     } finally {
@@ -300,6 +322,9 @@ async function benchDevnet(): Promise<void> {
     sessionTimeoutMs: 300_000,
   });
   cleanups.push(() => devnet.stop());
+  // the operators run in this process and share its pool of warm parties
+  await warmParties({ wasmPath: devnet.trust.wasmPath, tuning });
+  cleanups.push(() => closeWarmParties());
   const bareMs = results.bare?.medianMs ?? NaN;
   if (wants('q1')) {
     const r = await benchRequests(devnet, 1);
@@ -318,8 +343,10 @@ async function benchDevnet(): Promise<void> {
       cpuBoundMs: ((3 * bareCpuS) / availableParallelism()) * 1000,
     };
   }
+  await closeWarmParties();
+  cleanups.pop();
   await devnet.stop();
-  cleanups.splice(cleanups.length - 1, 1);
+  cleanups.pop();
 }
 
 // ------------------------------------------------------------------------------------- component benchmarks
@@ -367,11 +394,22 @@ const COMPONENTS: {
     figures: (out) =>
       lastJsonLine(out, (o) => Object.keys(o).some((k) => /ratio/i.test(k))) ??
       pick(out, {
+        throughputRatio: /throughput ratio\s+([\d.]+)/,
+        p99Ratio: /p99 ratio\s+([\d.]+)/,
+        apiRequestsPerSec: /API record endpoint\s+(\d+) req\/s/,
+        bareRequestsPerSec: /bare hono\s+(\d+) req\/s/,
         requestsPerSec: /requests\/s\s+(\d+)/,
         p99Ms: /latency p99 ([\d.]+) ms/,
         p50Ms: /p50 ([\d.]+) ms/,
         non2xx: /non-2xx\s+(\d+)/,
       }),
+  },
+  {
+    part: 'starvation',
+    script: 'bench:starvation',
+    args: [],
+    timeoutMs: 960_000,
+    figures: (out) => lastJsonLine(out, (o) => o.bench === 'starvation') ?? {},
   },
   {
     part: 'tlsn',
@@ -542,6 +580,27 @@ function rowsOf(): Row[] {
         goal: '',
         status: '',
         detail: `queued ${t('queued')}, notary ${t('notary-connected')}, request-sent ${t('request-sent', 'last')}, attested ${t('attested', 'last')}, responded ${t('responded', 'last')}`,
+      });
+    }
+    const c = last?.chain;
+    if (s && c) {
+      // Where the time beyond the bare session goes: each span of the last run, first prover to last.
+      const at = (k: string, w: 'first' | 'last' = 'first') => s[k]?.[w] ?? Number.NaN;
+      const spans: [string, number][] = [
+        ['POST→request mined', c.postedMs],
+        ['→committee on-chain', c.assignedMs - c.postedMs],
+        ['→operator queued', at('queued') - c.assignedMs],
+        ['→notary connected', at('notary-connected') - at('queued')],
+        ['→attested (MPC session)', at('attested', 'last') - at('notary-connected')],
+        ['→responded (sign, pin, tx)', at('responded', 'last') - at('attested', 'last')],
+        ['→fulfilled (verify, fulfil tx)', c.fulfilledMs - at('responded', 'last')],
+      ];
+      rows.push({
+        figure: '  where the time goes (last run)',
+        measured: '',
+        goal: '',
+        status: '',
+        detail: `${spans.map(([k, v]) => `${k} ${secs(v)}`).join(', ')}; bare session ${secs(results.bare?.medianMs)}`,
       });
     }
   }

@@ -1,7 +1,8 @@
-// The local network in one process: anvil with the contracts, embedded PostgreSQL, Helia nodes, the fixture source
-// site under the devnet trust anchor, three operators, the aggregator and the API. `veritas devnet` and the
-// end-to-end tests start it through `startDevnet`. This is the composition root's job: only cli/ wires the
-// operator, the aggregator and the API together.
+// The local network: anvil with the contracts (OracleHub, OperatorRegistry, DatasetRegistry), the fixture source
+// site under the devnet trust anchor, operators, the aggregator, the API and a keeper. Two compositions:
+// `processes` (what `veritas devnet` runs: each component its own OS process, cli/devnet-processes.ts) and
+// `in-process` (the default of `startDevnet`, for tests that hook into an operator: one process, one database).
+// This is the composition root's job: only cli/ wires the operator, the aggregator and the API together.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { parseEther, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startAnvil } from '../core/chain/anvil.ts';
 import { connectChain, type ChainClients } from '../core/chain/clients.ts';
-import { deployVeritas, type VeritasDeployment } from '../core/chain/contracts.ts';
+import { deployAndWait, deployVeritas, type VeritasDeployment } from '../core/chain/contracts.ts';
 import { openDatabase, type DatabaseHandle } from '../core/db/client.ts';
 import { createIpfs, type IpfsNode } from '../core/ipfs.ts';
 import type { Logger } from '../core/log.ts';
@@ -20,8 +21,12 @@ import { createDevTrust, type DevTrust } from '../operator/tlsn/dev-trust.ts';
 import type { PartyTuning } from '../operator/tlsn/session.ts';
 import { startFixtureSite, type FixtureSite } from './devnet-site.ts';
 import { startAggregator, type Aggregator } from '../aggregator/service.ts';
+import { datasetRegistryAbi, datasetRegistryBytecode } from '../oracle-contracts/generated/artifacts.ts';
+import { keeperTick } from '../core/dataset/feeds.ts';
+import type { Address } from 'viem';
 import { startApi } from '../api/app.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';
+import { startProcessDevnet, type ProcessDevnet } from './devnet-processes.ts';
 import type { RequestSpecInput } from '../schemas/spec.ts';
 
 /** The fixture site's host name: resolved by the operators' proxies through an explicit allow-list entry. */
@@ -50,6 +55,8 @@ export const privateBalanceSpec = (quorum: number, deadline: number): RequestSpe
   deadline,
 });
 
+export type DevnetMode = 'in-process' | 'processes';
+
 export type DevnetOptions = {
   dataDir: string;
   log: Logger;
@@ -71,7 +78,10 @@ export type Devnet = {
   rpcUrl: string;
   chainId: number;
   deployment: VeritasDeployment;
-  /** Dev keys: [0] deployer + aggregator, [1..n] operators, [n+1] the consumer used by the API. */
+  datasetRegistry: Address;
+  /** The account the devnet's keeper pokes due feeds from. */
+  keeper: { address: Address };
+  /** Dev keys: [0] deployer + aggregator, [1..n] operators, [n+1] the consumer used by the API, [n+2] the keeper. */
   keys: Hex[];
   deployer: ChainClients;
   database: DatabaseHandle;
@@ -93,43 +103,121 @@ export type Devnet = {
   stop(): Promise<void>;
 };
 
-export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
+/** What both compositions share: the chain with every contract, the trust anchor and the fixture site. */
+export type DevnetBase = {
+  trust: DevTrust;
+  site: FixtureSite;
+  fixtureToken: string;
+  ssrf: SsrfPolicy;
+  rpcUrl: string;
+  chainId: number;
+  /** Dev keys: [0] deployer + aggregator, [1..n] operators, [n+1] the consumer used by the API, [n+2] the keeper. */
+  keys: Hex[];
+  deployer: ChainClients;
+  deployment: VeritasDeployment;
+  datasetRegistry: Address;
+};
+
+/** Wipes `dataDir`, then starts the trust anchor, fixture site, anvil and the contracts; registered in `lifecycle`. */
+export async function startDevnetBase(
+  options: { dataDir: string; operators: number; onStage?: (stage: string) => void },
+  lifecycle: Lifecycle,
+): Promise<DevnetBase> {
+  const stage = options.onStage ?? (() => {});
+  const dir = (...p: string[]) => path.join(options.dataDir, ...p);
+  // A devnet chain starts empty every time, so state derived from an older chain must not survive it.
+  stage('data directory');
+  await rm(options.dataDir, { recursive: true, force: true });
+  await mkdir(options.dataDir, { recursive: true });
+
+  stage('devnet trust anchor (fresh CA, patched tlsn wasm)');
+  const trust = await createDevTrust({ dataDir: dir('trust') });
+  const fixtureToken = randomBytes(16).toString('hex');
+  const site = await startFixtureSite({ cert: trust.leafCertPem, key: trust.leafKeyPem, token: fixtureToken });
+  lifecycle.defer('fixture site', () => site.close());
+  const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `127.0.0.1:${site.port}` } };
+
+  stage('chain (anvil)');
+  // Interval mining: the chain's clock moves without traffic, so an unanswerable request on an idle devnet is
+  // expired within about one block of its deadline, and `assign` becomes due without anyone else's transaction.
+  const anvil = await startAnvil({ accounts: options.operators + 3, blockTime: 1 });
+  lifecycle.defer('anvil', () => anvil.stop());
+  const keys = anvil.accounts;
+  const deployer = await connectChain(anvil.rpcUrl, keys[0]!, { chainId: anvil.chainId });
+
+  stage('contracts');
+  const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, {
+    minBond: parseEther('1'),
+    // ≥ maxDeadlineWindow + challengeWindow: an operator cannot leave before its work can be challenged
+    unbondDelay: 86_400,
+    maxDeadlineWindow: 6 * 3_600,
+    challengeWindow: 3_600,
+    assignDelay: 1,
+    minFeePerProver: 1_000_000_000n,
+  });
+  // feeds and datasets: the keeper's poker tip is 0.0001 ETH a round
+  const { address: datasetRegistry } = await deployAndWait(deployer, {
+    abi: datasetRegistryAbi,
+    bytecode: datasetRegistryBytecode,
+    args: [deployment.hub, parseEther('0.0001')],
+  });
+  return {
+    trust,
+    site,
+    fixtureToken,
+    ssrf,
+    rpcUrl: anvil.rpcUrl,
+    chainId: anvil.chainId,
+    keys,
+    deployer,
+    deployment,
+    datasetRegistry,
+  };
+}
+
+/** The keeper inside a devnet: `veritas keeper`'s pass every `everyMs`, in this process. */
+export function startKeeperLoop(
+  o: { rpcUrl: string; chainId: number; key: Hex; registry: Address; everyMs: number; log: Logger },
+  lifecycle: Lifecycle,
+): Promise<{ address: Address }> {
+  return (async () => {
+    const c = await connectChain(o.rpcUrl, o.key, { chainId: o.chainId });
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const loop = async () => {
+      await keeperTick(c, o.registry).then(
+        ({ poked }) => {
+          for (const p of poked) o.log.info({ feedId: p.feedId, round: p.round }, 'keeper poked a feed');
+        },
+        (e: unknown) => o.log.warn({ err: e }, 'keeper pass failed'),
+      );
+      if (!stopped) timer = setTimeout(() => void loop(), o.everyMs);
+    };
+    timer = setTimeout(() => void loop(), o.everyMs);
+    lifecycle.defer('keeper', () => {
+      stopped = true;
+      clearTimeout(timer);
+    });
+    return { address: c.walletClient.account.address };
+  })();
+}
+
+export function startDevnet(options: DevnetOptions & { mode?: 'in-process' }): Promise<Devnet>;
+export function startDevnet(options: DevnetOptions & { mode: 'processes' }): Promise<ProcessDevnet>;
+export function startDevnet(options: DevnetOptions & { mode?: DevnetMode }): Promise<Devnet | ProcessDevnet> {
+  return options.mode === 'processes' ? startProcessDevnet(options) : startInProcessDevnet(options);
+}
+
+async function startInProcessDevnet(options: DevnetOptions): Promise<Devnet> {
   const { log } = options;
   const stage = options.onStage ?? (() => {});
   const operatorCount = options.operators ?? 3;
   const lifecycle = createLifecycle((name, e) => log.error({ err: e, resource: name }, 'stopping failed'));
   const dir = (...p: string[]) => path.join(options.dataDir, ...p);
   try {
-    // A devnet chain starts empty every time, so state derived from an older chain must not survive it.
-    stage('data directory');
-    await rm(options.dataDir, { recursive: true, force: true });
-    await mkdir(options.dataDir, { recursive: true });
-
-    stage('devnet trust anchor (fresh CA, patched tlsn wasm)');
-    const trust = await createDevTrust({ dataDir: dir('trust') });
-    const fixtureToken = randomBytes(16).toString('hex');
-    const site = await startFixtureSite({ cert: trust.leafCertPem, key: trust.leafKeyPem, token: fixtureToken });
-    lifecycle.defer('fixture site', () => site.close());
-    const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `127.0.0.1:${site.port}` } };
-
-    stage('chain (anvil)');
-    // Interval mining: the chain's clock moves without traffic, so an unanswerable request on an idle devnet is
-    // expired within about one block of its deadline, and `assign` becomes due without anyone else's transaction.
-    const anvil = await startAnvil({ accounts: operatorCount + 2, blockTime: 1 });
-    lifecycle.defer('anvil', () => anvil.stop());
-    const keys = anvil.accounts;
-    const deployer = await connectChain(anvil.rpcUrl, keys[0]!, { chainId: anvil.chainId });
-
-    stage('contracts');
-    const deployment = await deployVeritas(deployer.walletClient, deployer.publicClient, {
-      minBond: parseEther('1'),
-      // ≥ maxDeadlineWindow + challengeWindow: an operator cannot leave before its work can be challenged
-      unbondDelay: 86_400,
-      maxDeadlineWindow: 6 * 3_600,
-      challengeWindow: 3_600,
-      assignDelay: 1,
-      minFeePerProver: 1_000_000_000n,
-    });
+    const base = await startDevnetBase({ ...options, operators: operatorCount }, lifecycle);
+    const { trust, site, fixtureToken, ssrf, keys, deployer, deployment } = base;
+    const anvil = { rpcUrl: base.rpcUrl, chainId: base.chainId };
 
     stage('database');
     const database = await openDatabase({ url: options.databaseUrl, dataDir: dir('db'), log });
@@ -205,6 +293,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         walletClient: consumer.walletClient,
         hubAddress: deployment.hub,
         chainId: anvil.chainId,
+        datasetRegistry: base.datasetRegistry,
       },
       config: {
         api: {
@@ -220,12 +309,27 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     });
     lifecycle.defer('API', () => api.close());
 
+    stage('keeper');
+    const keeper = await startKeeperLoop(
+      {
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        key: keys[operatorCount + 2]!,
+        registry: base.datasetRegistry,
+        everyMs: 2_000,
+        log,
+      },
+      lifecycle,
+    );
+
     await writeFile(dir('secrets.example.json'), `${JSON.stringify(fixtureSecrets('Bearer <token>'), null, 2)}\n`);
 
     return {
       rpcUrl: anvil.rpcUrl,
       chainId: anvil.chainId,
       deployment,
+      datasetRegistry: base.datasetRegistry,
+      keeper,
       keys,
       deployer,
       database,

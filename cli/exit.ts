@@ -25,8 +25,16 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_TABLE: { code: ExitCode; name: keyof typeof EXIT; meaning: string }[] = [
   { code: 0, name: 'OK', meaning: 'success' },
   { code: 1, name: 'INTERNAL', meaning: 'unexpected error' },
-  { code: 2, name: 'USAGE', meaning: 'unknown command or option, missing argument' },
-  { code: 3, name: 'INPUT', meaning: 'invalid input: a flag, file or environment variable (named in the message)' },
+  {
+    code: 2,
+    name: 'USAGE',
+    meaning: 'unknown command or option, missing argument, a send without --yes off a terminal',
+  },
+  {
+    code: 3,
+    name: 'INPUT',
+    meaning: 'invalid input: a flag, file or environment variable (named in the message), or a call the chain refuses',
+  },
   { code: 4, name: 'REQUEST_FAILED', meaning: 'the request failed (a failed stage) or expired' },
   { code: 5, name: 'VERIFICATION_FAILED', meaning: 'a record, proof, bundle or signature did not verify' },
   { code: 6, name: 'NETWORK', meaning: 'API, RPC or IPFS unreachable or briefly unavailable; retry' },
@@ -74,6 +82,9 @@ export class CliExit extends Error {
 export function exitCodeOf(e: unknown): ExitCode {
   if (e instanceof CliExit) return e.exitCode;
   if (e instanceof VeritasError) {
+    // the chain refused the transaction (a decoded revert: not the owner, bond still locked, …): the caller's input;
+    // any other chain failure is the RPC endpoint being unreachable or failing, which a retry may mend
+    if (e.code === 'CHAIN_ERROR') return typeof e.details?.revert === 'string' ? EXIT.INPUT : EXIT.NETWORK;
     if (isErrorCode(e.code)) return BY_CODE[e.code] ?? EXIT.INTERNAL;
     // codes the API sends that are not ours (PAYLOAD_TOO_LARGE, UNAUTHORIZED, RATE_LIMITED…): the caller's input
     return EXIT.INPUT;

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { VeritasError } from './errors.ts';
+import { readDeploymentFile } from './chain/deployment-file.ts';
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x followed by 64 hex digits');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
@@ -32,6 +33,12 @@ const variables = {
   VERITAS_REGISTRY_ADDRESS: address.optional(),
   VERITAS_DATASET_REGISTRY_ADDRESS: address.optional(),
   VERITAS_PRIVATE_KEY: hex32.optional(),
+  /** An encrypted JSON keystore (v3) holding the key, instead of VERITAS_PRIVATE_KEY; decrypted when a command signs. */
+  VERITAS_KEYSTORE: z.string().min(1).optional(),
+  /** The keystore's password (else `--password-file`, else asked on a terminal). */
+  VERITAS_KEYSTORE_PASSWORD: z.string().optional(),
+  /** A deployment file written by `veritas deploy`: the contract addresses (and first block) instead of the variables. */
+  VERITAS_DEPLOYMENT: z.string().min(1).optional(),
   VERITAS_TRUST: z.enum(['webpki', 'devnet']).default('webpki'),
   VERITAS_ACCEPT_DEVNET_PROOFS: bool.default(false),
   VERITAS_IPFS_NETWORK: z.enum(['none', 'loopback', 'public']).default('loopback'),
@@ -53,6 +60,8 @@ const variables = {
   VERITAS_NOTARY_PORT: port.default(0),
   VERITAS_TLSN_THREADS: z.coerce.number().int().min(1).max(16).default(2),
   VERITAS_MAX_SESSIONS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Longest MPC-TLS stage without progress, ms (a loaded machine needs more than the default). */
+  VERITAS_SESSION_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(120_000),
   VERITAS_SECRETS_FILE: z.string().optional(),
   /** The tlsn wasm to run; only with VERITAS_TRUST=devnet (the devnet's patched copy). */
   VERITAS_TLSN_WASM: z.string().optional(),
@@ -85,6 +94,10 @@ export type Config = {
     /** DatasetRegistry (feeds and datasets); optional: without it the dataset routes and commands are off. */
     datasetRegistryAddress?: `0x${string}` | undefined;
     privateKey: `0x${string}` | undefined;
+    /** The keystore to take the key from when VERITAS_PRIVATE_KEY is unset (see cli/signer.ts). */
+    keystore?: { file: string; password: string | undefined } | undefined;
+    /** The deployment file the addresses came from: its chain (checked against the RPC) and first block. */
+    deployment?: { file: string; chainId: number; fromBlock: number } | undefined;
   };
   /** `devnet` selects the locally generated trust anchor (patched wasm); never the default. */
   trust: 'webpki' | 'devnet';
@@ -101,7 +114,7 @@ export type Config = {
     publicUrl?: string;
   };
   notary: { host: string; port: number };
-  tlsn: { threads: number; maxSessions: number };
+  tlsn: { threads: number; maxSessions: number; sessionTimeoutMs: number };
   secretsFile: string | undefined;
   tlsnWasm: string | undefined;
   ssrfAllow: Record<string, string>;
@@ -130,16 +143,47 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     });
   }
   const e = parsed.data;
+  const deployment = e.VERITAS_DEPLOYMENT
+    ? readDeploymentFile(path.resolve(e.VERITAS_DEPLOYMENT), 'VERITAS_DEPLOYMENT')
+    : undefined;
+  // The file and the variables may both be given only if they agree: two sources of an address must not silently race.
+  const fromFile = (variable: string, given: string | undefined, inFile: string | undefined) => {
+    if (given !== undefined && inFile !== undefined && given.toLowerCase() !== inFile.toLowerCase())
+      throw new VeritasError(
+        'CONFIG_INVALID',
+        `${variable}=${given} contradicts the deployment file ${e.VERITAS_DEPLOYMENT} (${inFile}); unset one of them`,
+        { field: variable },
+      );
+    return (given ?? inFile) as `0x${string}` | undefined;
+  };
   return {
     dataDir: path.resolve(e.VERITAS_DATA_DIR),
     logLevel: e.VERITAS_LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     chain: {
       rpcUrl: e.VERITAS_RPC_URL,
-      hubAddress: e.VERITAS_HUB_ADDRESS as `0x${string}` | undefined,
-      registryAddress: e.VERITAS_REGISTRY_ADDRESS as `0x${string}` | undefined,
-      datasetRegistryAddress: e.VERITAS_DATASET_REGISTRY_ADDRESS as `0x${string}` | undefined,
+      hubAddress: fromFile('VERITAS_HUB_ADDRESS', e.VERITAS_HUB_ADDRESS, deployment?.contracts.OracleHub.address),
+      registryAddress: fromFile(
+        'VERITAS_REGISTRY_ADDRESS',
+        e.VERITAS_REGISTRY_ADDRESS,
+        deployment?.contracts.OperatorRegistry.address,
+      ),
+      datasetRegistryAddress: fromFile(
+        'VERITAS_DATASET_REGISTRY_ADDRESS',
+        e.VERITAS_DATASET_REGISTRY_ADDRESS,
+        deployment?.contracts.DatasetRegistry?.address,
+      ),
       privateKey: e.VERITAS_PRIVATE_KEY as `0x${string}` | undefined,
+      keystore: e.VERITAS_KEYSTORE
+        ? { file: path.resolve(e.VERITAS_KEYSTORE), password: e.VERITAS_KEYSTORE_PASSWORD }
+        : undefined,
+      deployment: deployment
+        ? {
+            file: path.resolve(e.VERITAS_DEPLOYMENT!),
+            chainId: deployment.chainId,
+            fromBlock: deployment.fromBlock,
+          }
+        : undefined,
     },
     trust: e.VERITAS_TRUST,
     acceptDevnetProofs: e.VERITAS_ACCEPT_DEVNET_PROOFS,
@@ -153,7 +197,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.VERITAS_PUBLIC_URL,
     },
     notary: { host: e.VERITAS_NOTARY_HOST, port: e.VERITAS_NOTARY_PORT },
-    tlsn: { threads: e.VERITAS_TLSN_THREADS, maxSessions: e.VERITAS_MAX_SESSIONS },
+    tlsn: {
+      threads: e.VERITAS_TLSN_THREADS,
+      maxSessions: e.VERITAS_MAX_SESSIONS,
+      sessionTimeoutMs: e.VERITAS_SESSION_TIMEOUT_MS,
+    },
     secretsFile: e.VERITAS_SECRETS_FILE,
     tlsnWasm: e.VERITAS_TLSN_WASM,
     ssrfAllow: Object.fromEntries((e.VERITAS_SSRF_ALLOW ?? []).map((entry) => entry.split('=') as [string, string])),

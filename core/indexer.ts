@@ -12,6 +12,7 @@ import type { VeritasPublicClient } from './chain/clients.ts';
 import type { Database } from './db/client.ts';
 import { assignments, chainCursors, evidence, operators, requestEvents, requests, responses } from './db/schema.ts';
 import type { Logger } from './log.ts';
+import { decodeOperatorMetadata } from './operator-metadata.ts';
 
 export type IndexerOptions = {
   db: Database;
@@ -39,6 +40,15 @@ export type Indexer = {
 
 const abi = [...oracleHubAbi, ...operatorRegistryAbi.filter((i) => i.type === 'event')];
 const lower = (a: string) => a.toLowerCase();
+
+/** The notary URL an operator's registry metadata names; null for metadata not in our format (never guessed). */
+function notaryUrlOf(metadataUri: string): string | null {
+  try {
+    return decodeOperatorMetadata(metadataUri).notaryUrl;
+  } catch {
+    return null;
+  }
+}
 
 /** Indexes [from, to] in one transaction (idempotent). Exported for tests and for re-indexing a range on purpose. */
 export async function indexRange(o: IndexerOptions & { registry: Address }, from: bigint, to: bigint): Promise<number> {
@@ -190,17 +200,21 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
             await timeline(id, 'equivocation_reported', { notary, slashed: String(args.slashed) });
           break;
         }
-        case 'OperatorRegistered':
+        case 'OperatorRegistered': {
+          const metadataUri = args.metadataURI as string;
+          const notaryUrl = notaryUrlOf(metadataUri);
           await tx
             .insert(operators)
             .values({
               address: lower(args.operator as string),
-              metadataUri: args.metadataURI as string,
+              metadataUri,
+              notaryUrl,
               bond: String(args.bond),
               registeredBlock: at.blockNumber,
             })
-            .onConflictDoUpdate({ target: operators.address, set: { metadataUri: args.metadataURI as string } });
+            .onConflictDoUpdate({ target: operators.address, set: { metadataUri, notaryUrl } });
           break;
+        }
         case 'OperatorSlashed':
           await tx
             .update(operators)

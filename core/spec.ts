@@ -1,4 +1,5 @@
-// Loads a request's spec from IPFS and checks it against the on-chain hash before anyone acts on it.
+// Loads a request's spec from IPFS and checks it against the on-chain hash before anyone acts on it. A feed's spec is
+// a template without a deadline (DatasetRegistry opens each round with its own): it takes the request's on-chain one.
 import { keccak256 } from 'viem';
 import { VeritasError } from './errors.ts';
 import type { IpfsNode } from './ipfs.ts';
@@ -14,6 +15,7 @@ export async function loadSpec(
   specCid: string,
   specHash: `0x${string}`,
   timeoutMs = 30_000,
+  deadline?: number | bigint,
 ): Promise<RequestSpec> {
   const bytes = await ipfs.getBytes(specCid, { timeoutMs, maxBytes: 256 * 1024 });
   const actual = keccak256(bytes);
@@ -28,5 +30,14 @@ export async function loadSpec(
   } catch {
     throw new VeritasError('INPUT_INVALID', `spec ${specCid} is not UTF-8 JSON`, { field: 'spec' });
   }
-  return validateSpec(json);
+  return specOfDocument(json, deadline);
+}
+
+/**
+ * A pinned spec document as the request it is: a template (an object with no `deadline`) gets the request's on-chain
+ * deadline, so the spec and the on-chain parameters agree; a spec that states its own deadline is taken as written.
+ */
+export function specOfDocument(json: unknown, deadline?: number | bigint): RequestSpec {
+  const template = json !== null && typeof json === 'object' && !Array.isArray(json) && !('deadline' in json);
+  return validateSpec(template && deadline !== undefined ? { ...json, deadline: Number(deadline) } : json);
 }

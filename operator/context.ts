@@ -57,6 +57,6 @@ export async function readRequest(
   if (status !== 'pending')
     throw new VeritasError('INPUT_INVALID', `request ${requestId} is no longer pending`, { field: 'requestId' });
   const [assigned, notary] = await hub.read.isAssigned([requestId, prover]);
-  const spec = await loadSpec(ctx.ipfs, request.specCid, request.specHash);
+  const spec = await loadSpec(ctx.ipfs, request.specCid, request.specHash, undefined, request.deadline);
   return { request, spec, notary: assigned ? notary : undefined };
 }

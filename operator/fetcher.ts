@@ -11,6 +11,7 @@ import { VeritasError, isErrorCode } from '../core/errors.ts';
 import { extractFromResponse } from '../core/extract.ts';
 import { requestTemplate } from '../core/http-message.ts';
 import { decodeOperatorMetadata } from '../core/operator-metadata.ts';
+import { progressReporter } from './progress.ts';
 import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
 import type { UnsignedBundle } from '../schemas/bundle.ts';
 import type { RequestSpec } from '../schemas/spec.ts';
@@ -54,7 +55,7 @@ export type FetcherDeps = {
   sessionTimeoutMs: number;
   onStage: (
     requestId: Hex,
-    stage: FetchStage | 'retrying' | 'failed',
+    stage: FetchStage | 'retrying' | 'failed' | 'mpc-progress',
     detail?: Record<string, unknown>,
   ) => Promise<void> | void;
   /** Aborts a running MPC session (operator shutdown). */
@@ -173,10 +174,17 @@ async function runSession(
     if (ready.type !== 'ready') throw notaryRefused(ready);
     await deps.onStage(requestId, 'notary-connected', { notary, notaryUrl });
 
+    const limits = sessionLimits(spec);
+    // progress hook (operator/progress.ts): the heartbeat's byte count as `mpc-progress` events
+    const progress = progressReporter(limits, (p) => {
+      // progress is best effort: a failed write must not become an unhandled rejection
+      Promise.resolve(deps.onStage(requestId, 'mpc-progress', p)).catch(() => {});
+    });
     const proved = await prove({
       serverName: url.hostname,
       request,
-      limits: sessionLimits(spec),
+      limits,
+      onTraffic: progress.traffic,
       relayUrl: `${notaryUrl}/relay?room=${ready.room}&role=prover`,
       proxyUrl: proxyUrl(deps.proxyBaseUrl, url.hostname, url.port === '' ? 443 : Number(url.port)),
       wasmPath: ctx.wasmPath,
@@ -190,6 +198,7 @@ async function runSession(
         if (stage === 'request-sent') void deps.onStage(requestId, 'request-sent');
       },
     });
+    progress.done();
     const answer = await control.next(deps.sessionTimeoutMs);
     if (answer.type !== 'attestation') throw notaryRefused(answer);
 

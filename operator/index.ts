@@ -49,7 +49,7 @@ export type OperatorOptions = {
 export type StageEvent = {
   requestId: Hex;
   operator: Hex;
-  stage: FetchStage | 'retrying' | 'failed';
+  stage: FetchStage | 'retrying' | 'failed' | 'mpc-progress';
   detail?: Record<string, unknown>;
 };
 
@@ -89,12 +89,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 120_000;
   const events = new EventEmitter<{ stage: [StageEvent] }>();
   const observeStage = stageObserver();
-  const health = operatorHealth({ db: o.db, publicClient: o.chain.publicClient });
+  const health = operatorHealth({ db: o.db, publicClient: o.chain.publicClient, address });
   const onStage = async (requestId: Hex, stage: StageEvent['stage'], detail?: Record<string, unknown>) => {
-    observeStage(`${address}:${requestId}`, stage);
+    // progress is not a stage boundary: it stays out of the stage-duration metrics and the info log
+    if (stage !== 'mpc-progress') observeStage(`${address}:${requestId}`, stage);
     await o.db.insert(requestEvents).values({ requestId, source: address, stage, detail: detail ?? null });
     events.emit('stage', { requestId, operator: address, stage, ...(detail ? { detail } : {}) });
-    log.info({ requestId, stage, ...detail }, `stage ${stage}`);
+    log[stage === 'mpc-progress' ? 'debug' : 'info']({ requestId, stage, ...detail }, `stage ${stage}`);
   };
 
   const notary = await startNotaryService(ctx, {

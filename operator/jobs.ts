@@ -1,17 +1,23 @@
 // The operator's work loop: finds requests assigned to it on-chain, keeps them as durable jobs in PostgreSQL, and
 // runs them with bounded concurrency, backoff for transient failures and none for permanent ones.
 //
+// Best-paid first (issue 13): a job records its request's fee per sampled prover and its deadline when queued, and due
+// jobs start in that order (fee per prover descending, then the nearest deadline, then the oldest), so a flood of
+// minimum-fee requests cannot hold back a well-paid one. A job past its deadline, or whose request closed on-chain
+// (fulfilled by the others, expired), is never started, and a running one is abandoned when that happens.
+//
 // No missed events across restarts: the `Assigned` scan resumes from the last block recorded in chain_cursors,
 // and the job rows and the cursor move in one transaction. No double answers: a job is terminal once responded,
 // and `answerRequest` checks the chain before answering anyway.
-import { and, asc, eq, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Hex } from 'viem';
 import { oracleHubAbi } from '../core/chain/contracts.ts';
 import { chainCursors, operatorJobs } from '../core/db/schema.ts';
 import { publicError } from '../core/public-error.ts';
-import { toVeritasError, type ErrorCode } from '../core/errors.ts';
+import { toVeritasError } from '../core/errors.ts';
 import { requestLogger } from '../core/log.ts';
-import type { OperatorContext } from './context.ts';
+import { requestStatusOf } from '../core/verify/chain.ts';
+import { hubOf, type OperatorContext } from './context.ts';
 import { answerRequest, type FetcherDeps } from './fetcher.ts';
 
 export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
@@ -23,6 +29,8 @@ export type JobsOptions = {
   maxAttempts: number;
   /** Backoff after the n-th failed attempt: base·2^(n-1), capped. */
   backoffBaseMs: number;
+  /** The work of one job (default answerRequest: the MPC session and `respond`); scheduling tests record instead. */
+  answer?: typeof answerRequest;
 };
 
 export type JobRunner = {
@@ -35,7 +43,7 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
   const me = ctx.account.address.toLowerCase() as Hex;
   const cursorName = `operator:${me}:Assigned`;
   const log = ctx.log.child({ component: 'operator-jobs' });
-  const running = new Map<string, Promise<void>>();
+  const running = new Map<string, { done: Promise<void>; abandon: AbortController }>();
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -56,12 +64,13 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       });
       const mine = logs
         .filter((l) => l.args.provers?.some((p) => p.toLowerCase() === me))
-        .map((l) => l.args.requestId as Hex);
+        .map((l) => ({ requestId: l.args.requestId as Hex, sampled: l.args.provers?.length ?? 1 }));
+      const priced = await priceJobs(mine);
       const inserted = await ctx.db.transaction(async (tx) => {
-        const rows = mine.length
+        const rows = priced.length
           ? await tx
               .insert(operatorJobs)
-              .values(mine.map((requestId) => ({ requestId, operator: me, state: 'queued' })))
+              .values(priced.map((j) => ({ ...j, operator: me, state: 'queued' })))
               .onConflictDoNothing()
               .returning({ requestId: operatorJobs.requestId })
           : [];
@@ -76,7 +85,45 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
     }
   }
 
+  /** Fee per sampled prover and deadline of new jobs, read once from the hub (a few reads at a time). */
+  async function priceJobs(jobs: { requestId: Hex; sampled: number }[]) {
+    const out: { requestId: Hex; feePerProver: string; deadline: number }[] = [];
+    for (let i = 0; i < jobs.length; i += 16)
+      out.push(
+        ...(await Promise.all(
+          jobs.slice(i, i + 16).map(async ({ requestId, sampled }) => {
+            const r = await hubOf(ctx).read.getRequest([requestId]);
+            return {
+              requestId,
+              feePerProver: (r.fee / BigInt(Math.max(sampled, 1))).toString(),
+              deadline: Number(r.deadline),
+            };
+          }),
+        )),
+      );
+    return out;
+  }
+
+  /** The chain's clock: deadlines are the hub's, judged as the hub judges them (by block time). */
+  const chainNow = async () => Number((await ctx.publicClient.getBlock({ blockTag: 'latest' })).timestamp);
+
   async function startDue(): Promise<void> {
+    const now = await chainNow();
+    // Past its deadline a job can only fail (the hub refuses late responses): end it without spending a slot.
+    const late = await ctx.db
+      .update(operatorJobs)
+      .set({ state: 'skipped', lastError: 'deadline-passed', nextAttemptAt: null, updatedAt: new Date() })
+      .where(
+        and(
+          eq(operatorJobs.operator, me),
+          notInArray(operatorJobs.state, [...TERMINAL_STATES, 'running']),
+          isNotNull(operatorJobs.deadline),
+          lt(operatorJobs.deadline, now),
+        ),
+      )
+      .returning({ requestId: operatorJobs.requestId });
+    for (const j of late) requestLogger(log, j.requestId).info('request skipped: deadline passed');
+    await abandonClosed(now);
     const free = options.concurrency - running.size;
     if (free <= 0) return;
     const due = await ctx.db
@@ -89,19 +136,49 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
           or(isNull(operatorJobs.nextAttemptAt), lte(operatorJobs.nextAttemptAt, new Date())),
         ),
       )
-      .orderBy(asc(operatorJobs.createdAt))
+      .orderBy(
+        sql`${operatorJobs.feePerProver} desc nulls last`,
+        sql`${operatorJobs.deadline} asc nulls last`,
+        asc(operatorJobs.createdAt),
+      )
       .limit(free + running.size);
     for (const job of due) {
       if (running.size >= options.concurrency || running.has(job.requestId)) continue;
-      const p = runJob(job.requestId as Hex).finally(() => {
+      const abandon = new AbortController();
+      const done = runJob(job.requestId as Hex, abandon).finally(() => {
         running.delete(job.requestId);
         if (!stopped) poke();
       });
-      running.set(job.requestId, p);
+      running.set(job.requestId, { done, abandon });
     }
   }
 
-  async function runJob(requestId: Hex): Promise<void> {
+  /** Running jobs whose request closed on-chain or passed its deadline are aborted: their slot goes to open work. */
+  async function abandonClosed(now: number): Promise<void> {
+    if (!running.size) return;
+    const ids = [...running.keys()];
+    const rows = await ctx.db
+      .select({ requestId: operatorJobs.requestId, deadline: operatorJobs.deadline })
+      .from(operatorJobs)
+      .where(and(eq(operatorJobs.operator, me), inArray(operatorJobs.requestId, ids)));
+    for (const row of rows) {
+      const job = running.get(row.requestId);
+      if (!job || job.abandon.signal.aborted) continue;
+      const why = await closedReason(row.requestId as Hex, now, row.deadline);
+      if (why) job.abandon.abort(new Error(why));
+    }
+  }
+
+  /** Why a job should not (or no longer) run: its request is closed on-chain or past its deadline; else undefined. */
+  async function closedReason(requestId: Hex, now: number, deadline: number | null): Promise<string | undefined> {
+    if (deadline !== null && now > deadline) return 'deadline-passed';
+    const r = await hubOf(ctx).read.getRequest([requestId]);
+    const status = requestStatusOf(r.status);
+    if (status !== 'pending') return `closed (${status})`;
+    return now > Number(r.deadline) ? 'deadline-passed' : undefined;
+  }
+
+  async function runJob(requestId: Hex, abandon: AbortController): Promise<void> {
     const rlog = requestLogger(log, requestId);
     const where = and(eq(operatorJobs.requestId, requestId), eq(operatorJobs.operator, me));
     const [job] = await ctx.db
@@ -115,7 +192,14 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       .where(where)
       .returning();
     try {
-      const outcome = await answerRequest(ctx, { ...deps, signal: abort.signal }, requestId);
+      const why = await closedReason(requestId, await chainNow(), job?.deadline ?? null);
+      if (why) {
+        await ctx.db.update(operatorJobs).set({ state: 'skipped', lastError: why, updatedAt: new Date() }).where(where);
+        rlog.info({ reason: why }, 'request skipped');
+        return;
+      }
+      const signal = AbortSignal.any([abort.signal, abandon.signal]);
+      const outcome = await (options.answer ?? answerRequest)(ctx, { ...deps, signal }, requestId);
       if (outcome.outcome === 'responded') {
         await ctx.db
           .update(operatorJobs)
@@ -138,6 +222,15 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       }
     } catch (e) {
       if (stopped) return; // aborted by stop(): the job stays runnable and resumes at the next start
+      if (abandon.signal.aborted) {
+        const why = (abandon.signal.reason as Error).message;
+        await ctx.db
+          .update(operatorJobs)
+          .set({ state: 'skipped', lastError: why, nextAttemptAt: null, updatedAt: new Date() })
+          .where(where);
+        rlog.info({ reason: why }, 'request abandoned');
+        return;
+      }
       const err = toVeritasError(e);
       const attempts = job?.attempts ?? 1;
       // Whether to retry is the code's decision (RETRYABLE); bad specs, SSRF, certificates, schemas are final.
@@ -195,7 +288,7 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       clearTimeout(timer);
       abort.abort(new Error('operator stopping'));
       await ticking;
-      await Promise.allSettled([...running.values()]);
+      await Promise.allSettled([...running.values()].map((j) => j.done));
     },
   };
 }

@@ -2,7 +2,13 @@
 // and get back an EIP-712 attestation computed only from what the Verifier itself authenticated.
 //
 // One HTTP server carries both the control socket (`/session`) and the MPC relay (`/relay`). The relay room is a
-// fresh random id handed out only after the hello checks, so the room id is the capability to join it.
+// fresh random id reserved and handed out only after the hello checks (assigned prover, signed fresh hello): the relay
+// refuses every other room (HTTP 403), so the room id is the capability to join it.
+//
+// Bounded memory (issue 13): a hello's `issuedAt` must lie within HELLO_WINDOW_SECONDS of the notary's clock, so a
+// nonce needs remembering only until its hello has left that window (2 × the window after it was seen); older ones are
+// forgotten. The set is also capped (`maxNonces`): when it is full of fresh nonces, new hellos are refused with BUSY
+// (retryable) rather than forgetting a nonce that could still be replayed. Control sockets are capped too.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -25,12 +31,12 @@ import { sessionLimits } from './limits.ts';
 import type { FileStore } from './store.ts';
 import type { OperatorContext } from './context.ts';
 import { hubOf, readRequest } from './context.ts';
-import { createRelay } from './tlsn/relay.ts';
+import { createRelay, type RelayUsage } from './tlsn/relay.ts';
 import { metrics } from '../core/metrics.ts';
 import { verify } from './tlsn/session.ts';
 import type { VerifiedTranscript } from './tlsn/transcript.ts';
 
-export type NotaryService = { url: string; port: number; close(): Promise<void> };
+export type NotaryService = { url: string; port: number; stats(): NotaryStats; close(): Promise<void> };
 
 export type NotaryOptions = {
   host: string;
@@ -44,14 +50,29 @@ export type NotaryOptions = {
   onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
   /** Test seam, never set by the operator: the fault suite's colluding notary (test/faults/byzantine.slow.ts). */
   attest?: typeof attest;
+  /** Most nonces remembered at once (default 100 000). */
+  maxNonces?: number;
+  /** Most control sockets open at once (default 256). */
+  maxControlSockets?: number;
+  /** The notary's clock in ms (default Date.now); tests move it instead of waiting. */
+  now?: () => number;
 };
 
-const HELLO_MAX_SKEW_SECONDS = 120;
+export type NotaryStats = {
+  usedNonces: number;
+  inFlight: number;
+  controlSockets: number;
+  relay: RelayUsage;
+};
+
+/** A hello's issuedAt may be this far from the notary's clock, either way; older or later hellos are refused. */
+export const HELLO_WINDOW_SECONDS = 120;
 
 export async function startNotaryService(ctx: OperatorContext, options: NotaryOptions): Promise<NotaryService> {
   const log = ctx.log.child({ component: 'notary' });
   const relay = createRelay({
     path: '/relay',
+    reservedOnly: true,
     onRoomClosed: (s) => {
       metrics.bytesRelayed.inc({ from: 'prover' }, s.bytes.prover);
       metrics.bytesRelayed.inc({ from: 'verifier' }, s.bytes.verifier);
@@ -62,12 +83,27 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
     if (options.onHttp?.(req, res)) return;
     res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n');
   });
-  const usedNonces = new Set<string>();
+  const now = options.now ?? Date.now;
+  const maxNonces = options.maxNonces ?? 100_000;
+  const maxControlSockets = options.maxControlSockets ?? 256;
+  // nonce → when it may be forgotten (ms); insertion order is time order, so pruning reads from the front
+  const usedNonces = new Map<string, number>();
   const inFlight = new Set<string>();
+  const pruneNonces = () => {
+    const t = now();
+    for (const [nonce, forgetAt] of usedNonces) {
+      if (forgetAt > t) break;
+      usedNonces.delete(nonce);
+    }
+  };
 
   server.on('upgrade', (req, socket, head) => {
     if (relay.handleUpgrade(req, socket, head)) return;
     if (new URL(req.url ?? '/', 'ws://x').pathname === '/session') {
+      if (control.clients.size >= maxControlSockets) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\nnotary busy; try again later\n');
+        return;
+      }
       control.handleUpgrade(req, socket, head, (ws) => void serve(ws));
       return;
     }
@@ -93,12 +129,15 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         chainId: ctx.chainId,
         hub: ctx.hub,
         notary: ctx.account.address,
-        nowSeconds: Math.floor(Date.now() / 1000),
-        maxSkewSeconds: HELLO_MAX_SKEW_SECONDS,
+        nowSeconds: Math.floor(now() / 1000),
+        maxSkewSeconds: HELLO_WINDOW_SECONDS,
       });
+      pruneNonces();
       if (usedNonces.has(h.nonce))
         throw new VeritasError('INPUT_INVALID', 'hello.nonce: already used', { field: 'hello.nonce' });
-      usedNonces.add(h.nonce);
+      if (usedNonces.size >= maxNonces)
+        throw new VeritasError('BUSY', 'the notary is refusing new sessions for a moment; try again shortly');
+      usedNonces.set(h.nonce, now() + 2 * HELLO_WINDOW_SECONDS * 1000);
 
       // On-chain: is this prover assigned to me for this request, and is the request still open?
       const requestId = h.requestId as `0x${string}`;
@@ -126,6 +165,8 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
       inFlight.add(key);
 
       const room = randomBytes(16).toString('hex');
+      // the room exists from now on, for this accepted session only (the relay refuses any other)
+      if (!relay.reserve(room)) throw new VeritasError('BUSY', 'the notary relay is at its room limit; try again');
       rlog.info({ room }, 'notary session accepted');
       const verified = await verify({
         limits: sessionLimits(spec),
@@ -173,6 +214,12 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
   return {
     url,
     port,
+    stats: () => ({
+      usedNonces: usedNonces.size,
+      inFlight: inFlight.size,
+      controlSockets: control.clients.size,
+      relay: relay.usage(),
+    }),
     async close() {
       for (const ws of control.clients) ws.terminate();
       await relay.close();

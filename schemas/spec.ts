@@ -110,7 +110,12 @@ export const AggregationPolicy = z.discriminatedUnion('policy', [
 ]);
 export type AggregationPolicy = z.infer<typeof AggregationPolicy>;
 
-export const SPEC_LIMITS = { maxResponseBytes: 65_536, maxQuorum: 16 } as const;
+/**
+ * maxResponseBytes: the largest received-transcript limit an MPC-TLS session completes within a party's documented
+ * memory (operator/tlsn/README.md, measured with bench:tlsn --matrix): 16 KiB ≈ 2 GiB of RSS per party. 64 KiB
+ * does not complete: tlsn-wasm's 32-bit linear memory grows ~0.09 GiB per KiB received and the prover died in setup.
+ */
+export const SPEC_LIMITS = { maxResponseBytes: 16_384, maxQuorum: 16 } as const;
 
 export const RequestSpec = z
   .object({
@@ -132,7 +137,14 @@ export const RequestSpec = z
     aggregation: AggregationPolicy.default({ policy: 'exact' }),
     /** `array`: the extracted value is an array and each element becomes its own dataset record. */
     records: z.enum(['single', 'array']).default('single'),
-    maxResponseBytes: z.number().int().min(64).max(SPEC_LIMITS.maxResponseBytes).default(4096),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(SPEC_LIMITS.maxResponseBytes, {
+        message: `must be at most ${SPEC_LIMITS.maxResponseBytes} bytes: a larger response does not fit in an MPC-TLS party's memory`,
+      })
+      .default(4096),
     quorum: z.number().int().min(1).max(SPEC_LIMITS.maxQuorum),
     /** Unix seconds; responses after it are refused on-chain and the consumer can be refunded. */
     deadline: z.number().int().positive(),

@@ -27,6 +27,19 @@ pre.transcript .redacted{background:#6e2a2a;color:#ffb3b3;border-radius:2px}
 .muted{color:var(--muted)}.legend{font-size:.85rem;color:var(--muted)}
 nav.pager{margin-top:1rem}
 .redacted-sample{background:#6e2a2a;color:#ffb3b3}
+.spare,.badge.spare{color:var(--muted)}.cancelled,.paused{color:var(--muted)}.active{color:var(--ok)}
+.error-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;font-weight:600}
+.mpc-progress{margin-top:.3rem;font-size:.8rem}.mpc-progress progress{width:8rem;vertical-align:middle;margin-right:.4rem}
+details>summary{cursor:pointer}ul.records{list-style:none;padding:0;margin:.5rem 0}ul.records li{padding:.2rem 0}
+details ul.checks{margin:.3rem 0 .3rem 1.5rem}p.summary{font-weight:600}
+figure.chart{margin:.5rem 0}svg.chart{max-width:100%;height:auto;background:#fff;border:1px solid var(--line);border-radius:6px}
+svg.chart .axis{stroke:var(--muted);stroke-width:1}svg.chart .grid{stroke:var(--line);stroke-dasharray:3 3}
+svg.chart .tick{fill:var(--muted);font-size:11px}svg.chart .aggregate{fill:none;stroke-width:2}
+svg.chart .source{fill-opacity:.55}svg.chart .band{fill:#dafbe1}svg.chart .median{stroke:var(--fg);stroke-width:2}
+svg.chart .outlier{fill:var(--bad);fill-opacity:1;stroke:#000}svg.band-chart .source{fill:var(--link)}
+.series-0{--c:#0550ae}.series-1{--c:#bc4c00}.series-2{--c:#1a7f37}.series-3{--c:#8250df}.series-4{--c:#cf222e}.series-5{--c:#57606a}
+svg.chart .series .aggregate{stroke:var(--c)}svg.chart .series .source{fill:var(--c)}svg.chart .series .aggregate-point{fill:var(--c)}
+.key .swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle;background:var(--c)}
 `;
 
 export const CSS_PATH = '/assets/veritas.css';
@@ -44,7 +57,7 @@ export function layout(title: string, body: Html): Html {
     <header>
       <a class="brand" href="/">Veritas</a>
       <nav aria-label="main">
-        <a href="/">Requests</a> · <a href="/operators">Operators</a> · <a href="/docs">API</a>
+        <a href="/">Requests</a> · <a href="/datasets">Datasets</a> · <a href="/operators">Operators</a> · <a href="/docs">API</a>
       </nav>
     </header>
     <main>${body}</main>

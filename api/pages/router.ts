@@ -1,4 +1,4 @@
-// The provenance pages' routes (server-rendered HTML, no scripts): requests, bundles, operators, API docs.
+// The provenance pages' routes (server-rendered HTML, no scripts): requests, bundles, operators, datasets, API docs.
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { eq } from 'drizzle-orm';
@@ -8,10 +8,13 @@ import type { ApiDeps } from '../deps.ts';
 import { VeritasError } from '../../core/errors.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import { validateDocument } from '../../schemas/validate.ts';
+import { DatasetMetadata, datasetCount, datasetHistory, readDataset } from '../../core/dataset/chain.ts';
+import type { RecordRow, RequestRow } from '../../core/db/schema.ts';
 import { errorResponse, notFound } from '../errors.ts';
 import type { ApiEnv } from '../middleware.ts';
 import {
   getOperator,
+  getRequest,
   getRequestDetail,
   listOperators,
   listRequests,
@@ -22,19 +25,20 @@ import { loadIpfsJson } from '../routes/bundles.ts';
 import { verificationCache } from '../verification.ts';
 import { provedRecordOf } from '../views.ts';
 import { CSS, CSS_PATH, layout } from './layout.ts';
+import { datasetListPage, datasetPage } from './dataset.ts';
+import { type BundleFacts, requestPage, requestTitle } from './request.ts';
 import {
   bundlePage,
-  type BundleFacts,
   documentPage,
   invalidDocumentPage,
   docsPage,
   operatorPage,
   operatorsPage,
   requestListPage,
-  requestPage,
 } from './views.ts';
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const DATASET_ID = /^[1-9][0-9]{0,18}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** A pinned document as the page may show it: validated against its published schema first, or not at all. */
@@ -128,7 +132,7 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     );
     // how much verification this view cost: a cached page computes none
     c.header('X-Verification', `computed=${computed}; cached=${verification.length - computed}`);
-    return c.html(layout(`Request ${id.slice(0, 10)}`, requestPage({ detail, records, bundles: facts, verification })));
+    return c.html(layout(requestTitle(detail), requestPage({ detail, records, bundles: facts, verification })));
   });
 
   app.get('/bundles/:cid', async (c) => {
@@ -158,6 +162,59 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     if (!op) throw notFound('operator', address, 'address');
     return c.html(
       layout(`Operator ${address.slice(0, 10)}`, operatorPage(op, await operatorResponses(db, op.address))),
+    );
+  });
+
+  // Datasets: the chain (DatasetRegistry) says what they are; this node's database adds the records' values.
+  const registry = () => {
+    if (deps.chain.datasetRegistry === undefined)
+      throw new VeritasError('NOT_FOUND', 'this node has no DatasetRegistry configured', {
+        field: 'VERITAS_DATASET_REGISTRY_ADDRESS',
+      });
+    return deps.chain.datasetRegistry;
+  };
+  const metadataOf = async (cid: string): Promise<DatasetMetadata | null> => {
+    // metadata is the owner's document: shown only when it parses, and never waited on for long
+    const parsed = DatasetMetadata.safeParse(await deps.ipfs.getJson(cid, { timeoutMs: 3_000 }).catch(() => null));
+    return parsed.success ? parsed.data : null;
+  };
+
+  app.get('/datasets', async (c) => {
+    const reg = registry();
+    const items = [];
+    const n = await datasetCount(deps.chain.publicClient, reg);
+    for (let i = 1; i <= Math.min(n, 200); i++) {
+      const dataset = (await readDataset(deps.chain.publicClient, reg, BigInt(i)))!;
+      items.push({ dataset, metadata: await metadataOf(dataset.metadataCid) });
+    }
+    return c.html(layout('Datasets', datasetListPage(items)));
+  });
+
+  app.get('/datasets/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!DATASET_ID.test(id)) throw notFound('dataset', id);
+    const reg = registry();
+    const dataset = await readDataset(deps.chain.publicClient, reg, BigInt(id));
+    if (!dataset) throw notFound('dataset', id);
+    const [metadata, history] = await Promise.all([
+      metadataOf(dataset.metadataCid),
+      datasetHistory(deps.chain.publicClient, reg, dataset.id),
+    ]);
+    const requestIds = new Set([
+      ...history.rounds.map((r) => r.requestId),
+      ...history.sources.flatMap((s) => (s.kind === 'request' ? [s.requestId] : [])),
+    ]);
+    const requestRows = new Map<string, RequestRow>();
+    const recordRows = new Map<string, RecordRow[]>();
+    for (const rid of requestIds) {
+      const row = await getRequest(db, rid);
+      if (!row) continue;
+      requestRows.set(rid, row);
+      if (row.status === 'fulfilled') recordRows.set(rid, await recordsOf(db, row.id, -1, 100));
+    }
+    const name = metadata?.name ?? `Dataset ${id}`;
+    return c.html(
+      layout(name, datasetPage({ dataset, metadata, history, requests: requestRows, records: recordRows })),
     );
   });
 

@@ -1,9 +1,8 @@
-// The provenance pages' bodies: request list, request detail (timeline, operators, bundles, verify panel), bundle,
-// operators, operator, and the API docs rendered from the OpenAPI document.
+// The provenance pages' bodies: request list, bundle, operators, operator, and the API docs rendered from the OpenAPI
+// document (the request page is pages/request.ts, the dataset pages pages/dataset.ts).
 import { html } from 'hono/html';
-import type { OperatorRow, RecordRow, RequestRow, ResponseRow } from '../../core/db/schema.ts';
-import type { RequestDetail } from '../queries.ts';
-import type { RecordVerification } from '../../core/verify/proved-record.ts';
+import { formatEther } from 'viem';
+import type { OperatorRow, RequestRow, ResponseRow } from '../../core/db/schema.ts';
 import type { VeritasError } from '../../core/errors.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import { decodeTranscript } from '../../schemas/transcript.ts';
@@ -45,126 +44,6 @@ export function requestListPage(items: RequestRow[], nextCursor: string | null, 
     ${nextCursor ? html`<nav class="pager"><a href="/?cursor=${nextCursor}${status ? `&status=${status}` : ''}">Older requests →</a></nav>` : ''}`;
 }
 
-export type BundleFacts = { cid: string; prover: string; serverName?: string; tlsTime?: number; trust?: string };
-
-export type RequestPageData = {
-  detail: RequestDetail;
-  records: RecordRow[];
-  bundles: Map<string, BundleFacts>;
-  verification: { recordId: string; index: number; result: RecordVerification }[];
-};
-
-export function requestPage({ detail, records, bundles, verification }: RequestPageData): Html {
-  const r = detail.request;
-  const spec = r.spec as {
-    name?: string;
-    description?: string;
-    url?: string;
-    method?: string;
-    headers?: { name: string; value?: string; secret?: true; ref?: string }[];
-    extract?: unknown;
-    aggregation?: unknown;
-  } | null;
-  return html`<h1>Request <span class="mono">${short(r.id, 12)}</span> ${statusBadge(r.status)}</h1>
-    <dl class="kv">
-      <dt>Request id</dt><dd class="mono">${r.id}</dd>
-      ${spec?.name ? html`<dt>Name</dt><dd>${spec.name}</dd>` : ''}
-      ${spec?.description ? html`<dt>Description</dt><dd>${spec.description}</dd>` : ''}
-      <dt>Source</dt><dd class="mono">${spec?.method ?? 'GET'} ${spec?.url ?? '(spec not yet fetched)'}</dd>
-      <dt>Headers</dt><dd class="mono">${
-        spec?.headers?.length
-          ? spec.headers.map(
-              (h) => html`<div>${h.name}: ${h.secret ? html`<span class="muted">[secret]</span>` : h.value}</div>`,
-            )
-          : '—'
-      }</dd>
-      <dt>Extraction</dt><dd class="mono">${spec?.extract ? JSON.stringify(spec.extract) : '—'}</dd>
-      <dt>Policy</dt><dd class="mono">${spec?.aggregation ? JSON.stringify(spec.aggregation) : '—'}</dd>
-      <dt>Quorum</dt><dd>${r.quorum}</dd>
-      <dt>Consumer</dt><dd class="mono">${r.consumer}</dd>
-      <dt>Spec</dt><dd><a class="mono" href="/v1/bundles/${r.specCid}">${r.specCid}</a> <span class="muted">hash</span> <span class="mono">${short(r.specHash)}</span></dd>
-      <dt>Request transaction</dt><dd class="mono">${r.txHash ?? '—'}${r.blockNumber != null ? html` <span class="muted">block ${r.blockNumber}</span>` : ''}</dd>
-      <dt>Deadline</dt><dd>${time(new Date(r.deadline * 1000))}</dd>
-      <dt>Merkle root</dt><dd class="mono">${r.merkleRoot ?? '—'}</dd>
-      <dt>Report</dt><dd>${r.reportCid ? html`<a class="mono" href="/v1/bundles/${r.reportCid}">${r.reportCid}</a>` : '—'}</dd>
-      <dt>Fulfilment transaction</dt><dd class="mono">${detail.report?.fulfillTxHash ?? '—'}</dd>
-      <dt>Machine-readable</dt><dd><a href="/v1/requests/${r.id}">JSON</a> · <a href="/v1/requests/${r.id}/records.jsonl">records.jsonl</a> · <a href="/v1/requests/${r.id}/croissant.json">Croissant</a></dd>
-    </dl>
-
-    <h2>Timeline</h2>
-    <ol class="timeline">
-      ${detail.timeline.map(
-        (
-          s,
-        ) => html`<li class="${s.status}"><strong>${s.stage}</strong> ${statusBadge(s.status)} ${s.at ? time(s.at) : ''}
-          ${typeof s.detail.state === 'string' ? html`<span class="muted">— ${s.detail.state}</span>` : ''}</li>`,
-      )}
-    </ol>
-
-    <h2>Operators</h2>
-    ${
-      detail.work.length === 0
-        ? html`<p class="muted">No assignment recorded yet.</p>`
-        : html`<table>
-          <thead><tr><th scope="col">#</th><th scope="col">Prover</th><th scope="col">Notary</th><th scope="col">State</th><th scope="col">Server name</th><th scope="col">TLS time</th><th scope="col">Bundle</th><th scope="col">Response tx</th></tr></thead>
-          <tbody>
-            ${detail.work.map((w) => {
-              const b = w.response ? bundles.get(w.response.bundleCid) : undefined;
-              return html`<tr>
-                <td>${w.position + 1}</td>
-                <td><a class="mono" href="/operators/${w.prover}">${short(w.prover, 6)}</a></td>
-                <td><a class="mono" href="/operators/${w.notary}">${short(w.notary, 6)}</a></td>
-                <td>${statusBadge(w.state)}${w.response?.invalidCode ? html` <span class="bad">${w.response.invalidCode}</span>` : ''}</td>
-                <td class="mono">${b?.serverName ?? '—'}</td>
-                <td>${b?.tlsTime !== undefined ? time(new Date(b.tlsTime * 1000)) : '—'}</td>
-                <td>${w.response ? html`<a class="mono bundle-link" href="/bundles/${w.response.bundleCid}">${short(w.response.bundleCid, 8)}</a>` : '—'}</td>
-                <td class="mono">${short(w.response?.txHash ?? null, 6)}</td>
-              </tr>`;
-            })}
-          </tbody>
-        </table>`
-    }
-
-    <h2>Records</h2>
-    ${
-      records.length === 0
-        ? html`<p class="muted">No records yet.</p>`
-        : html`<table>
-          <thead><tr><th scope="col">Index</th><th scope="col">Value</th><th scope="col">Leaf</th><th scope="col">Proof</th></tr></thead>
-          <tbody>${records.map(
-            (
-              rec,
-            ) => html`<tr><td>${rec.index}</td><td class="mono">${JSON.stringify(rec.value)}</td><td class="mono">${short(rec.leafHash)}</td>
-              <td><a href="/v1/records/${encodeURIComponent(rec.id)}">ProvedRecord</a></td></tr>`,
-          )}</tbody>
-        </table>`
-    }
-
-    <h2 id="verify">Verify</h2>
-    <section class="panel" aria-labelledby="verify">
-      <p class="legend">Computed by this server with the same checks as <code>veritas verify</code>, against the chain and IPFS only.
-        Run <code>veritas verify ${r.id}</code> to check it yourself.</p>
-      ${
-        verification.length === 0
-          ? html`<p class="muted">Nothing to verify until the request is fulfilled.</p>`
-          : verification.map(
-              (
-                v,
-              ) => html`<h3>Record ${v.index} ${v.result.ok ? html`<span class="badge ok" data-verified="true">verified</span>` : html`<span class="badge bad" data-verified="false">failed</span>`}</h3>
-              <ul class="checks" data-record="${v.recordId}">
-                ${v.result.checks.map(
-                  (
-                    c,
-                  ) => html`<li class="check ${c.ok ? 'ok' : 'bad'}" data-check="${c.name}" data-ok="${c.ok ? 'true' : 'false'}">
-                    <span class="mark" aria-hidden="true">${c.ok ? '✓' : '✗'}</span><strong>${c.name}</strong>
-                    <span class="muted">${c.ok ? 'pass' : 'FAIL'} — ${c.detail}</span></li>`,
-                )}
-              </ul>`,
-            )
-      }
-    </section>`;
-}
-
 /** A schema-validated provenance bundle (see pages/router.ts classify): nothing unvalidated is rendered. */
 export function bundlePage(cid: string, b: ProvenanceBundle): Html {
   const t = decodeTranscript(b.transcript);
@@ -204,18 +83,21 @@ export function invalidDocumentPage(cid: string, error: VeritasError): Html {
     <p><a href="/v1/bundles/${cid}">The raw JSON</a> is served as <code>application/json</code>.</p>`;
 }
 
+/** A wei amount (numeric text from the database) in ETH; anything that is not a whole number is shown as is. */
+export const eth = (wei: string): string => (/^\d+$/.test(wei) ? `${formatEther(BigInt(wei))} ETH` : wei);
+
 export function operatorsPage(ops: OperatorRow[]): Html {
   return html`<h1>Operators</h1>
     ${
       ops.length === 0
         ? html`<p class="muted">No operators registered yet.</p>`
         : html`<table>
-          <thead><tr><th scope="col">Address</th><th scope="col">Status</th><th scope="col">Bond (wei)</th><th scope="col">Answered</th><th scope="col">Agreed</th><th scope="col">Invalid</th><th scope="col">Slashed</th></tr></thead>
+          <thead><tr><th scope="col">Address</th><th scope="col">Status</th><th scope="col">Notary endpoint</th><th scope="col">Bond</th><th scope="col">Answered</th><th scope="col">Agreed</th><th scope="col">Invalid</th><th scope="col">Slashed</th></tr></thead>
           <tbody>${ops.map(
             (
               o,
             ) => html`<tr><td><a class="mono" href="/operators/${o.address}">${o.address}</a></td><td>${statusBadge(o.status)}</td>
-              <td class="mono">${o.bond}</td><td>${o.answered}</td><td>${o.agreed}</td><td>${o.invalid}</td><td>${o.slashed}</td></tr>`,
+              <td class="mono">${o.notaryUrl ?? '—'}</td><td class="mono">${eth(o.bond)}</td><td>${o.answered}</td><td>${o.agreed}</td><td>${o.invalid}</td><td>${o.slashed}</td></tr>`,
           )}</tbody>
         </table>`
     }`;
@@ -225,7 +107,7 @@ export function operatorPage(o: OperatorRow, responses: ResponseRow[]): Html {
   return html`<h1>Operator <span class="mono">${short(o.address, 8)}</span> ${statusBadge(o.status)}</h1>
     <dl class="kv">
       <dt>Address</dt><dd class="mono">${o.address}</dd>
-      <dt>Bond (wei)</dt><dd class="mono">${o.bond}</dd>
+      <dt>Bond</dt><dd class="mono">${eth(o.bond)} <span class="muted">(${o.bond} wei)</span></dd>
       <dt>Notary endpoint</dt><dd class="mono">${o.notaryUrl ?? '—'}</dd>
       <dt>Answered</dt><dd>${o.answered}</dd><dt>Agreed</dt><dd>${o.agreed}</dd>
       <dt>Invalid</dt><dd>${o.invalid}</dd><dt>Slashed</dt><dd>${o.slashed}</dd>

@@ -1,7 +1,14 @@
 // /v1/datasets: datasets of the DatasetRegistry, their versions, and each version's snapshot files (card, Croissant,
 // Parquet, JSONL, proofs, CAR), rebuilt from the chain and the node's records and served immutable.
 import { createRoute, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import type { Hex } from 'viem';
+import { hashJson } from '../../core/canonical.ts';
+import { RequestSpec } from '../../schemas/spec.ts';
+import { zodToVeritasError } from '../../schemas/common.ts';
+import { ApiError } from '../errors.ts';
+import { jsonBody } from '../input.ts';
+import { requireApiKey } from '../middleware.ts';
 import {
   type AppendedRound,
   appendedRounds,
@@ -111,6 +118,47 @@ const dataFileRoute = createRoute({
   },
 });
 
+const PinBody = z
+  .object({
+    kind: z.enum(['feed-template', 'dataset-metadata']),
+    document: z.record(z.string(), z.unknown()),
+  })
+  .openapi('PinDocument');
+const PinResult = z.object({ cid: z.string(), hash: z.string() }).openapi('PinnedDocument');
+const PIN_LIMIT = 64 * 1024;
+// A feed's spec template and a dataset's metadata are named on-chain by CID: operators and readers fetch them from
+// IPFS, so they must be pinned where they can. Validated first, so nothing that cannot become a round is pinned.
+const pinRoute = createRoute({
+  method: 'post',
+  path: '/documents',
+  summary: 'Pin a feed spec template or a dataset metadata document (its CID is what goes on-chain)',
+  security: [{ apiKey: [] }],
+  middleware: [] as const,
+  request: { body: { content: { 'application/json': { schema: PinBody } }, required: true } },
+  responses: { 201: json(PinResult, 'pinned: its CID and keccak256 hash'), ...errorResponses },
+});
+
+/** The first bad member, named under `document` (the body's field) rather than at the document's root. */
+function invalid(error: z.ZodError): VeritasError {
+  const e = zodToVeritasError(error, 'document', 'INPUT_INVALID');
+  return new VeritasError('INPUT_INVALID', e.message, { field: `document.${e.field}`, details: e.details });
+}
+
+/** A feed template is a RequestSpec without its deadline (each round's is set on-chain). */
+function checkDocument(kind: 'feed-template' | 'dataset-metadata', doc: Record<string, unknown>): void {
+  if (kind === 'dataset-metadata') {
+    const m = DatasetMetadata.safeParse(doc);
+    if (!m.success) throw invalid(m.error);
+    return;
+  }
+  if ('deadline' in doc)
+    throw new VeritasError('INPUT_INVALID', 'a feed template has no deadline: each round’s is set on-chain', {
+      field: 'document.deadline',
+    });
+  const spec = RequestSpec.safeParse({ ...doc, deadline: 1 });
+  if (!spec.success) throw invalid(spec.error);
+}
+
 const links = (id: string): Record<string, string> => ({ self: `/v1/datasets/${id}` });
 const versionLinks = (id: string, v: number): Record<string, string> =>
   Object.fromEntries(
@@ -180,6 +228,24 @@ export function datasetsRouter(deps: ApiDeps) {
     }
     return hit;
   };
+
+  app.use('/documents', requireApiKey(deps.config.api.apiKeys));
+  app.use(
+    '/documents',
+    bodyLimit({
+      maxSize: PIN_LIMIT,
+      onError: () => {
+        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body exceeds ${PIN_LIMIT} bytes`);
+      },
+    }),
+  );
+  app.use('/documents', jsonBody());
+  app.openapi(pinRoute, async (c) => {
+    const { kind, document } = c.req.valid('json');
+    checkDocument(kind, document);
+    const cid = await ipfs.addJson(document);
+    return c.json({ cid, hash: hashJson(document) }, 201);
+  });
 
   app.openapi(listRoute, async (c) => {
     const reg = registry();

@@ -20,6 +20,7 @@ import {
   RequestDetail,
   RequestIdParam,
   RequestList,
+  SseHello,
 } from '../openapi.ts';
 import { getRequest, getRequestDetail, listRequests, recordsOf } from '../queries.ts';
 import { provedRecordOf, requestDetail, requestLinks, requestSummary } from '../views.ts';
@@ -104,7 +105,12 @@ const eventsRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    200: {
+      description:
+        'event stream: `hello` (data: SseHello), then `stage` per timeline event (data: RequestEvent, with its `id`), ' +
+        'then `end` once the request is final (data: RequestSummary)',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
     ...errorResponses,
   },
 });
@@ -148,6 +154,8 @@ const croissantRoute = createRoute({
 export function requestsRouter(deps: ApiDeps) {
   const { db } = deps;
   const app = newRouter();
+  // the SSE events' data types, as components the generated client types its event stream with
+  app.openAPIRegistry.register('SseHello', SseHello);
   const pageSize = 500;
   const submit = { ...deps, log: deps.log.child({ component: 'api:submit' }) };
 

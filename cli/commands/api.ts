@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, required } from '../../core/config.ts';
 import { createOutput } from '../output.ts';
+import { checkDeploymentChain } from './chain.ts';
 
 export function register(program: Command): void {
   program
@@ -10,7 +11,11 @@ export function register(program: Command): void {
     .description('serve the HTTP API (/v1, /openapi.json, /docs) and the provenance pages')
     .option('--host <host>', 'listen address (VERITAS_API_HOST)')
     .option('--port <port>', 'listen port (VERITAS_API_PORT)')
-    .action(async (opts: { host?: string; port?: string }, self: Command) => {
+    .option(
+      '--deployment <file>',
+      'deployment file from `veritas deploy` (VERITAS_DEPLOYMENT) instead of the addresses',
+    )
+    .action(async (opts: { host?: string; port?: string; deployment?: string }, self: Command) => {
       // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
       const { createVeritasPublicClient, createVeritasWalletClient, fetchChainId } = await import(
         '../../core/chain/clients.ts'
@@ -23,6 +28,7 @@ export function register(program: Command): void {
         ...process.env,
         ...(opts.host ? { VERITAS_API_HOST: opts.host } : {}),
         ...(opts.port ? { VERITAS_API_PORT: opts.port } : {}),
+        ...(opts.deployment ? { VERITAS_DEPLOYMENT: opts.deployment } : {}),
       });
       const out = createOutput({
         json: self.optsWithGlobals<{ json?: boolean }>().json === true,
@@ -32,6 +38,7 @@ export function register(program: Command): void {
       const rpcUrl = required(config.chain.rpcUrl, 'VERITAS_RPC_URL', 'to read the chain');
       const hubAddress = required(config.chain.hubAddress, 'VERITAS_HUB_ADDRESS', 'to know which OracleHub to serve');
       const chainId = await fetchChainId(rpcUrl);
+      checkDeploymentChain(config, chainId);
       const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
       const ipfs = await createIpfs({
         dir: join(config.dataDir, 'ipfs-api'),
@@ -43,23 +50,33 @@ export function register(program: Command): void {
       });
       for (const peer of config.ipfs.peers ?? [])
         await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
-      const api = await startApi({
-        db: db.db,
-        ipfs,
-        chain: {
-          publicClient: createVeritasPublicClient(rpcUrl, chainId),
-          walletClient: config.chain.privateKey
-            ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey)
-            : undefined,
-          hubAddress,
-          chainId,
-          datasetRegistry: config.chain.datasetRegistryAddress,
+      const api = await startApi(
+        {
+          db: db.db,
+          ipfs,
+          chain: {
+            publicClient: createVeritasPublicClient(rpcUrl, chainId),
+            walletClient: config.chain.privateKey
+              ? createVeritasWalletClient(rpcUrl, chainId, config.chain.privateKey)
+              : undefined,
+            hubAddress,
+            chainId,
+            datasetRegistry: config.chain.datasetRegistryAddress,
+          },
+          config,
+          log,
+          acceptDevnetProofs: config.acceptDevnetProofs,
         },
-        config,
-        log,
-        acceptDevnetProofs: config.acceptDevnetProofs,
-      });
-      out.data({ event: 'up', url: api.url }, `Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)`);
+        {
+          // operators keep their own databases: their stages come from their event feeds (core/operator-events.ts);
+          // private addresses only on a devnet (the flag that accepts devnet proofs)
+          followOperators: { allowPrivate: config.acceptDevnetProofs },
+        },
+      );
+      out.data(
+        { event: 'up', url: api.url, ipfs: ipfs.multiaddrs },
+        `Veritas API on ${api.url}  (docs: ${api.url}/docs, pages: ${api.url}/)`,
+      );
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -3,10 +3,17 @@
 import type { Command } from 'commander';
 import { createParser } from 'eventsource-parser';
 import createClient, { type Client } from 'openapi-fetch';
-import { VeritasError, type ErrorCode } from '../../core/errors.ts';
+import { isErrorCode, VeritasError } from '../../core/errors.ts';
+import { CliExit, EXIT } from '../exit.ts';
 import type { components, paths } from '../generated/api-types.ts';
 
 export type Schemas = components['schemas'];
+
+/** An SSE event of `/v1/requests/:id/events` with its data, as schemas/openapi.json documents them. */
+export type SseEventArgs =
+  | ['hello', Schemas['SseHello']]
+  | ['stage', Schemas['RequestEvent']]
+  | ['end', Schemas['RequestSummary']];
 
 export type ApiClient = {
   base: string;
@@ -15,21 +22,58 @@ export type ApiClient = {
   raw(path: string, init?: RequestInit): Promise<Response>;
   /**
    * Follows `/v1/requests/:id/events`, reconnecting with Last-Event-ID when the connection drops, until `end` (or
-   * until `onEvent` returns `'stop'`, which ends the stream at once and resolves with that event's data).
+   * until `onEvent` returns `'stop'`, which ends the stream at once). Resolves with the request's summary: the `end`
+   * event's, or (stopped early) the request as it stands.
    */
-  follow(requestId: string, onEvent: (event: string, data: unknown) => unknown): Promise<unknown>;
+  follow(requestId: string, onEvent: (...event: SseEventArgs) => unknown): Promise<Schemas['RequestSummary']>;
 };
 
-/** Turns a non-2xx answer into the VeritasError its body names (code, message, field). */
-export async function apiError(res: Response): Promise<VeritasError> {
-  const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; field?: string };
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The API's error body (the `Error` component), when that is what an answer carries. */
+function errorBodyOf(v: unknown): Partial<Schemas['Error']> {
+  if (!isObject(v)) return {};
+  return {
+    ...(typeof v.code === 'string' ? { code: v.code } : {}),
+    ...(typeof v.message === 'string' ? { message: v.message } : {}),
+    ...(typeof v.field === 'string' ? { field: v.field } : {}),
+  };
+}
+
+/**
+ * Turns a non-2xx answer into the error its body names (code, message, field): a VeritasError for our codes, a
+ * CliExit of the input class for the API's own (UNAUTHORIZED, PAYLOAD_TOO_LARGE, RATE_LIMITED…).
+ */
+export async function apiError(res: Response): Promise<VeritasError | CliExit> {
+  const body = errorBodyOf(await res.json().catch(() => undefined));
   // a gateway in front of the API answers 502–504 without our body: the API is briefly out of reach, worth a retry
   const gateway = res.status === 502 || res.status === 503 || res.status === 504;
-  const code = (body.code ?? (gateway ? 'SERVER_UNREACHABLE' : 'INTERNAL')) as ErrorCode;
-  return new VeritasError(code, `${res.status}: ${body.message ?? res.statusText}`, {
-    ...(body.field ? { field: body.field } : {}),
-  });
+  const code = body.code ?? (gateway ? 'SERVER_UNREACHABLE' : 'INTERNAL');
+  const message = `${res.status}: ${body.message ?? res.statusText}`;
+  if (!isErrorCode(code))
+    return new CliExit(EXIT.INPUT, code, `${message}${body.field ? ` (field: ${body.field})` : ''}`);
+  return new VeritasError(code, message, { ...(body.field ? { field: body.field } : {}) });
 }
+
+/** One SSE frame as the typed event it is documented as; undefined for events this client does not know. */
+function sseEventOf(event: string, data: unknown): SseEventArgs | undefined {
+  if (!isObject(data)) return undefined;
+  if (event === 'hello' && typeof data.requestId === 'string' && typeof data.after === 'number')
+    return ['hello', { requestId: data.requestId, after: data.after }];
+  if (event === 'stage' && isRequestEvent(data)) return ['stage', data];
+  if (event === 'end' && isRequestSummary(data)) return ['end', data];
+  return undefined;
+}
+const isRequestEvent = (d: Record<string, unknown>): d is Schemas['RequestEvent'] =>
+  typeof d.id === 'number' &&
+  typeof d.stage === 'string' &&
+  typeof d.source === 'string' &&
+  typeof d.at === 'string' &&
+  (d.detail === null || isObject(d.detail));
+const isRequestSummary = (d: Record<string, unknown>): d is Schemas['RequestSummary'] =>
+  typeof d.id === 'string' &&
+  typeof d.status === 'string' &&
+  (d.merkleRoot === null || typeof d.merkleRoot === 'string');
 
 export const unreachable = (root: string, e: unknown): VeritasError =>
   new VeritasError('SERVER_UNREACHABLE', `cannot reach the API at ${root}: ${(e as Error).message}`, {
@@ -87,12 +131,13 @@ const MAX_BACKOFF_MS = 5_000;
 async function followEvents(
   raw: (path: string, init?: RequestInit) => Promise<Response>,
   requestId: string,
-  onEvent: (event: string, data: unknown) => unknown,
-): Promise<unknown> {
+  onEvent: (...event: SseEventArgs) => unknown,
+): Promise<Schemas['RequestSummary']> {
   let lastId: string | undefined;
   let retryMs = 500;
+  let ended: Schemas['RequestSummary'] | undefined;
   for (let attempt = 0; ; attempt++) {
-    let result: { data: unknown } | undefined;
+    let result: { stopped: true } | undefined;
     try {
       const res = await raw(`/v1/requests/${requestId}/events`, {
         headers: lastId ? { 'last-event-id': lastId } : {},
@@ -110,8 +155,10 @@ async function followEvents(
           // data is plain text: the stream was dropped, so resume after the last event like any other drop
           if (event === 'error')
             throw new VeritasError('SERVER_UNREACHABLE', `the API ended the event stream: ${e.data.slice(0, 200)}`);
-          const data = JSON.parse(e.data) as unknown;
-          if (onEvent(event, data) === 'stop' || event === 'end') result = { data };
+          const typed = sseEventOf(event, JSON.parse(e.data));
+          if (typed === undefined) return;
+          if (typed[0] === 'end') ended = typed[1];
+          if (onEvent(...typed) === 'stop' || typed[0] === 'end') result = { stopped: true };
         },
       });
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -124,15 +171,32 @@ async function followEvents(
       } finally {
         await reader.cancel().catch(() => {});
       }
-      if (result !== undefined) return result.data;
+      if (result !== undefined) return ended ?? (await summaryOf(raw, requestId));
       attempt = 0;
     } catch (e) {
       // an API restart drops the stream (or a database restart answers 503): resume from the last event seen, a
       // few times, then give up
-      if (attempt >= MAX_RECONNECTS || (e instanceof VeritasError && !e.retryable) || e instanceof SyntaxError) throw e;
+      if (
+        attempt >= MAX_RECONNECTS ||
+        e instanceof CliExit ||
+        (e instanceof VeritasError && !e.retryable) ||
+        e instanceof SyntaxError
+      )
+        throw e;
     }
     await sleep(Math.min(retryMs * (attempt + 1), MAX_BACKOFF_MS));
   }
+}
+
+/** The request as it stands, for a follower stopped before the `end` event (a failed stage). */
+async function summaryOf(
+  raw: (path: string, init?: RequestInit) => Promise<Response>,
+  requestId: string,
+): Promise<Schemas['RequestSummary']> {
+  const data: unknown = await (await raw(`/v1/requests/${requestId}`)).json();
+  if (!isObject(data) || !isRequestSummary(data))
+    throw new VeritasError('INTERNAL', `the API answered /v1/requests/${requestId} with something else than a request`);
+  return data;
 }
 
 /** The two flags of every command that talks to the API; their defaults come from VERITAS_API_URL / VERITAS_API_KEY. */

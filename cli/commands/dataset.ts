@@ -51,6 +51,36 @@ async function readSources(path: string, api: string, apiKey: string | undefined
   return { feeds, requests };
 }
 
+/**
+ * Pins a feed template or dataset metadata through the API node (POST /v1/datasets/documents), where operators and
+ * readers fetch it, and checks the node pinned it under the CID this command puts on-chain.
+ */
+export async function pinDocument(
+  api: string,
+  apiKey: string | undefined,
+  kind: 'feed-template' | 'dataset-metadata',
+  document: unknown,
+): Promise<string> {
+  const expected = await jsonCid(document);
+  const res = await fetch(`${api.replace(/\/+$/, '')}/v1/datasets/documents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    body: JSON.stringify({ kind, document }),
+  }).catch((e: Error) => {
+    throw new VeritasError('SERVER_UNREACHABLE', `cannot reach ${api} to pin the ${kind}: ${e.message}`, {
+      field: '--api',
+    });
+  });
+  const answer = (await res.json().catch(() => ({}))) as { cid?: string; message?: string; field?: string };
+  if (!res.ok)
+    throw new VeritasError('INPUT_INVALID', `pinning the ${kind}: ${answer.message ?? `HTTP ${res.status}`}`, {
+      field: answer.field ?? kind,
+    });
+  if (answer.cid !== expected)
+    throw new VeritasError('IPFS_ERROR', `the API pinned ${answer.cid}, not ${expected}`, { field: '--api' });
+  return expected;
+}
+
 const readDir = async (root: string): Promise<SnapshotFile[]> => {
   const files: SnapshotFile[] = [];
   const walk = async (d: string) => {
@@ -84,13 +114,17 @@ export function register(program: Command): void {
     .description('create a dataset from a metadata file and a sources file (one transaction for all sources)')
     .requiredOption('--metadata <file>', 'JSON: {name, description, license?, creator: {name}}')
     .requiredOption('--sources <file>', 'sources.jsonl')
-    .option('--api <url>', 'the API that sends spec sources', 'http://127.0.0.1:8080')
+    .option('--api <url>', 'the API that pins the metadata and sends spec sources', 'http://127.0.0.1:8080')
     .option('--api-key <key>', 'API key (default: the first of VERITAS_API_KEYS)')
-    .action(async (o: { metadata: string; sources: string; api: string; apiKey?: string }) => {
+    .option('--no-pin', 'do not pin the metadata through the API (pin it yourself under the printed CID)')
+    .action(async (o: { metadata: string; sources: string; api: string; apiKey?: string; pin: boolean }) => {
       const c = await registryClients({ write: true });
       const metadata = DatasetMetadata.parse(JSON.parse(await readFile(o.metadata, 'utf8')));
-      const { feeds, requests } = await readSources(o.sources, o.api, o.apiKey ?? c.config.api.apiKeys?.[0]);
-      const metadataCid = await jsonCid(metadata);
+      const apiKey = o.apiKey ?? c.config.api.apiKeys?.[0];
+      const metadataCid = o.pin
+        ? await pinDocument(o.api, apiKey, 'dataset-metadata', metadata)
+        : await jsonCid(metadata);
+      const { feeds, requests } = await readSources(o.sources, o.api, apiKey);
       const receipt = await writeRegistry(
         { publicClient: c.publicClient, walletClient: c.walletClient! },
         c.registry,
@@ -98,7 +132,7 @@ export function register(program: Command): void {
         [metadataCid, feeds, requests],
       );
       const [ev] = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetCreated' });
-      process.stderr.write(`metadata ${metadataCid}: pin it where the API and verifiers read IPFS\n`);
+      if (!o.pin) process.stderr.write(`metadata ${metadataCid}: pin it where the API and verifiers read IPFS\n`);
       process.stdout.write(`${ev!.args.datasetId}\n`);
     });
   ds.command('add-source <datasetId>')

@@ -4,11 +4,14 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseEventLogs } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
+import { requestParamsOf } from '../../core/chain/contracts.ts';
 import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
 import { jsonCid } from '../../core/dataset/cid.ts';
 import { pokeFeed, writeRegistry } from '../../core/dataset/feeds.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { RequestSpec } from '../../schemas/spec.ts';
+import { loadConfig } from '../../core/config.ts';
+import { pinDocument } from './dataset.ts';
 import { registryClients, whole } from './registry-clients.ts';
 
 type CreateOpts = {
@@ -19,6 +22,8 @@ type CreateOpts = {
   fee: string;
   escrow: string;
   window: string;
+  api?: string;
+  apiKey?: string;
 };
 
 async function writer() {
@@ -40,6 +45,8 @@ export function register(program: Command): void {
     .option('--fee <wei>', 'fee of each round', '0')
     .option('--escrow <wei>', 'budget sent with the feed (top it up later)', '0')
     .option('--window <seconds>', 'each round’s deadline, seconds after it is opened', '600')
+    .option('--api <url>', 'pin the template through this API node, where the operators read it')
+    .option('--api-key <key>', 'API key (default: the first of VERITAS_API_KEYS)')
     .action(async (o: CreateOpts) => {
       const template = JSON.parse(await readFile(o.spec, 'utf8')) as Record<string, unknown>;
       if ('deadline' in template)
@@ -54,15 +61,13 @@ export function register(program: Command): void {
         });
       const { clients, registry } = await writer();
       const now = BigInt(Math.floor(Date.now() / 1000));
-      const policy = { exact: 0, mode: 1, median: 2 }[spec.data.aggregation.policy];
-      const terms = {
-        quorum: spec.data.quorum,
-        policy,
-        minAgreement: spec.data.aggregation.policy === 'mode' ? spec.data.aggregation.minAgreement : 0,
-        bandBps: 0,
-        window: whole(o.window, '--window'),
-      };
-      const specCid = await jsonCid(template);
+      // the hub's parameters exactly as the operators and the aggregator derive them from the spec: a feed whose
+      // rounds carried others (a median without its band) would never be answered
+      const { quorum, policy, minAgreement, bandBps } = requestParamsOf(spec.data);
+      const terms = { quorum, policy, minAgreement, bandBps, window: whole(o.window, '--window') };
+      const specCid = o.api
+        ? await pinDocument(o.api, o.apiKey ?? loadConfig(process.env).api.apiKeys?.[0], 'feed-template', template)
+        : await jsonCid(template);
       const receipt = await writeRegistry(
         clients,
         registry,
@@ -79,7 +84,8 @@ export function register(program: Command): void {
         { value: whole(o.escrow, '--escrow') },
       );
       const [ev] = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'FeedCreated' });
-      process.stderr.write(`spec template ${specCid}: operators read it from IPFS, so pin it where they can\n`);
+      if (!o.api)
+        process.stderr.write(`spec template ${specCid}: operators read it from IPFS, so pin it where they can\n`);
       process.stdout.write(`${ev!.args.feedId}\n`);
     });
   const simple = (name: string, description: string, fn: string, args: (id: bigint) => unknown[]) =>

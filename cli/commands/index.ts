@@ -11,9 +11,14 @@ import { register as requests } from './requests.ts';
 import { register as dataset } from './dataset.ts';
 import { register as feed } from './feed.ts';
 import { register as keeper } from './keeper.ts';
+import { register as deploy } from './deploy.ts';
+import { register as admin } from './admin.ts';
+import { register as withdraw } from './withdraw.ts';
 
 export const commands: ((program: Command) => void)[] = [
   devnet,
+  deploy,
+  admin,
   operator,
   aggregator,
   api,
@@ -24,4 +29,5 @@ export const commands: ((program: Command) => void)[] = [
   dataset,
   feed,
   keeper,
+  withdraw,
 ];

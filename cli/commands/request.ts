@@ -8,7 +8,7 @@ import { zodToVeritasError } from '../../schemas/common.ts';
 import { CliExit, EXIT } from '../exit.ts';
 import { commandContext, type Output } from '../output.ts';
 import { jsonLines } from '../records.ts';
-import { type ApiFlags, body, clientFromFlags, withApiOptions } from './client.ts';
+import { type ApiFlags, body, clientFromFlags, type SseEventArgs, withApiOptions } from './client.ts';
 
 type Opts = ApiFlags & {
   spec?: string;
@@ -81,7 +81,7 @@ export function register(program: Command): void {
         .choices(['single', 'array'])
         .default('single'),
     )
-    .option('--max-response-bytes <n>', 'largest response the provers accept (64…65536, default 4096)')
+    .option('--max-response-bytes <n>', 'largest response the provers accept (64…16384, default 4096)')
     .option('--name <name>', 'a name for the dataset')
     .option('--description <text>', 'a description of the dataset')
     .option('--ttl <seconds>', 'deadline, seconds from now', '600')
@@ -130,16 +130,21 @@ export async function waitAndPrint(
 ): Promise<void> {
   const progress = progressPrinter(out);
   let failure: { code: string; message: string; source: string } | undefined;
-  const end = (await client.follow(requestId, (event, data) => {
-    progress(event, data);
-    if (event !== 'stage') return;
-    const e = data as { stage: string; source: string; detail: { code?: string; message?: string } | null };
+  const end = await client.follow(requestId, (...event) => {
+    progress(...event);
+    const [name, e] = event;
+    if (name !== 'stage') return;
     // A stage that failed for good (not a retry): the request cannot be answered as asked; do not wait for expiry.
     if (e.stage === 'failed') {
-      failure = { code: e.detail?.code ?? 'FAILED', message: e.detail?.message ?? 'failed', source: e.source };
+      const { code, message } = e.detail ?? {};
+      failure = {
+        code: typeof code === 'string' ? code : 'FAILED',
+        message: typeof message === 'string' ? message : 'failed',
+        source: e.source,
+      };
       return 'stop';
     }
-  })) as { status?: string };
+  });
   if (failure !== undefined)
     throw new CliExit(
       EXIT.REQUEST_FAILED,
@@ -268,19 +273,37 @@ function specFromFlags(url: string | undefined, o: Opts): RequestSpecInput {
 }
 
 /** One line per stage as it happens (a JSON line each with --json); marks and colour on a terminal only. */
-function progressPrinter(out: Output): (event: string, data: unknown) => void {
+function progressPrinter(out: Output): (...event: SseEventArgs) => void {
   const started = Date.now();
-  const { green, red } = out.color;
-  return (event, data) => {
+  const { green, red, dim } = out.color;
+  // MPC progress: one line per operator each time it passes another tenth (the operators send it every 10 % or 2 s)
+  const tenths = new Map<string, number>();
+  return (...[event, data]) => {
     const elapsed = `${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7);
     if (event === 'stage') {
-      const e = data as { stage: string; source: string; detail: Record<string, unknown> | null };
+      const e = data;
       const who = e.source.startsWith('0x') ? ` ${e.source.slice(0, 10)}…` : ` (${e.source})`;
+      if (e.stage === 'mpc-progress') {
+        const p = e.detail as { fraction?: number; bytes?: number; expectedBytes?: number } | null;
+        const tenth = Math.floor((p?.fraction ?? 0) * 10);
+        if (tenth <= (tenths.get(e.source) ?? -1)) return;
+        tenths.set(e.source, tenth);
+        const mb = (b: number | undefined) => ((b ?? 0) / 1e6).toFixed(1);
+        out.note(
+          'progress',
+          { ...e },
+          dim(
+            `${elapsed} ⋯ mpc ${String(Math.round((p?.fraction ?? 0) * 100)).padStart(3)}%${who}` +
+              ` (${mb(p?.bytes)} of ~${mb(p?.expectedBytes)} MB)`,
+          ),
+        );
+        return;
+      }
       const failed = e.stage === 'failed' || e.stage === 'retrying';
       const code = failed && typeof e.detail?.code === 'string' ? ` ${e.detail.code}: ${String(e.detail.message)}` : '';
       out.note('stage', { ...e }, `${elapsed} ${failed ? red('✗') : green('✓')} ${e.stage}${who}${code}`);
     } else if (event === 'end') {
-      const s = data as { status: string; merkleRoot: string | null };
+      const s = data;
       const mark = s.status === 'fulfilled' ? green('●') : red('✗');
       out.note('end', { ...s }, `${elapsed} ${mark} ${s.status}${s.merkleRoot ? ` root ${s.merkleRoot}` : ''}`);
     }

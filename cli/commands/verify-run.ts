@@ -26,9 +26,7 @@ export async function runVerify(target: string, opts: { ipfsGateway: string }, s
   const publicClient = createVeritasPublicClient(rpcUrl, await fetchChainId(rpcUrl));
   const getJson = gatewayReader(gateway);
   const src = { publicClient, hub, getJson, acceptDevnetProofs: config.acceptDevnetProofs };
-  const records = /^0x[0-9a-fA-F]{64}$/.test(target)
-    ? await recordsOfRequest(target as Hex, src)
-    : [await recordFile(target)];
+  const records = isRequestId(target) ? await recordsOfRequest(target, src) : [await recordFile(target)];
   let failed: string | undefined;
   for (const proved of records) {
     const v = await verifyProvedRecord(proved, src);
@@ -103,3 +101,5 @@ function gatewayReader(base: string): (cid: string) => Promise<unknown> {
 }
 
 const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+const isRequestId = (s: string): s is Hex => /^0x[0-9a-fA-F]{64}$/.test(s);

@@ -58,6 +58,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -153,6 +171,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -216,6 +252,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -250,7 +304,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description event stream */
+                /** @description event stream: `hello` (data: SseHello), then `stage` per timeline event (data: RequestEvent, with its `id`), then `end` once the request is final (data: RequestSummary) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -279,6 +333,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -354,6 +426,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -415,6 +505,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -490,6 +598,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -549,6 +675,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -621,6 +765,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -677,6 +839,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -749,10 +929,113 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pin a feed spec template or a dataset metadata document (its CID is what goes on-chain) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PinDocument"];
+                };
+            };
+            responses: {
+                /** @description pinned: its CID and keccak256 hash */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PinnedDocument"];
+                    };
+                };
+                /** @description malformed input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -807,6 +1090,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -872,6 +1173,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -946,6 +1265,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1006,6 +1343,24 @@ export interface paths {
                 };
                 /** @description rate limit exceeded */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1081,6 +1436,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description internal error (a bug: `code` INTERNAL) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a dependency (database, IPFS, chain) is briefly unavailable; retry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1095,6 +1468,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description any JSON value */
+        JsonValue: string | number | boolean | null | unknown[] | {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
+        /** @description SSE `hello`: the stream is open (`stage` events carry a RequestEvent, `end` a RequestSummary) */
+        SseHello: {
+            requestId: string;
+            after: number;
+        };
         CreateRequestResult: {
             /** @description null when the transaction is returned unsigned (the id depends on the sender and nonce) */
             requestId: string | null;
@@ -1286,22 +1668,162 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
-        /** @description MLCommons Croissant 1.0 JSON-LD */
+        /** @description MLCommons Croissant 1.1 JSON-LD: the dataset, its files (`distribution`, each with sha256) and record sets; provenance as W3C PROV-O (`prov:wasDerivedFrom`, `prov:wasGeneratedBy`) */
         Croissant: {
-            [key: string]: unknown;
-        };
-        /** @description A DatasetRecord with its Merkle proof; exact schema: schemas/json/proved-record.schema.json */
-        ProvedRecord: {
-            record: {
+            "@context": {
                 [key: string]: unknown;
             };
+            /** @example sc:Dataset */
+            "@type": string;
+            name: string;
+            description?: string;
+            conformsTo?: string;
+            version?: string;
+            license?: string | string[];
+            url?: string;
+            isLiveDataset?: boolean;
+            distribution?: ({
+                "@type": string;
+                "@id"?: string;
+                name?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            recordSet?: ({
+                "@type": string;
+                "@id"?: string;
+                name?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A DatasetRecord with its Merkle proof (schemas/json/proved-record.schema.json) */
+        ProvedRecord: {
+            record: {
+                /** @constant */
+                version: 1;
+                chainId: number;
+                /** @description EVM address (normalised to lowercase) */
+                hub: string;
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                requestId: string;
+                index: number;
+                value: components["schemas"]["JsonValue"];
+                /** Format: uri */
+                url: string;
+                specCid: string;
+                extract: {
+                    /** Format: starts_with */
+                    jsonPath: string;
+                } | {
+                    regex: string;
+                    /** @default 1 */
+                    group: number | string;
+                    /** @default  */
+                    flags: string;
+                };
+                policy: {
+                    /** @constant */
+                    policy: "median";
+                    /** @default 3 */
+                    madK: number;
+                    /** @default 0.01 */
+                    band: number;
+                } | {
+                    /** @constant */
+                    policy: "mode";
+                    minAgreement: number;
+                } | {
+                    /** @constant */
+                    policy: "exact";
+                };
+                /** @enum {string} */
+                trust: "webpki" | "devnet";
+                sources: {
+                    /** @description EVM address (normalised to lowercase) */
+                    prover: string;
+                    /** @description EVM address (normalised to lowercase) */
+                    notary: string;
+                    bundleCid: string;
+                    serverName: string;
+                    tlsTime: number;
+                    /** @description 32 bytes, 0x-prefixed lowercase hex */
+                    resultHash: string;
+                    value: components["schemas"]["JsonValue"];
+                }[];
+            };
+            /** @description 32 bytes, 0x-prefixed lowercase hex */
             recordHash: string;
+            /** @description 32 bytes, 0x-prefixed lowercase hex */
             merkleRoot: string;
             proof: string[];
         };
-        /** @description The provenance bundle exactly as pinned (see schemas/json/provenance-bundle.schema.json) */
+        /** @description The provenance bundle exactly as pinned (schemas/json/provenance-bundle.schema.json) */
         ProvenanceBundle: {
-            [key: string]: unknown;
+            /** @constant */
+            version: 2;
+            chainId: number;
+            /** @description EVM address (normalised to lowercase) */
+            hub: string;
+            /** @description 32 bytes, 0x-prefixed lowercase hex */
+            requestId: string;
+            specCid: string;
+            /** @description 32 bytes, 0x-prefixed lowercase hex */
+            specHash: string;
+            /** @description EVM address (normalised to lowercase) */
+            prover: string;
+            /** @description EVM address (normalised to lowercase) */
+            notary: string;
+            serverName: string;
+            tlsTime: number;
+            transcript: {
+                sent: string;
+                recv: string;
+                sentRanges: {
+                    start: number;
+                    end: number;
+                }[];
+                recvRanges: {
+                    start: number;
+                    end: number;
+                }[];
+            };
+            value: components["schemas"]["JsonValue"];
+            attestation: {
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                requestId: string;
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                specHash: string;
+                /** @description EVM address (normalised to lowercase) */
+                prover: string;
+                /** @description EVM address (normalised to lowercase) */
+                notary: string;
+                trust: number;
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                serverNameHash: string;
+                tlsTime: number;
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                sentHash: string;
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                recvHash: string;
+                /** @description 32 bytes, 0x-prefixed lowercase hex */
+                resultHash: string;
+                numericValue: string;
+            };
+            notarySignature: string;
+            /** @enum {string} */
+            trust: "webpki" | "devnet";
+            software: {
+                veritas: string;
+                tlsn: string;
+            };
+            /** @default {} */
+            timings: {
+                [key: string]: number;
+            };
+            proverSignature: string;
         };
         OperatorList: {
             items: components["schemas"]["Operator"][];
@@ -1329,6 +1851,17 @@ export interface components {
                 verification: string;
                 invalidCode: string | null;
             }[];
+        };
+        PinnedDocument: {
+            cid: string;
+            hash: string;
+        };
+        PinDocument: {
+            /** @enum {string} */
+            kind: "feed-template" | "dataset-metadata";
+            document: {
+                [key: string]: unknown;
+            };
         };
         DatasetSummary: {
             id: string;

@@ -168,3 +168,105 @@ export async function snapshotInputOf(p: {
     rounds: out,
   };
 }
+
+export type FeedState = {
+  id: bigint;
+  owner: Address;
+  paused: boolean;
+  cancelled: boolean;
+  interval: number;
+  firstRound: number;
+  end: number;
+  rounds: number;
+  feePerRound: bigint;
+  escrow: bigint;
+  specCid: string;
+  quorum: number;
+};
+
+export async function readFeed(client: VeritasPublicClient, registry: Address, id: bigint): Promise<FeedState> {
+  const f = await client.readContract({
+    address: registry,
+    abi: datasetRegistryAbi,
+    functionName: 'getFeed',
+    args: [id],
+  });
+  return {
+    id,
+    owner: f.owner,
+    paused: f.paused,
+    cancelled: f.cancelled,
+    interval: Number(f.interval),
+    firstRound: Number(f.firstRound),
+    end: Number(f.end),
+    rounds: Number(f.rounds),
+    feePerRound: f.feePerRound,
+    escrow: f.escrow,
+    specCid: f.specCid,
+    quorum: Number(f.terms.quorum),
+  };
+}
+
+/** What the chain says about one dataset beyond its head: its sources, its feeds' opened rounds and its versions. */
+export type DatasetHistory = {
+  sources: ({ kind: 'feed'; feed: FeedState } | { kind: 'request'; requestId: Hex })[];
+  /** Rounds opened by the dataset's feeds (FeedPoked), in order, with who poked them and when. */
+  rounds: { feedId: bigint; round: number; requestId: Hex; poker: Address; timestamp: number }[];
+  versions: { version: number; root: Hex; requestId: Hex; requestRoot: Hex; recordCount: number; timestamp: number }[];
+};
+
+/** Reads a dataset's history from the registry's logs (one getLogs; block times read once per block). */
+export async function datasetHistory(
+  client: VeritasPublicClient,
+  registry: Address,
+  id: bigint,
+  fromBlock = 0n,
+): Promise<DatasetHistory> {
+  const logs = await client.getLogs({ address: registry, fromBlock, toBlock: 'latest' });
+  const events = parseEventLogs({ abi: datasetRegistryAbi, logs });
+  const times = new Map<bigint, number>();
+  const timeOf = async (block: bigint) => {
+    if (!times.has(block)) times.set(block, Number((await client.getBlock({ blockNumber: block })).timestamp));
+    return times.get(block)!;
+  };
+  const feedIds: bigint[] = [];
+  const requestSources: DatasetHistory['sources'] = [];
+  const appended = new Map<number, { requestId: Hex; requestRoot: Hex }>();
+  const versions: DatasetHistory['versions'] = [];
+  for (const e of events) {
+    if (e.eventName === 'SourceAdded' && e.args.datasetId === id) {
+      if (e.args.feedId !== 0n) feedIds.push(e.args.feedId);
+      else requestSources.push({ kind: 'request', requestId: e.args.requestId.toLowerCase() as Hex });
+    } else if (e.eventName === 'RoundAppended' && e.args.datasetId === id)
+      appended.set(Number(e.args.index) + 1, {
+        requestId: e.args.requestId.toLowerCase() as Hex,
+        requestRoot: e.args.requestRoot.toLowerCase() as Hex,
+      });
+    else if (e.eventName === 'DatasetVersion' && e.args.datasetId === id) {
+      const v = Number(e.args.version);
+      const a = appended.get(v);
+      if (a)
+        versions.push({
+          version: v,
+          root: e.args.root.toLowerCase() as Hex,
+          ...a,
+          recordCount: Number(e.args.recordCount),
+          timestamp: await timeOf(e.blockNumber),
+        });
+    }
+  }
+  const sources: DatasetHistory['sources'] = [];
+  for (const f of feedIds) sources.push({ kind: 'feed', feed: await readFeed(client, registry, f) });
+  sources.push(...requestSources);
+  const rounds: DatasetHistory['rounds'] = [];
+  for (const e of events)
+    if (e.eventName === 'FeedPoked' && feedIds.includes(e.args.feedId))
+      rounds.push({
+        feedId: e.args.feedId,
+        round: Number(e.args.round),
+        requestId: e.args.requestId.toLowerCase() as Hex,
+        poker: e.args.poker.toLowerCase() as Address,
+        timestamp: await timeOf(e.blockNumber),
+      });
+  return { sources, rounds, versions };
+}

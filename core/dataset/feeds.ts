@@ -1,5 +1,6 @@
-// DatasetRegistry writes (through sendContractCall) and the keeper's tick: poke every feed with a round due.
-// The keeper is a convenience: `poke` is open to any account, and a round a keeper misses is poked by anyone else.
+// DatasetRegistry writes (through sendContractCall) and the keeper's tick: poke every feed with a round due, and
+// append every fulfilled source round to the datasets that name it. The keeper is a convenience: `poke` and
+// `appendRound` are open to any account, and whatever a keeper misses anyone else can do.
 import { type Address, type Hex, parseEventLogs, type TransactionReceipt } from 'viem';
 import { datasetRegistryAbi } from '../../oracle-contracts/generated/artifacts.ts';
 import type { VeritasPublicClient, VeritasWalletClient } from '../chain/clients.ts';
@@ -47,6 +48,46 @@ export async function dueFeeds(client: VeritasPublicClient, registry: Address): 
   return due;
 }
 
+/** Source rounds of every dataset that are not appended yet, oldest first: (datasetId, requestId) pairs. */
+export async function unappendedRounds(
+  client: VeritasPublicClient,
+  registry: Address,
+): Promise<{ datasetId: bigint; requestId: Hex }[]> {
+  const logs = await client.getLogs({ address: registry, fromBlock: 0n, toBlock: 'latest' });
+  const events = parseEventLogs({ abi: datasetRegistryAbi, logs });
+  const feedsOf = new Map<bigint, Set<bigint>>();
+  const pending: { datasetId: bigint; requestId: Hex }[] = [];
+  const appended = new Set<string>();
+  for (const e of events)
+    if (e.eventName === 'SourceAdded') {
+      if (e.args.feedId !== 0n) {
+        if (!feedsOf.has(e.args.datasetId)) feedsOf.set(e.args.datasetId, new Set());
+        feedsOf.get(e.args.datasetId)!.add(e.args.feedId);
+      } else pending.push({ datasetId: e.args.datasetId, requestId: e.args.requestId });
+    } else if (e.eventName === 'FeedPoked') {
+      for (const [datasetId, feeds] of feedsOf)
+        if (feeds.has(e.args.feedId)) pending.push({ datasetId, requestId: e.args.requestId });
+    } else if (e.eventName === 'RoundAppended') appended.add(`${e.args.datasetId}/${e.args.requestId.toLowerCase()}`);
+  return pending.filter((p) => !appended.has(`${p.datasetId}/${p.requestId.toLowerCase()}`));
+}
+
+/** Appends each fulfilled, not yet appended source round; rounds still open (NotFulfilled) wait for a later pass. */
+export async function appendFulfilled(c: RegistryClients, registry: Address) {
+  const appended: { datasetId: bigint; requestId: Hex; version: number; root: Hex }[] = [];
+  for (const p of await unappendedRounds(c.publicClient, registry)) {
+    try {
+      const receipt = await writeRegistry(c, registry, 'appendRound', [p.datasetId, p.requestId]);
+      const [ev] = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetVersion' });
+      appended.push({ ...p, version: Number(ev!.args.version), root: ev!.args.root });
+    } catch (e) {
+      const revert = revertErrorName(e);
+      // not fulfilled yet (or expired: never), or appended by another account since the logs were read
+      if (revert !== 'NotFulfilled' && revert !== 'AlreadyAppended') throw e;
+    }
+  }
+  return appended;
+}
+
 /** One keeper pass: pokes each due feed; a feed another account poked first (NotDue) is skipped, not an error. */
 export async function keeperTick(c: RegistryClients, registry: Address) {
   const poked: Awaited<ReturnType<typeof pokeFeed>>[] = [];
@@ -60,5 +101,5 @@ export async function keeperTick(c: RegistryClients, registry: Address) {
       skipped.push({ feedId, reason: revert });
     }
   }
-  return { poked, skipped };
+  return { poked, skipped, appended: await appendFulfilled(c, registry) };
 }

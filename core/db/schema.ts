@@ -260,6 +260,10 @@ export const operatorJobs = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }),
     bundleCid: text('bundle_cid'),
     txHash: text('tx_hash'),
+    /** The request's fee divided by its sampled provers (wei), read once when the job is queued: best paid first. */
+    feePerProver: wei('fee_per_prover'),
+    /** The request's on-chain deadline (unix seconds): a job past it is never started. */
+    deadline: bigint('deadline', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -269,6 +273,25 @@ export const operatorJobs = pgTable(
     index('operator_jobs_state_idx').on(t.operator, t.state, t.nextAttemptAt),
   ],
 );
+
+/**
+ * The aggregator's own bookkeeping per open request: failed passes (bounded, backed off, kept across restarts) and,
+ * once it gave up, why — an ended request is only expired after its deadline, never processed again.
+ */
+export const aggregatorWork = pgTable('aggregator_work', {
+  requestId: text('request_id').primaryKey(),
+  attempts: integer('attempts').notNull().default(0),
+  /** Not processed again before this time (backoff after a failed attempt); null when due. */
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }),
+  lastErrorCode: text('last_error_code'),
+  lastError: text('last_error'),
+  /** Set when the request can never be answered (unfetchable or invalid spec, unstorable, attempts used up). */
+  endedCode: text('ended_code'),
+  endedReason: text('ended_reason'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+export type AggregatorWorkRow = typeof aggregatorWork.$inferSelect;
 
 // Row types: `XRow` is what a select returns, `NewXRow` what an insert takes.
 export type RequestRow = typeof requests.$inferSelect;

@@ -13,7 +13,7 @@ import { verifyRecordProof } from '../merkle.ts';
 const ZERO_HASH = `0x${'0'.repeat(64)}` as Hex;
 import type { ProvedRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
-import { validateSpec } from '../../schemas/validate.ts';
+import { specOfDocument } from '../spec.ts';
 import { verifyBundle, type BundleCheckName, type BundleVerification } from './bundle.ts';
 import { checkRunner, type Verification } from './checks.ts';
 import { bundleContext, readOnChainRequest, type OnChainRequest } from './chain.ts';
@@ -65,7 +65,7 @@ export async function verifyRecord(proved: ProvedRecord, ctx: RecordVerification
   if (chain) {
     try {
       rawSpec = await ctx.getJson(chain.specCid);
-      spec = validateSpec(rawSpec);
+      spec = specOfDocument(rawSpec, chain.deadline); // a feed's template takes the round's on-chain deadline
     } catch (e) {
       specError = (e as Error).message;
     }

@@ -2,7 +2,15 @@
 //
 // A process per session because wasm memory is never returned (finished workers' stacks leak, 4 GiB cap):
 // exiting is the only reliable way to give it back.
-import type { PartyMessage, PartyStats, ProverJob, ProverOutput, Stage, VerifierJob } from './protocol.ts';
+import type {
+  PartyMessage,
+  PartyPreload,
+  PartyStats,
+  ProverJob,
+  ProverOutput,
+  Stage,
+  VerifierJob,
+} from './protocol.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { PROXY_CLOSE_CODES } from './proxy-codes.ts';
 import {
@@ -24,14 +32,34 @@ const stage = (s: Stage) => {
   return send({ type: 'stage', stage: s, at: stats.marks[s] });
 };
 
+function load(p: PartyPreload): Promise<TlsnModule> {
+  // Wasm workers allocate almost no JS (the MPC state is in the shared wasm memory): a 1 MB young generation and a
+  // 16 MB old-generation limit take each of ~36 threads from ~11 to ~9.4 MB (bench/worker-floor.ts); measured on a
+  // 512 × 1K session: peak RSS 0.82 / 0.83 GiB instead of 0.88–0.93, same CPU-seconds.
+  workerOptions.resourceLimits = p.tuning.workerResourceLimits ?? {
+    maxYoungGenerationSizeMb: 1,
+    maxOldGenerationSizeMb: 16,
+  };
+  return loadTlsn({ wasmPath: p.wasmPath, threads: p.tuning.threads ?? 2, logLevel: p.tuning.logLevel ?? 'Warn' });
+}
+
+// A warm party (session.ts) is started with what to preload in argv and loads it before any job arrives.
+const preloadArg = process.argv.indexOf('--preload');
+const preload: PartyPreload | undefined =
+  preloadArg > 0 ? (JSON.parse(process.argv[preloadArg + 1]!) as PartyPreload) : undefined;
+const preloaded = preload ? load(preload) : undefined;
+preloaded?.then(
+  () => send({ type: 'preloaded' }),
+  () => undefined, // a failed preload is reported when the job that needed it arrives
+);
+const sameLoad = (a: PartyPreload, b: PartyPreload) =>
+  a.wasmPath === b.wasmPath && JSON.stringify(a.tuning) === JSON.stringify(b.tuning);
+
 async function init(job: ProverJob | VerifierJob): Promise<TlsnModule> {
-  // Wasm workers allocate almost no JS: a 1 MB young generation saves ~1–2 MB in each of ~36 threads.
-  workerOptions.resourceLimits = job.tuning.workerResourceLimits ?? { maxYoungGenerationSizeMb: 1 };
-  const tlsn = await loadTlsn({
-    wasmPath: job.wasmPath,
-    threads: job.tuning.threads ?? 2,
-    logLevel: job.tuning.logLevel ?? 'Warn',
-  });
+  const want = { wasmPath: job.wasmPath, tuning: job.tuning };
+  // session.ts only hands a job to a warm party preloaded the same way; a mismatch is a bug, never silently run.
+  if (preload && !sameLoad(preload, want)) throw new VeritasError('TLSN_FAILED', 'warm party preloaded differently');
+  const tlsn = await (preloaded ?? load(want));
   await stage('initialized');
   return tlsn;
 }
@@ -149,10 +177,15 @@ let lastReported = 0;
 setInterval(() => {
   if (socketTraffic.received === lastReported) return;
   lastReported = socketTraffic.received;
-  void send({ type: 'alive', received: lastReported });
+  void send({ type: 'alive', received: lastReported, bytes: socketTraffic.bytes });
 }, 1000).unref();
 
+// A warm party whose session process went away has nobody to serve: leave (its parent no longer reaps it).
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', (job: ProverJob | VerifierJob) => {
+  // marks.start is when the job began: for a warm party, preloading happened before anyone waited on it
+  stats.marks.start = Date.now();
   void (async () => {
     try {
       const output = await Promise.race([job.role === 'prover' ? prove(job) : verify(job), deadSocket(job)]);

@@ -34,7 +34,17 @@ export type PartyTuning = {
   workerResourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number; stackSizeMb?: number };
   /** Extra Node/V8 flags for the party process. */
   execArgv?: string[];
+  /**
+   * Keep this many party processes loaded and initialized ahead of the next sessions (session.ts `warmParties`;
+   * 2 = one prover and one verifier): a session then skips process start, the wasm compile and the thread pool
+   * start (~0.35 s idle, ~2 s at load 13, per party; the verifier's start delays the prover's). Costs ~0.14 GiB
+   * of RSS per idle warm party.
+   */
+  warm?: number;
 };
+
+/** What a warm party preloads (the part of a job that decides how tlsn-wasm is loaded). */
+export type PartyPreload = { wasmPath: string | undefined; tuning: PartyTuning };
 
 export type ProverJob = {
   role: 'prover';
@@ -75,7 +85,9 @@ export type PartyStats = {
 
 export type PartyMessage =
   | { type: 'stage'; stage: Stage; at: number }
+  /** A warm party finished preloading (sent once, possibly after a session already took it). */
+  | { type: 'preloaded' }
   /** Bytes are still flowing to this party: it is making progress even while a stage lasts long. */
-  | { type: 'alive'; received: number }
+  | { type: 'alive'; received: number /** bytes sent and received so far (the progress hook) */; bytes?: number }
   | { type: 'result'; output: ProverOutput | VerifiedTranscript; stats: PartyStats }
   | { type: 'failure'; message: string; code?: ErrorCode; closes: SocketClose[]; stats: PartyStats };

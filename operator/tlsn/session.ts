@@ -11,6 +11,7 @@ import { classifyFailure } from './failure.ts';
 import type {
   Limits,
   PartyMessage,
+  PartyPreload,
   PartyStats,
   PartyTuning,
   ProveRequest,
@@ -24,7 +25,16 @@ import type {
 import { createLimiter, type Limiter } from './limiter.ts';
 import type { Range, VerifiedTranscript } from './transcript.ts';
 
-export type { Limits, PartyStats, PartyTuning, ProveRequest, ProverStage, VerifierStage, Stage } from './protocol.ts';
+export type {
+  Limits,
+  PartyPreload,
+  PartyStats,
+  PartyTuning,
+  ProveRequest,
+  ProverStage,
+  VerifierStage,
+  Stage,
+} from './protocol.ts';
 
 const PARTY = fileURLToPath(new URL('./party.ts', import.meta.url));
 
@@ -54,6 +64,8 @@ type Common = {
   log?: Logger;
   signal?: AbortSignal;
   onStats?: (stats: PartyStats) => void;
+  /** Progress hook: the party's bytes exchanged so far, with each heartbeat (about once a second while it flows). */
+  onTraffic?: (bytes: number) => void;
 };
 
 export type ProveOptions = Common & {
@@ -89,6 +101,91 @@ export type VerifyOptions = Common & {
 
 type PartyRun<T> = { output: T; stats: PartyStats };
 
+// ------------------------------------------------------------------------------------------- warm parties
+// With `tuning.warm = n`, n party processes per load (wasm path and tuning; a prover and a verifier load the same
+// way) are kept started, compiled and initialized while idle; a session takes one and the pool is topped up once
+// that session has ended (not during it: starting a party takes ~0.7 CPU-s the MPC needs). A warm party is unref'd
+// (it never keeps this process alive) and leaves by itself when this process goes (IPC disconnect).
+const warm = new Map<string, ChildProcess[]>();
+const preloadOf = (job: ProverJob | VerifierJob): PartyPreload => ({ wasmPath: job.wasmPath, tuning: job.tuning });
+const spawnParty = (tuning: PartyTuning, preload?: PartyPreload): ChildProcess =>
+  spawn(
+    process.execPath,
+    [...(tuning.execArgv ?? []), PARTY, ...(preload ? ['--preload', JSON.stringify(preload)] : [])],
+    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' },
+  );
+const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null && c.connected;
+type Channel = { ref?: () => void; unref?: () => void } | undefined;
+
+/**
+ * Tops the pool of warm parties for `preload` up to `preload.tuning.warm` (call it at start so the first session is
+ * warm too); resolves once the parties it started have preloaded (or exited).
+ */
+export function warmParties(preload: PartyPreload): Promise<void> {
+  const key = JSON.stringify(preload);
+  const pool = (warm.get(key) ?? []).filter(alive);
+  const started: Promise<void>[] = [];
+  while (pool.length < (preload.tuning.warm ?? 0)) {
+    const c = spawnParty(preload.tuning, preload);
+    c.stdout?.resume(); // drained while idle; the session that takes it forwards its lines
+    c.stderr?.resume();
+    started.push(
+      new Promise<void>((resolve) => {
+        // referenced while preloading (someone may await it), then never keeping this process alive
+        const done = () => {
+          c.off('message', onMessage);
+          if (pool.includes(c)) {
+            c.unref();
+            (c.channel as Channel)?.unref?.();
+          }
+          resolve();
+        };
+        const onMessage = (m: PartyMessage) => m.type === 'preloaded' && done();
+        c.on('message', onMessage);
+        c.once('exit', done);
+      }),
+    );
+    pool.push(c);
+  }
+  warm.set(key, pool);
+  // the children's handles do not hold the event loop for an awaiting caller: this timer does, until preloaded
+  const hold = setInterval(() => undefined, 60_000);
+  return Promise.all(started).then(() => clearInterval(hold));
+}
+
+/** A warm party for this job's load, if one is ready; it leaves the pool. */
+function takeWarm(job: ProverJob | VerifierJob): ChildProcess | undefined {
+  if (!job.tuning.warm) return undefined;
+  const pool = warm.get(JSON.stringify(preloadOf(job))) ?? [];
+  for (let c = pool.shift(); c; c = pool.shift()) {
+    if (!alive(c)) continue;
+    c.stdout?.removeAllListeners('data');
+    c.stderr?.removeAllListeners('data');
+    c.ref();
+    (c.channel as Channel)?.ref?.();
+    return c;
+  }
+  return undefined;
+}
+
+/** Ends every warm party (operator shutdown, tests). */
+export async function closeWarmParties(): Promise<void> {
+  const all = [...warm.values()].flat();
+  warm.clear();
+  await Promise.all(
+    all
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.ref(); // an idle warm party is unref'd: waiting for its exit must hold the event loop
+            c.once('exit', () => resolve());
+            c.kill('SIGKILL');
+          }),
+      ),
+  );
+}
+
 /** Runs one party to completion; the child is always gone when this settles. */
 async function runParty<T>(
   job: ProverJob | VerifierJob,
@@ -103,10 +200,7 @@ async function runParty<T>(
   const release = await limiter.acquire({ timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   let child: ChildProcess | undefined;
   try {
-    child = spawn(process.execPath, [...(job.tuning.execArgv ?? []), PARTY], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-    });
+    child = takeWarm(job) ?? spawnParty(job.tuning);
     const c = child;
     return await new Promise<PartyRun<T>>((resolve, reject) => {
       let current: Stage | 'start' = 'start';
@@ -148,8 +242,11 @@ async function runParty<T>(
       forward(c.stdout);
       forward(c.stderr);
       c.on('message', (m: PartyMessage) => {
-        if (m.type === 'alive') {
+        if (m.type === 'preloaded') {
+          // a warm party taken before it had finished preloading: nothing to do
+        } else if (m.type === 'alive') {
           arm();
+          if (m.bytes !== undefined) opts.onTraffic?.(m.bytes);
         } else if (m.type === 'stage') {
           current = m.stage;
           arm();
@@ -190,6 +287,7 @@ async function runParty<T>(
       await exited;
     }
     release();
+    if (job.tuning.warm) void warmParties(preloadOf(job)); // the next session's parties, now this one's CPU is free
   }
 }
 

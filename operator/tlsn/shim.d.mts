@@ -12,4 +12,4 @@ export declare const workerOptions: { resourceLimits?: ResourceLimits; counters?
 export declare function peakWorkers(): number;
 export declare function installShim(): void;
 /** Messages received on WebSockets in this thread (liveness signal). */
-export declare const socketTraffic: { received: number };
+export declare const socketTraffic: { received: number; bytes: number };

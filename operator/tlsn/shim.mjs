@@ -13,7 +13,8 @@ export const socketCloses = [];
 export const socketCloseListeners = new Set();
 
 /** Messages received on WebSockets in this thread: the session's liveness signal (MPC setup is long but never silent). */
-export const socketTraffic = { received: 0 };
+// `bytes`: both directions, for the MPC progress hook (operator/progress.ts)
+export const socketTraffic = { received: 0, bytes: 0 };
 
 /**
  * Options applied to every worker thread the wasm spawns (set by the party before initialize()), and the
@@ -78,6 +79,8 @@ class WebWorker extends EventTarget {
  * counting messages. Created lazily and only where used (the party's main thread): touching
  * `globalThis.WebSocket` or `fetch` loads undici, several MB in each of the ~40 worker threads.
  */
+const byteSize = (d) => (typeof d === 'string' ? Buffer.byteLength(d) : (d?.byteLength ?? d?.size ?? 0));
+
 function observedWebSocket() {
   const NativeWebSocket = globalThis.WebSocket;
   return class ObservedWebSocket extends NativeWebSocket {
@@ -101,7 +104,16 @@ function observedWebSocket() {
       this.addEventListener('error', () => {
         if (!wasOpen) report(1006, 'connection failed');
       });
-      this.addEventListener('message', () => void socketTraffic.received++);
+      this.addEventListener('message', (e) => {
+        socketTraffic.received++;
+        socketTraffic.bytes += byteSize(e.data);
+      });
+    }
+
+    // progress hook: bytes this party sends, beside those it receives
+    send(data) {
+      socketTraffic.bytes += byteSize(data);
+      super.send(data);
     }
   };
 }

@@ -264,3 +264,19 @@ test('--help of every command exits 0 and documents it', async () => {
   const top = await veritas(['--help']);
   assert.match(top.stdout, /Exit codes:/);
 });
+
+test('`requests list --mine` lists the requests of VERITAS_PRIVATE_KEY’s address only', async () => {
+  const key = `0x${'5a'.repeat(32)}` as Hex;
+  const { privateKeyToAccount } = await import('viem/accounts');
+  const mine = privateKeyToAccount(key).address.toLowerCase() as Hex;
+  for (let i = 0; i < 2; i++) await seedFulfilled(env, { consumer: mine });
+  await seedFulfilled(env, { consumer: `0x${'c1'.repeat(20)}` as Hex });
+  const run = await veritas(['requests', 'list', '--mine', '--json'], { VERITAS_PRIVATE_KEY: key });
+  assert.equal(run.code, EXIT.OK, run.stderr);
+  const listed = jsonl(run.stdout);
+  assert.equal(listed.length, 2);
+  assert.ok(listed.every((r) => String(r.consumer).toLowerCase() === mine));
+  const keyless = await veritas(['requests', 'list', '--mine', '--json']);
+  assert.equal(keyless.code, EXIT.INPUT);
+  assert.equal(jsonl(keyless.stderr).at(-1)!.field, 'VERITAS_PRIVATE_KEY');
+});

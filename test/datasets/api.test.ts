@@ -19,7 +19,8 @@ import { buildRecordTree } from '../../core/merkle.ts';
 import type { DatasetRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
-import { type Env, log, startEnv } from '../api/harness.ts';
+import { API_KEY, type Env, log, startEnv } from '../api/harness.ts';
+import { jsonCid } from '../../core/dataset/cid.ts';
 import { makeRequest, respondAll, resultHashOf, send } from '../contracts/fixture.ts';
 import { checkCroissant, jsonlRows } from './croissant-check.ts';
 import { round as fixtureRound } from './fixture.ts';
@@ -224,5 +225,36 @@ describe('/v1/datasets', () => {
       await fresh.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('POST /v1/datasets/documents', () => {
+  const post = (body: unknown, key: string | null = API_KEY) =>
+    createApi(deps()).request('/v1/datasets/documents', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const template = { url: URL_, extract: { jsonPath: '$.price' }, quorum: 1 };
+
+  it('pins a feed template under the CID the CLI computes, and a dataset’s metadata', async () => {
+    const res = await post({ kind: 'feed-template', document: template });
+    assert.equal(res.status, 201);
+    const body = (await res.json()) as { cid: string; hash: string };
+    assert.equal(body.cid, await jsonCid(template));
+    assert.equal(body.hash, hashJson(template));
+    assert.equal(await env.ipfs.has(body.cid), true);
+    const meta = await post({ kind: 'dataset-metadata', document: { name: 'n', creator: { name: 'c' } } });
+    assert.equal(meta.status, 201);
+  });
+
+  it('refuses writes without a key, a template with a deadline, and an invalid spec, naming the field', async () => {
+    assert.equal((await post({ kind: 'feed-template', document: template }, null)).status, 401);
+    const dated = await post({ kind: 'feed-template', document: { ...template, deadline: 5 } });
+    assert.equal(dated.status, 400);
+    assert.equal(((await dated.json()) as { field: string }).field, 'document.deadline');
+    const bad = await post({ kind: 'feed-template', document: { ...template, url: 'http://x.test/' } });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { field: string }).field, /^document\.url/);
   });
 });

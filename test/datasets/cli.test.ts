@@ -9,19 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { type Address, parseEther } from 'viem';
-import { deployAndWait, oracleHubAbi } from '../../core/chain/contracts.ts';
-import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
-import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
-import {
-  type Chain,
-  deployFixture,
-  makeRequest,
-  respondAll,
-  resultHashOf,
-  send,
-  startChain,
-  type Veritas,
-} from '../contracts/fixture.ts';
+import { oracleHubAbi } from '../../core/chain/contracts.ts';
+import { type Chain, makeRequest, respondAll, resultHashOf, send, type Veritas } from '../contracts/fixture.ts';
+import { datasetChain } from './fixture.ts';
 
 const run = promisify(execFile);
 let chain: Chain;
@@ -31,14 +21,7 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'veritas-ds-cli-'));
-  chain = await startChain(12);
-  v = await deployFixture(chain, { operatorCount: 4 });
-  registry = (
-    await deployAndWait(
-      { walletClient: v.deployer, publicClient: chain.publicClient },
-      { abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode, args: [v.hub, parseEther('0.001')] },
-    )
-  ).address;
+  ({ chain, v, registry } = await datasetChain(12));
   env = {
     ...process.env,
     VERITAS_RPC_URL: chain.anvil.rpcUrl,
@@ -107,7 +90,7 @@ describe('veritas feed / keeper / dataset', () => {
     await writeFile(sources, `${JSON.stringify({ feed: feedId })}\n${JSON.stringify({ request: r.requestId })}\n`);
     const metadata = join(dir, 'meta.json');
     await writeFile(metadata, JSON.stringify({ name: 'cli dataset', creator: { name: 'me' } }));
-    const id = await veritas('dataset', 'create', '--metadata', metadata, '--sources', sources);
+    const id = await veritas('dataset', 'create', '--metadata', metadata, '--sources', sources, '--no-pin');
     assert.equal(id, '1');
     const appended = JSON.parse(await veritas('dataset', 'append', id, r.requestId));
     assert.equal(appended.version, 1);

@@ -1,8 +1,12 @@
-// Proved records of fulfilled rounds, built the way the aggregator builds them (canonical record hash, the
-// StandardMerkleTree root and proofs), for the snapshot tests: a numeric price feed and an object-valued source.
-import { keccak256, toHex, type Hex } from 'viem';
+// The dataset tests' shared set-up: a chain with OracleHub and a DatasetRegistry, and proved records of fulfilled
+// rounds built the way the aggregator builds them (canonical record hash, the StandardMerkleTree root and proofs):
+// a numeric price feed and an object-valued source.
+import { type Address, keccak256, parseEther, toHex, type Hex } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
+import { deployAndWait } from '../../core/chain/contracts.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
+import { datasetRegistryAbi, datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
+import { type Chain, deployFixture, startChain, type Veritas } from '../support/chain.ts';
 import type { DatasetRecord, ProvedRecord } from '../../schemas/record.ts';
 import type { SnapshotInput } from '../../core/dataset/snapshot.ts';
 
@@ -16,6 +20,25 @@ const cid = (seed: string): string =>
     .toLowerCase()
     .replace(/[^a-z2-7]/g, 'a')
     .slice(0, 52)}`;
+
+/** Deploys a DatasetRegistry over `v`'s hub, paying `tip` wei to whoever pokes a round. */
+export async function deployRegistry(v: Veritas, tip = parseEther('0.001')): Promise<Address> {
+  const { address } = await deployAndWait(
+    { walletClient: v.deployer, publicClient: v.chain.publicClient },
+    { abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode, args: [v.hub, tip] },
+  );
+  return address;
+}
+
+/** A fresh anvil with the Veritas contracts, four registered operators and a DatasetRegistry. */
+export async function datasetChain(
+  accounts: number,
+  tip?: bigint,
+): Promise<{ chain: Chain; v: Veritas; registry: Address }> {
+  const chain = await startChain(accounts);
+  const v = await deployFixture(chain, { operatorCount: 4 });
+  return { chain, v, registry: await deployRegistry(v, tip) };
+}
 
 export type FixtureRound = SnapshotInput['rounds'][number];
 

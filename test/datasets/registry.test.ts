@@ -416,4 +416,31 @@ describe('keeper', () => {
     assert.equal(round, 1n);
     assert.equal(poker, chain.wallets[19]!.account.address);
   });
+
+  it('appends each fulfilled round of a dataset’s feed, once, and leaves open rounds for a later pass', async () => {
+    const keeper = { publicClient: chain.publicClient, walletClient: chain.wallets[17]! };
+    const owner = chain.wallets[16]!;
+    const id = await createFeed(owner, { first: await now(), escrow: parseEther('2') });
+    const created = await write(owner, 'createDataset', ['bafymeta', [id], []]);
+    const [ds] = parseEventLogs({ abi: datasetRegistryAbi, logs: created.logs, eventName: 'DatasetCreated' });
+    const datasetId = ds!.args.datasetId;
+    const opened = await keeperTick(keeper, registry);
+    const round0 = opened.poked.find((p) => p.feedId === id)!;
+    assert.deepEqual(
+      opened.appended.filter((a) => a.datasetId === datasetId),
+      [],
+      'round 0 is not fulfilled yet',
+    );
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash: round0.txHash });
+    const fulfilled = await fulfilWith(receipt, 'keeper', 0);
+    const tick = await keeperTick(keeper, registry);
+    const mine = tick.appended.filter((a) => a.datasetId === datasetId);
+    assert.deepEqual(
+      mine.map((a) => [a.version, a.requestId.toLowerCase()]),
+      [[1, fulfilled.requestId.toLowerCase()]],
+    );
+    assert.equal(mine[0]!.root, accumulatorRoot([roundLeaf(fulfilled.requestId, fulfilled.root)]));
+    const again = await keeperTick(keeper, registry);
+    assert.equal(again.appended.filter((a) => a.datasetId === datasetId).length, 0, 'appended once');
+  });
 });

@@ -8,25 +8,15 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { type Address, type Hex, parseEventLogs } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
-import { deployAndWait, oracleHubAbi } from '../../core/chain/contracts.ts';
+import { oracleHubAbi } from '../../core/chain/contracts.ts';
 import { datasetRegistryAbi, readDataset, snapshotInputOf } from '../../core/dataset/chain.ts';
 import { buildSnapshot, type SnapshotFile } from '../../core/dataset/snapshot.ts';
 import { reportRecords, verifySnapshot } from '../../core/dataset/verify.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
-import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
 import type { AggregateReport, DatasetRecord } from '../../schemas/record.ts';
-import {
-  type Chain,
-  deployFixture,
-  makeRequest,
-  respondAll,
-  resultHashOf,
-  send,
-  startChain,
-  type Veritas,
-} from '../contracts/fixture.ts';
-import { round as fixtureRound } from './fixture.ts';
+import { type Chain, makeRequest, respondAll, resultHashOf, send, type Veritas } from '../contracts/fixture.ts';
+import { datasetChain, round as fixtureRound } from './fixture.ts';
 
 let chain: Chain;
 let v: Veritas;
@@ -76,14 +66,7 @@ async function fulfilledWithReport(i: number, value: number): Promise<Hex> {
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'veritas-verify-ds-'));
   ipfs = await createIpfs({ dir, network: 'none', log: pino({ level: 'silent' }) });
-  chain = await startChain(20);
-  v = await deployFixture(chain, { operatorCount: 4 });
-  registry = (
-    await deployAndWait(
-      { walletClient: v.deployer, publicClient: chain.publicClient },
-      { abi: datasetRegistryAbi, bytecode: datasetRegistryBytecode, args: [v.hub, 0n] },
-    )
-  ).address;
+  ({ chain, v, registry } = await datasetChain(20, 0n));
   const ids = [
     await fulfilledWithReport(1, 100.5),
     await fulfilledWithReport(2, 101.25),

@@ -31,6 +31,7 @@ import type { RequestSpec } from '../../schemas/spec.ts';
 
 const log = pino({ level: 'silent' });
 const TABLES = [
+  'aggregator_work',
   'assignments',
   'bundles',
   'chain_cursors',

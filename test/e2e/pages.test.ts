@@ -1,5 +1,7 @@
 // The provenance pages in a real headless Chromium: a fulfilled request's page shows every verification check
-// passing, its bundle link leads to the revealed transcript with redactions marked; a screenshot is saved.
+// passing (summarised, details on demand), its bundle link leads to the revealed transcript with redactions marked;
+// the curator's views (spec name, each source's value, error codes, spares, MPC progress, a median against its band,
+// operators' track records, a dataset with its chart); screenshots are saved under test-results/.
 //
 // The fulfilled request is built honestly on a real anvil rather than by the network: no MPC-TLS session runs here
 // (the operator engineers' end-to-end test covers that), so the transcript is one we write and the notary is a test
@@ -9,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, it } from 'node:test';
+import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -16,7 +19,18 @@ import { signBundle } from '../../core/bundle.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { hashServerName, signAttestation, toContractAttestation } from '../../core/chain/attestation.ts';
 import { assignRequest, oracleHubAbi, requestData, requestParamsOf } from '../../core/chain/contracts.ts';
-import { assignments, bundles, records, reports, requestEvents, requests, responses } from '../../core/db/schema.ts';
+import {
+  assignments,
+  bundles,
+  operatorJobs,
+  operators,
+  records,
+  reports,
+  requestEvents,
+  requests,
+  responses,
+} from '../../core/db/schema.ts';
+import { encodeOperatorMetadata } from '../../core/operator-metadata.ts';
 import { extractFromResponse } from '../../core/extract.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import { TRUST_CODES, type Attestation } from '../../schemas/attestation.ts';
@@ -27,7 +41,8 @@ import { validateSpec } from '../../schemas/validate.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import { verifyProvedRecord } from '../../core/verify/proved-record.ts';
 import { send, walletOf } from '../contracts/fixture.ts';
-import { type Env, startEnv } from '../api/harness.ts';
+import { type Env, hex, seedFulfilled, startEnv } from '../api/harness.ts';
+import { seedFeedDataset, type SeededDataset } from '../datasets/seed.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { exchange } from '../verify/world.ts';
 
@@ -35,11 +50,29 @@ let env: Env;
 let api: RunningApi;
 let browser: Browser | undefined;
 let built: { requestId: Hex; proved: ProvedRecord };
+let dataset: SeededDataset;
 
 before(async () => {
   env = await startEnv();
   built = await fulfilledRequest(env);
-  api = await startApi({ ...env.deps(), acceptDevnetProofs: true });
+  dataset = await seedFeedDataset(env, {
+    metadata: {
+      name: 'Fixture price feed',
+      description: 'The fixture price, every ten minutes.',
+      creator: { name: 'QA' },
+    },
+    rounds: [
+      { value: 100.25, sources: [100.25, 100.5, 100] },
+      { value: 101.5, sources: [101.5, 101.25, 101.75] },
+      { value: 99.75, sources: [99.75, 99.5, 100] },
+    ],
+  });
+  const deps = env.deps();
+  api = await startApi({
+    ...deps,
+    chain: { ...deps.chain, datasetRegistry: dataset.registry },
+    acceptDevnetProofs: true,
+  });
 });
 after(async () => {
   await browser?.close();
@@ -57,7 +90,7 @@ it('shows every verification check passing, links to the bundle, and the bundle 
   });
   await page.goto(`${api.url}/requests/${built.requestId}`);
   await page
-    .getByRole('heading', { name: /Request/ })
+    .getByRole('heading', { name: /Rows of dataset 42/ })
     .first()
     .waitFor();
   const checks = page.locator('[data-check]');
@@ -81,6 +114,24 @@ it('shows every verification check passing, links to the bundle, and the bundle 
   ])
     assert.ok(names.includes(`${want}=true`), want);
   assert.equal(await page.locator('[data-verified="true"]').count(), 1);
+  // summarised: one line per record, the source checks once, the details closed until asked for
+  assert.match(await page.locator('p.summary').innerText(), /1 of 1 record verified; source checks: (\d+) of \1 pass/);
+  assert.equal(await page.locator('[data-check="source 1: notary-signature"]').count(), 1);
+  assert.equal(await page.locator('ul.records details[open]').count(), 0);
+  assert.equal(await page.locator('[data-check="record-hash"]').isVisible(), false);
+  await page.locator('ul.records details summary').first().click();
+  assert.equal(await page.locator('[data-check="record-hash"]').isVisible(), true);
+  // the spec's name is the title; each source's own value is shown
+  assert.equal(await page.title(), 'Rows of dataset 42 · Veritas');
+  assert.equal(
+    await page
+      .locator('h1')
+      .innerText()
+      .then((t) => t.startsWith('Rows of dataset 42')),
+    true,
+  );
+  const values = await page.locator('td.source-value').allInnerTexts();
+  assert.ok(values.length >= 2 && values.every((x) => x === '1200'), values.join(', '));
   await mkdir('test-results', { recursive: true });
   await page.screenshot({ path: 'test-results/request-page.png', fullPage: true });
 
@@ -127,6 +178,173 @@ it('veritas verify’s checks pass on the genuine record and name the failed che
   assert.equal(bad.failed?.name, 'record-hash');
 });
 
+it('names a failed operator’s error code, shows a spare prover as not needed, and MPC progress while it runs', async () => {
+  const { db } = env.db;
+  const done = await seedFulfilled(env);
+  const [failed, spare] = [hex(20), hex(20)];
+  for (const [i, prover] of [failed, spare].entries())
+    await db
+      .insert(assignments)
+      .values({ requestId: done.requestId, prover, notary: done.provers[0]!, position: 2 + i });
+  await db.insert(operatorJobs).values([
+    { requestId: done.requestId, operator: failed, state: 'failed', lastErrorCode: 'NOTARY_UNREACHABLE' },
+    { requestId: done.requestId, operator: spare, state: 'queued' },
+  ]);
+  // a running request: opsnet's operators emit `mpc-progress` per operator; the latest one is shown
+  const running = await seedFulfilled(env, { status: 'assigned' });
+  const [p0, p1] = running.provers;
+  for (const fraction of [0.2, 0.65])
+    await db.insert(requestEvents).values({
+      requestId: running.requestId,
+      source: p0!,
+      stage: 'mpc-progress',
+      detail: { fraction, bytes: Math.round(fraction * 40960), expectedBytes: 40960 },
+    });
+  // the second prover already answered in the seed: a response ends its progress bar
+  await db.insert(requestEvents).values({
+    requestId: running.requestId,
+    source: p1!,
+    stage: 'mpc-progress',
+    detail: { fraction: 0.5, bytes: 1, expectedBytes: 2 },
+  });
+  await db.delete(responses).where(eq(responses.prover, p0!));
+
+  const page = await newPage();
+  await page.goto(`${api.url}/requests/${done.requestId}`);
+  const failedRow = page.locator(`tr[data-prover="${failed}"]`);
+  assert.equal(await failedRow.locator('[data-error-code]').innerText(), 'NOTARY_UNREACHABLE');
+  const spareRow = page.locator(`tr[data-prover="${spare}"]`);
+  assert.equal(await spareRow.locator('[data-state]').innerText(), 'not needed');
+  assert.equal(await spareRow.locator('.badge.pending').count(), 0, 'a spare is not amber pending');
+  const timeline = await page.locator('ol.timeline').innerText();
+  assert.match(timeline, /operator 3 failed .*— NOTARY_UNREACHABLE/);
+  assert.doesNotMatch(timeline, /failed — failed/);
+  assert.match(timeline, /operator 4 not needed/);
+
+  await page.goto(`${api.url}/requests/${running.requestId}`);
+  const bar = page.locator(`tr[data-prover="${p0}"] progress`);
+  assert.equal(await bar.getAttribute('value'), '0.65');
+  assert.match(await page.locator(`tr[data-prover="${p0}"] .mpc-progress`).innerText(), /65% · 26 of 40 KiB/);
+  assert.equal(await page.locator('progress').count(), 1, 'only the operator still running shows progress');
+  await page.screenshot({ path: 'test-results/request-progress.png', fullPage: true });
+  await page.close();
+});
+
+it('a median request shows each source against the median and the band, the outlier marked', async () => {
+  const { db } = env.db;
+  const seeded = await seedFulfilled(env);
+  const outlier = hex(20);
+  await db
+    .insert(assignments)
+    .values({ requestId: seeded.requestId, prover: outlier, notary: seeded.provers[0]!, position: 2 });
+  await db.insert(responses).values({
+    requestId: seeded.requestId,
+    prover: outlier,
+    notary: seeded.provers[0]!,
+    resultHash: hex(32),
+    bundleCid: seeded.bundleCids[0]!,
+    verification: 'valid',
+    value: 1500,
+  });
+  await db
+    .update(reports)
+    .set({
+      policyOutcome: {
+        included: seeded.provers,
+        excluded: [{ prover: outlier, code: 'OUTLIER', reason: '1500 is 300 from the median 1200' }],
+        value: 1200,
+      },
+    })
+    .where(eq(reports.requestId, seeded.requestId));
+  const page = await newPage();
+  await page.goto(`${api.url}/requests/${seeded.requestId}`);
+  const section = await page.locator('#median + p').innerText();
+  assert.match(section, /Median 1200, band ±1% = \[1188, 1212\]/);
+  assert.equal(await page.locator('table.median-sources tr[data-outlier="true"]').count(), 1);
+  assert.equal(await page.locator(`table.median-sources tr[data-prover="${outlier}"] .badge`).innerText(), 'outlier');
+  assert.equal(await page.locator('table.median-sources tr[data-outlier="false"]').count(), 2);
+  assert.equal(await page.locator('svg.band-chart circle.outlier').count(), 1);
+  await page.screenshot({ path: 'test-results/median-page.png', fullPage: true });
+  await page.close();
+});
+
+it('the operators page counts answered, agreed, invalid and slashed from the records, with ETH bonds and notary URLs', async () => {
+  const { db } = env.db;
+  const seeded = await seedFulfilled(env);
+  const [a, b] = seeded.provers;
+  // counters left at 0 as nothing maintained them: the page must not read them
+  await db
+    .update(operators)
+    .set({ answered: 0, agreed: 0, metadataUri: encodeOperatorMetadata({ notaryUrl: 'ws://127.0.0.1:7047' }) })
+    .where(eq(operators.address, a!));
+  await db
+    .update(responses)
+    .set({ verification: 'invalid', invalidCode: 'BAD_SIGNATURE' })
+    .where(eq(responses.prover, b!));
+  await db
+    .update(reports)
+    .set({ policyOutcome: { included: [a!], excluded: [], value: 1200 } })
+    .where(eq(reports.requestId, seeded.requestId));
+  const page = await newPage();
+  await page.goto(`${api.url}/operators`);
+  const cells = async (address: string) =>
+    (
+      await page
+        .locator('tr', { has: page.locator(`a[href="/operators/${address}"]`) })
+        .locator('td')
+        .allInnerTexts()
+    ).slice(2);
+  assert.deepEqual(await cells(a!), ['ws://127.0.0.1:7047', '1 ETH', '1', '1', '0', '0']);
+  assert.deepEqual(await cells(b!), ['—', '1 ETH', '1', '0', '1', '0']);
+  const json = (await (await fetch(`${api.url}/v1/operators/${a}`)).json()) as Record<string, unknown>;
+  assert.deepEqual([json.answered, json.agreed, json.notaryUrl], [1, 1, 'ws://127.0.0.1:7047']);
+  await page.close();
+});
+
+it('a dataset page shows its sources, rounds, versions with their exports and a chart of the value', async () => {
+  const page = await newPage();
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(api.url)) foreign.push(r.url());
+  });
+  await page.goto(`${api.url}/datasets`);
+  await page.getByRole('link', { name: 'Fixture price feed' }).click();
+  assert.equal(await page.title(), 'Fixture price feed · Veritas');
+  assert.match(await page.locator('table.sources').innerText(), /feed 1\s+https:\/\/api\.veritas\.test\/v1\/price/);
+  assert.equal(await page.locator('ol.rounds li').count(), 3);
+  assert.match(await page.locator('ol.rounds').innerText(), /feed 1 · round 0[\s\S]*round 1[\s\S]*round 2/);
+  const versions = page.locator('table.versions tr[data-version]');
+  assert.deepEqual(await versions.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version'))), [
+    '3',
+    '2',
+    '1',
+  ]);
+  for (const f of ['README.md', 'croissant.json', 'records.parquet', 'records.jsonl', 'proofs.jsonl', 'snapshot.car']) {
+    const href = await page.locator(`tr[data-version="3"] a`, { hasText: f }).getAttribute('href');
+    assert.equal(href, `/v1/datasets/${dataset.datasetId}/versions/3/${f}`);
+  }
+  // the chart: server-rendered SVG, one line of the aggregated values, a dot per source answer
+  const svg = page.locator('svg.chart');
+  assert.equal(await svg.count(), 1);
+  assert.equal(await svg.locator('polyline.aggregate').count(), 1);
+  assert.equal((await svg.locator('polyline.aggregate').getAttribute('points'))!.split(' ').length, 3);
+  assert.equal(await svg.locator('circle.source').count(), 9);
+  assert.equal(await svg.locator('rect.aggregate-point').count(), 3);
+  const titles = await svg.locator('rect.aggregate-point title').allTextContents();
+  assert.deepEqual(
+    titles.map((t) => t.split(':')[1]!.trim().split(' ')[0]),
+    ['100.25', '101.5', '99.75'],
+  );
+  await page.screenshot({ path: 'test-results/dataset-page.png', fullPage: true });
+  assert.deepEqual(foreign, []);
+  await page.close();
+});
+
+async function newPage() {
+  browser ??= await launchBrowser();
+  return browser.newPage();
+}
+
 /** A request fulfilled on-chain with two genuine-looking sessions, and the rows the indexer and aggregator write. */
 async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: ProvedRecord }> {
   const { v, ipfs } = e;
@@ -135,6 +353,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
   const hub = v.hub.toLowerCase() as Address;
   const now = Number((await v.chain.publicClient.getBlock()).timestamp);
   const spec = validateSpec({
+    name: 'Rows of dataset 42',
     url: 'https://api.example.test/v1/datasets/42',
     headers: [{ name: 'Authorization', secret: true, ref: 'dataset-token' }],
     extract: { jsonPath: '$.rows' },

@@ -85,7 +85,11 @@ test('aggregator: /readyz is 503 until its first complete pass, then 200; the ba
 });
 
 test('operator: /readyz is 503 until every part has started, other paths fall through to the notary', async () => {
-  const health = operatorHealth({ db: env.db.db, publicClient: env.v.chain.publicClient });
+  const health = operatorHealth({
+    db: env.db.db,
+    publicClient: env.v.chain.publicClient,
+    address: env.v.operators[0]!.account.address,
+  });
   const server = http.createServer((req, res) => {
     if (!health.handle(req, res)) res.writeHead(426).end();
   });

@@ -3,15 +3,27 @@
 // every page sends a strict CSP, nosniff and a Referrer-Policy. A real Chromium confirms no script runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import type { Hex } from 'viem';
 import { createApi, startApi } from '../../api/app.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
-import { assignments, bundles, operators, requestEvents, requests, responses } from '../../core/db/schema.ts';
+import {
+  assignments,
+  bundles,
+  operatorJobs,
+  operators,
+  records,
+  requestEvents,
+  requests,
+  responses,
+} from '../../core/db/schema.ts';
+import type { DatasetRecord } from '../../schemas/record.ts';
 import { encodeTranscript } from '../../schemas/transcript.ts';
 import { bundleDoc, type Env, hex, startEnv, validSpec } from '../api/harness.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { seedFeedDataset } from '../datasets/seed.ts';
 
 const XSS = '<img src=x onerror="window.__xss=1;alert(1)">';
 const BREAKOUT = `"><img src=x onerror="window.__xss=2">`;
@@ -30,13 +42,19 @@ after(async () => {
 const TAG = /<([a-z][\w-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*\/?>/gi;
 const ATTRIBUTE = /\s([^\s=>/]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?/g;
 
-/** No payload survived as markup: the pages themselves have no img, script or event handler, so any is injected. */
+/**
+ * No payload survived as markup: the pages themselves have no img, script or event handler, so any is injected. The
+ * only SVG they draw is a chart (class "chart"), whose parts are shapes and text: no link, foreign object or animation.
+ */
 function assertInert(page: string, where: string) {
   for (const [, name, attributes] of page.matchAll(TAG)) {
+    const tag = name!.toLowerCase();
     assert.ok(
-      !['img', 'script', 'iframe', 'object', 'embed', 'svg'].includes(name!.toLowerCase()),
+      !['img', 'script', 'iframe', 'object', 'embed', 'foreignobject', 'use', 'animate', 'set', 'image'].includes(tag),
       `${where}: <${name}>`,
     );
+    if (tag === 'svg')
+      assert.match(attributes!, /^\s+class="chart( band-chart)?"/, `${where}: an svg that is not a chart`);
     for (const [, attribute] of attributes!.matchAll(ATTRIBUTE))
       assert.ok(!/^on/i.test(attribute!), `${where}: an event handler attribute ${attribute} was injected`);
   }
@@ -112,10 +130,20 @@ async function hostileRequest(): Promise<{ requestId: Hex; bundleCid: string; pr
     verification: 'invalid',
     invalidCode: XSS,
     invalidMessage: SCRIPT,
+    value: BREAKOUT,
   });
   await db
     .insert(requestEvents)
     .values({ requestId, source: XSS, stage: BREAKOUT, detail: { state: XSS, message: SCRIPT } });
+  // a second, failed operator whose job's error code carries markup, and progress events with hostile details
+  const failing = hex(20);
+  await db.insert(assignments).values({ requestId, prover: failing, notary: prover, position: 1 });
+  await db.insert(operatorJobs).values({ requestId, operator: failing, state: XSS, lastErrorCode: BREAKOUT });
+  await db.insert(requestEvents).values([
+    { requestId, source: failing, stage: 'mpc-progress', detail: { fraction: XSS, bytes: 1, expectedBytes: 2 } },
+    { requestId, source: failing, stage: 'mpc-progress', detail: { fraction: 0.5, bytes: SCRIPT, expectedBytes: 2 } },
+    { requestId, source: failing, stage: 'failed', detail: { code: XSS, state: BREAKOUT } },
+  ]);
   await db.insert(operators).values({
     address: prover,
     status: XSS,
@@ -147,6 +175,9 @@ async function rangeAttackBundle(): Promise<string> {
   ];
   return pin({ ...good, transcript: { ...t, sentRanges } }, requestId);
 }
+
+const specOf = async (requestId: string) =>
+  (await env.db.db.select().from(requests).where(eq(requests.id, requestId)))[0]!.spec;
 
 describe('hostile values are shown as text', () => {
   it('a bundle with string range bounds carrying markup renders as an invalid document, none of its fields', async () => {
@@ -185,6 +216,38 @@ describe('hostile values are shown as text', () => {
       const res = await app.request(path);
       assert.equal(res.status, 200, path);
       assertInert(await res.text(), path);
+    }
+  });
+
+  it('a dataset page: metadata name, description and creator, source URLs and chart labels', async () => {
+    const seeded = await seedFeedDataset(env, {
+      metadata: { name: XSS, description: BREAKOUT, creator: { name: SCRIPT } },
+      spec: { name: SCRIPT, url: `https://api.example.test/${encodeURIComponent(XSS)}` },
+      rounds: [
+        { value: 1, sources: [1, 2] },
+        { value: 2, sources: [2, 3] },
+      ],
+    });
+    for (const requestId of seeded.requestIds) {
+      const [row] = await env.db.db.select().from(records).where(eq(records.requestId, requestId));
+      const provenance: DatasetRecord = {
+        ...row!.provenance,
+        sources: row!.provenance.sources.map((x) => ({ ...x, prover: XSS as Hex })),
+      };
+      await env.db.db.update(records).set({ provenance }).where(eq(records.id, row!.id));
+      await env.db.db
+        .update(requests)
+        .set({ spec: { ...(await specOf(requestId)), url: `https://api.example.test/${BREAKOUT}` } as RequestSpec })
+        .where(eq(requests.id, requestId));
+    }
+    const deps = env.deps();
+    const app = createApi({ ...deps, chain: { ...deps.chain, datasetRegistry: seeded.registry } });
+    for (const path of ['/datasets', `/datasets/${seeded.datasetId}`]) {
+      const res = await app.request(path);
+      assert.equal(res.status, 200, path);
+      const page = await res.text();
+      assertInert(page, path);
+      if (path !== '/datasets') assert.match(page, /<svg class="chart"/, 'the chart is drawn');
     }
   });
 

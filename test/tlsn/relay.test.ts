@@ -1,6 +1,7 @@
 // The MPC relay: rooms and roles, buffering until both sides are present, byte counters, close propagation.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import {
@@ -122,4 +123,76 @@ describe('relay', () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
   });
+
+  test('with reservedOnly, an upgrade to a room nobody reserved is refused with 403 before any WebSocket', async () => {
+    const strict = await startRelay({ reservedOnly: true });
+    try {
+      const res = await rawUpgrade(strict.port, '/relay?room=not-reserved&role=prover');
+      assert.match(res, /^HTTP\/1\.1 403 /);
+      assert.equal(strict.usage().rooms, 0, 'no room was created for it');
+      assert.equal(strict.reserve('accepted'), true);
+      const v = await connect(relayUrl(strict.url, 'accepted', 'verifier'));
+      const p = await connect(relayUrl(strict.url, 'accepted', 'prover'));
+      p.ws.send(new TextEncoder().encode('x'));
+      assert.equal(await v.next(), 'x');
+      p.ws.close();
+      await v.closed;
+      // a used room cannot be reserved or joined again
+      assert.match(await rawUpgrade(strict.port, '/relay?room=accepted&role=prover'), /^HTTP\/1\.1 403 /);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('caps: open rooms, buffered bytes per room and in total', async () => {
+    const capped = await startRelay({ maxRooms: 2, maxBufferedBytes: 1000, maxTotalBufferedBytes: 1500 });
+    try {
+      const a = await connect(relayUrl(capped.url, 'a', 'verifier'));
+      const b = await connect(relayUrl(capped.url, 'b', 'verifier'));
+      assert.match(await rawUpgrade(capped.port, '/relay?room=c&role=verifier'), /^HTTP\/1\.1 503 /);
+      assert.equal(capped.reserve('d'), false, 'a reservation counts against the room cap too');
+      assert.equal(capped.usage().rooms, 2);
+      // 800 bytes buffered in each room: under the per-room cap, over the total
+      a.ws.send(new Uint8Array(800));
+      await until(() => capped.usage().bufferedBytes === 800);
+      b.ws.send(new Uint8Array(800));
+      assert.equal((await b.closed).code, 1009, 'the room that crossed the total cap is closed');
+      assert.equal(capped.usage().bufferedBytes, 800);
+      a.ws.send(new Uint8Array(300));
+      assert.equal((await a.closed).code, 1009, 'a room over its own cap is closed');
+      assert.deepEqual(
+        { rooms: capped.usage().rooms, bufferedBytes: capped.usage().bufferedBytes },
+        { rooms: 0, bufferedBytes: 0 },
+      );
+    } finally {
+      await capped.close();
+    }
+  });
 });
+
+/** Sends a bare WebSocket upgrade and returns the server's first response line and headers. */
+function rawUpgrade(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
+    let data = '';
+    socket.on('data', (d) => {
+      data += d.toString();
+      if (data.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(data);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(data));
+  });
+}
+
+/** Waits for a condition the relay reaches after an event this side cannot observe (a message it buffered). */
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setImmediate(r));
+}
