@@ -40,11 +40,19 @@ export function useDevnet(name: string, options: Omit<DevnetOptions, 'dataDir' |
   };
 }
 
-type HubEvent = 'RequestFulfilled' | 'RequestExpired';
-export type HubEventLog<E extends HubEvent> = WatchContractEventOnLogsParameter<typeof oracleHubAbi, E, true>[number];
+// Two concrete log types, not one generic over the event name: a generic `E` threaded through viem's
+// `WatchContractEventOnLogsParameter` made tsc instantiate the hub ABI's types without bound (it ran out of memory).
+type FulfilledLog = WatchContractEventOnLogsParameter<typeof oracleHubAbi, 'RequestFulfilled', true>[number];
+type ExpiredLog = WatchContractEventOnLogsParameter<typeof oracleHubAbi, 'RequestExpired', true>[number];
 
 /** Resolves with the first `eventName` of `requestId` that the devnet's hub emits (an event, not a poll of the API). */
-export function hubEvent<E extends HubEvent>(devnet: Devnet, eventName: E, requestId: Hex): Promise<HubEventLog<E>> {
+export function hubEvent(devnet: Devnet, eventName: 'RequestFulfilled', requestId: Hex): Promise<FulfilledLog>;
+export function hubEvent(devnet: Devnet, eventName: 'RequestExpired', requestId: Hex): Promise<ExpiredLog>;
+export function hubEvent(
+  devnet: Devnet,
+  eventName: 'RequestFulfilled' | 'RequestExpired',
+  requestId: Hex,
+): Promise<FulfilledLog | ExpiredLog> {
   return new Promise((resolve) => {
     const unwatch = devnet.deployer.publicClient.watchContractEvent({
       address: devnet.deployment.hub,
@@ -58,7 +66,7 @@ export function hubEvent<E extends HubEvent>(devnet: Devnet, eventName: E, reque
         const l = logs[0];
         if (!l) return;
         unwatch();
-        resolve(l as HubEventLog<E>);
+        resolve(l as FulfilledLog | ExpiredLog);
       },
     });
   });
