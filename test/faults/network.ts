@@ -12,6 +12,7 @@ import { parseEther, type Address, type Hex } from 'viem';
 import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
 import { assignWhenDue, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { rootLogger } from '../../core/log.ts';
+import { requestStatusOf, type OnChainRequestStatus } from '../../core/verify/chain.ts';
 import { startAggregator, type Aggregator } from '../../aggregator/service.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
@@ -141,17 +142,18 @@ export async function until<T>(
   throw new Error(`gave up waiting for ${what} after ${passes} aggregator passes`);
 }
 
-export const requestStatus = async (world: World, requestId: Hex): Promise<number> =>
-  (
-    await world.publicClient.readContract({
-      address: world.deployment.hub,
-      abi: oracleHubAbi,
-      functionName: 'getRequest',
-      args: [requestId],
-    })
-  ).status;
-
-export const HubStatus = { Pending: 1, Fulfilled: 2, Expired: 3 } as const;
+/** The request's on-chain status by name ('pending', 'fulfilled', 'expired'), as core/verify/chain.ts names it. */
+export const requestStatus = async (world: World, requestId: Hex): Promise<OnChainRequestStatus> =>
+  requestStatusOf(
+    (
+      await world.publicClient.readContract({
+        address: world.deployment.hub,
+        abi: oracleHubAbi,
+        functionName: 'getRequest',
+        args: [requestId],
+      })
+    ).status,
+  );
 
 export async function hubEvents(
   world: World,
