@@ -35,6 +35,12 @@ export type Env = {
   close(): Promise<void>;
 };
 
+/** startEnv, and the chain's time at the start (tests put deadlines relative to it, not to the wall clock). */
+export async function startEnvAtChainTime(): Promise<{ env: Env; now: number }> {
+  const env = await startEnv();
+  return { env, now: Number((await env.v.chain.publicClient.getBlock()).timestamp) };
+}
+
 export async function startEnv(): Promise<Env> {
   const dir = await mkdtemp(join(tmpdir(), 'veritas-api-'));
   const [db, ipfs, chain] = await Promise.all([
