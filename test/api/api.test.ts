@@ -14,7 +14,9 @@ import { API_KEY, type Env, hex, readSse, seedFulfilled, startEnvAtChainTime, va
 
 let env: Env;
 let now: number;
-before(async () => void ({ env, now } = await startEnvAtChainTime()));
+before(async () => {
+  ({ env, now } = await startEnvAtChainTime());
+});
 after(() => env?.close());
 
 const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };

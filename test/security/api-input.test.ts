@@ -17,7 +17,9 @@ import { API_KEY, type Env, log, seedFulfilled, startEnvAtChainTime, validSpec }
 
 let env: Env;
 let now: number;
-before(async () => void ({ env, now } = await startEnvAtChainTime()));
+before(async () => {
+  ({ env, now } = await startEnvAtChainTime());
+});
 after(() => env?.close());
 
 const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
