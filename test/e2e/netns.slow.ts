@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -178,13 +178,17 @@ test('operators in their own network namespaces: a quorum-2 request is fulfilled
 }, async (t) => {
   sweepLeftovers();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'veritas-netns-'));
+  const kept = `${dataDir}-logs`;
   const network = createNetwork(OPERATORS);
   // even if the runner exits without running the hook, the host keeps no namespace of ours
   process.once('exit', () => network.remove());
   let devnet: ProcessDevnet | undefined;
+  let passed = false;
   t.after(async () => {
     await devnet?.stop();
     network.remove();
+    // a failed run keeps its components' logs (the failure message names where); the rest goes
+    if (!passed) await cp(path.join(dataDir, 'logs'), kept, { recursive: true }).catch(() => {});
     await rm(dataDir, { recursive: true, force: true });
     assert.deepEqual(leftovers(), [], 'every namespace, veth and the bridge are gone');
   });
@@ -222,7 +226,7 @@ test('operators in their own network namespaces: a quorum-2 request is fulfilled
     VERITAS_API_KEY: d.api.key,
     NO_COLOR: '1',
   });
-  assert.equal(run.code, EXIT.OK, `${run.stderr}\nlogs in ${path.join(dataDir, 'logs')}`);
+  assert.equal(run.code, EXIT.OK, `${run.stderr}\nlogs kept in ${kept}`);
   const created = jsonl(run.stderr).find((e) => e.event === 'created')!;
   const [record] = jsonl(run.stdout);
   const { value, sources } = record!.record as { value: number; sources: { prover: string; notary: string }[] };
@@ -238,4 +242,5 @@ test('operators in their own network namespaces: a quorum-2 request is fulfilled
     String(created.requestId) as Hex,
   ]);
   assert.equal(onChain.merkleRoot, record!.merkleRoot, 'the root the CLI printed is the hub’s');
+  passed = true;
 });
