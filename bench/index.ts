@@ -362,20 +362,8 @@ const COMPONENTS: {
     script: 'bench:gas',
     args: [],
     timeoutMs: 180_000,
-    figures: (out) => {
-      const f: Record<string, number> = {};
-      // console.table rows: │ idx │ 'EOA' │ 1 │ 1 │ request │ respond │ fulfill │
-      for (const line of out.split('\n')) {
-        const m =
-          /'(EOA|ExampleConsumer \(callback\))'\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)/.exec(line);
-        if (!m) continue;
-        const who = m[1] === 'EOA' ? 'eoa' : 'consumer';
-        f[`${who}.q${m[2]}.request`] = Number(m[4]);
-        f[`${who}.q${m[2]}.respondPerProver`] = Number(m[5]);
-        f[`${who}.q${m[2]}.fulfill`] = Number(m[6]);
-      }
-      return f;
-    },
+    // bench/gas.ts ends with one JSON line of its table ({bench: 'gas', 'eoa.q1.exact.fulfill': …, challenge, …})
+    figures: (out) => lastJsonLine(out, (o) => o.bench === 'gas') ?? {},
   },
   {
     part: 'aggregator',
@@ -690,16 +678,27 @@ function rowsOf(): Row[] {
       detail: `peak RSS prover ${tlsn.figures.peakRssProverGiB} GiB, verifier ${tlsn.figures.peakRssVerifierGiB} GiB; ${tlsn.figures.partyCpuS ?? '—'} CPU-s`,
     });
   const gas = results.components.gas;
-  if (gas)
-    rows.push({
-      figure: 'gas (bench:gas)',
-      measured: '',
-      goal: 'reported',
-      status: '',
-      detail: Object.entries(gas.figures)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', '),
-    });
+  if (gas) {
+    // one row per call: its range over policies (exact, mode, median), by caller and quorum
+    const range = (re: RegExp) => {
+      const xs = Object.entries(gas.figures)
+        .filter(([k]) => re.test(k))
+        .map(([, v]) => num(v));
+      if (xs.length === 0) return '—';
+      const [lo, hi] = [Math.min(...xs), Math.max(...xs)].map((x) => `${Math.round(x / 1000)} k`);
+      return lo === hi ? lo! : `${lo}–${hi}`;
+    };
+    const calls: [string, string][] = [
+      ['request', `${range(/\.request$/)}`],
+      ['assign', `quorum 1 ${range(/\.q1\.\w+\.assign$/)}, quorum 3 ${range(/\.q3\.\w+\.assign$/)}`],
+      ['respond (per prover)', range(/respondPerProver$/)],
+      ['fulfill + policy check', `EOA ${range(/^eoa\..*\.fulfill$/)}, consumer ${range(/^consumer\..*\.fulfill$/)}`],
+      ['challengeFulfillment', range(/^challenge$/)],
+      ['fee floor per sampled prover', range(/^feeFloorGasPerProver$/)],
+    ];
+    for (const [call, gasUsed] of calls)
+      rows.push({ figure: `gas: ${call}`, measured: gasUsed, goal: 'reported', status: '', detail: '' });
+  }
   for (const [part, c] of Object.entries(results.components))
     if (!c.ok)
       rows.push({
