@@ -134,6 +134,8 @@ const results: {
     /** 3 bare sessions' CPU-seconds ÷ the machine's cores: the fastest quorum 3 can be on this machine. */
     cpuBoundMs: number;
   };
+  /** CPU-seconds the devnet's co-located services (this process) take with no request in flight, per second. */
+  devnetIdle?: { cpuS: number; wallS: number };
   load?: ReturnType<ReturnType<typeof sampleLoad>>;
   components: Partial<Record<Part, Component>>;
   errors: string[];
@@ -325,6 +327,15 @@ async function benchDevnet(): Promise<void> {
   // the operators run in this process and share its pool of warm parties
   await warmParties({ wasmPath: devnet.trust.wasmPath, tuning });
   cleanups.push(() => closeWarmParties());
+  // What the services beside the parties (API, aggregator, keeper, 3 operators' job loops, IPFS, PGlite) cost while
+  // nothing happens: during a request that CPU is taken from the MPC parties on the same cores.
+  const idle0 = { cpu: selfCpuSeconds(), t: performance.now() };
+  await new Promise((r) => setTimeout(r, 10_000));
+  results.devnetIdle = {
+    cpuS: +(selfCpuSeconds() - idle0.cpu).toFixed(2),
+    wallS: +((performance.now() - idle0.t) / 1000).toFixed(1),
+  };
+  note(`devnet services at idle: ${results.devnetIdle.cpuS} CPU-s in ${results.devnetIdle.wallS} s`);
   const bareMs = results.bare?.medianMs ?? NaN;
   if (wants('q1')) {
     const r = await benchRequests(devnet, 1);
@@ -592,6 +603,15 @@ function rowsOf(): Row[] {
       });
     }
   }
+  const idle = results.devnetIdle;
+  if (idle)
+    rows.push({
+      figure: 'devnet services at idle (CPU)',
+      measured: `${((100 * idle.cpuS) / idle.wallS).toFixed(0)} % of a core`,
+      goal: 'reported',
+      status: '',
+      detail: `${idle.cpuS} CPU-s in ${idle.wallS} s with no request in flight (API, aggregator, keeper, 3 job loops, IPFS, PGlite)`,
+    });
   const q3 = results.q3;
   if (q3)
     rows.push(
