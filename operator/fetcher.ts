@@ -11,6 +11,7 @@ import { VeritasError, isErrorCode } from '../core/errors.ts';
 import { extractFromResponse } from '../core/extract.ts';
 import { requestTemplate } from '../core/http-message.ts';
 import { decodeOperatorMetadata } from '../core/operator-metadata.ts';
+import { FETCH_STAGES } from '../core/operator-events.ts';
 import { progressReporter } from './progress.ts';
 import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
 import type { UnsignedBundle } from '../schemas/bundle.ts';
@@ -33,15 +34,7 @@ export const TLSN_VERSION = '0.1.0-alpha.12';
 export const VERITAS_VERSION = '0.1.0';
 
 /** The stages a request goes through at this operator, in order (published as timeline events). */
-export const STAGES = [
-  'queued',
-  'notary-connected',
-  'mpc-setup',
-  'request-sent',
-  'attested',
-  'pinned',
-  'responded',
-] as const;
+export const STAGES = FETCH_STAGES;
 export type FetchStage = (typeof STAGES)[number];
 
 export type FetcherDeps = {

@@ -16,6 +16,7 @@ import { requestStatusOf, type OnChainRequestStatus } from '../../core/verify/ch
 import { startAggregator, type Aggregator } from '../../aggregator/service.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
+import { aggregatorOptions } from '../support/aggregator.ts';
 import { baseSpec, startWorld, type PlacedRequest, type World } from '../verify/world.ts';
 
 export const API_KEY = 'faults-key';
@@ -44,17 +45,8 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
   try {
     const db = await openDatabase({ url: o.databaseUrl, dataDir: join(world.dir, 'node'), log });
     closers.push(() => db.close());
-    const aggregatorOptions = {
-      db: db.db,
-      ipfs: world.ipfs,
-      publicClient: world.publicClient,
-      walletClient: world.aggregatorWallet,
-      hub: world.deployment.hub,
-      fromBlock: world.deployment.deployBlock,
-      policy: { acceptDevnetProofs: false },
-      log,
-      pollIntervalMs: 100,
-    };
+    // passes also run on their own 100 ms timer, as in production, besides the ticks the tests drive
+    const options = aggregatorOptions(world, db, log, { pollIntervalMs: 100 });
     const apiDeps = (port: number) => ({
       db: db.db,
       ipfs: world.ipfs,
@@ -72,7 +64,7 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
     const net: FaultNetwork = {
       world,
       db,
-      aggregator: startAggregator(aggregatorOptions),
+      aggregator: startAggregator(options),
       api: await startApi(apiDeps(0)),
       async stopAggregator() {
         if (aggregatorStopped) return;
@@ -81,7 +73,7 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
       },
       async restartAggregator() {
         await net.stopAggregator();
-        net.aggregator = startAggregator(aggregatorOptions);
+        net.aggregator = startAggregator(options);
         aggregatorStopped = false;
       },
       async restartApi() {
