@@ -140,6 +140,24 @@ try {
       `assign and fulfill); at ${formatGwei(gasPrice)} gwei that is minFeePerProver ≥ ` +
       `${formatGwei(worstPerProver * gasPrice)} gwei, before any margin for the MPC-TLS work itself`,
   );
+  // one machine-readable line for `npm run bench` (bench/index.ts): the table above keyed by who.quorum.policy
+  const figures: Record<string, number> = {};
+  for (const row of rows) {
+    const key = `${row.consumer === 'EOA' ? 'eoa' : 'consumer'}.q${row.quorum}.${row.policy}`;
+    figures[`${key}.request`] = Number(row['request (gas)']);
+    figures[`${key}.assign`] = Number(row['assign (gas)']);
+    figures[`${key}.respondPerProver`] = Number(row['respond, per prover (gas)']);
+    figures[`${key}.fulfill`] = Number(row['fulfill (gas)']);
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'gas',
+      ...figures,
+      challenge: Number(ch.gasUsed),
+      hubRuntimeBytes: (code!.length - 2) / 2,
+      feeFloorGasPerProver: Number(worstPerProver),
+    }),
+  );
 } finally {
   await chain.anvil.stop();
 }

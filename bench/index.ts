@@ -134,6 +134,8 @@ const results: {
     /** 3 bare sessions' CPU-seconds ÷ the machine's cores: the fastest quorum 3 can be on this machine. */
     cpuBoundMs: number;
   };
+  /** CPU-seconds the devnet's co-located services (this process) take with no request in flight, per second. */
+  devnetIdle?: { cpuS: number; wallS: number };
   load?: ReturnType<ReturnType<typeof sampleLoad>>;
   components: Partial<Record<Part, Component>>;
   errors: string[];
@@ -325,6 +327,15 @@ async function benchDevnet(): Promise<void> {
   // the operators run in this process and share its pool of warm parties
   await warmParties({ wasmPath: devnet.trust.wasmPath, tuning });
   cleanups.push(() => closeWarmParties());
+  // What the services beside the parties (API, aggregator, keeper, 3 operators' job loops, IPFS, PGlite) cost while
+  // nothing happens: during a request that CPU is taken from the MPC parties on the same cores.
+  const idle0 = { cpu: selfCpuSeconds(), t: performance.now() };
+  await new Promise((r) => setTimeout(r, 10_000));
+  results.devnetIdle = {
+    cpuS: +(selfCpuSeconds() - idle0.cpu).toFixed(2),
+    wallS: +((performance.now() - idle0.t) / 1000).toFixed(1),
+  };
+  note(`devnet services at idle: ${results.devnetIdle.cpuS} CPU-s in ${results.devnetIdle.wallS} s`);
   const bareMs = results.bare?.medianMs ?? NaN;
   if (wants('q1')) {
     const r = await benchRequests(devnet, 1);
@@ -362,20 +373,8 @@ const COMPONENTS: {
     script: 'bench:gas',
     args: [],
     timeoutMs: 180_000,
-    figures: (out) => {
-      const f: Record<string, number> = {};
-      // console.table rows: │ idx │ 'EOA' │ 1 │ 1 │ request │ respond │ fulfill │
-      for (const line of out.split('\n')) {
-        const m =
-          /'(EOA|ExampleConsumer \(callback\))'\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)\s*│\s*(\d+)/.exec(line);
-        if (!m) continue;
-        const who = m[1] === 'EOA' ? 'eoa' : 'consumer';
-        f[`${who}.q${m[2]}.request`] = Number(m[4]);
-        f[`${who}.q${m[2]}.respondPerProver`] = Number(m[5]);
-        f[`${who}.q${m[2]}.fulfill`] = Number(m[6]);
-      }
-      return f;
-    },
+    // bench/gas.ts ends with one JSON line of its table ({bench: 'gas', 'eoa.q1.exact.fulfill': …, challenge, …})
+    figures: (out) => lastJsonLine(out, (o) => o.bench === 'gas') ?? {},
   },
   {
     part: 'aggregator',
@@ -604,6 +603,15 @@ function rowsOf(): Row[] {
       });
     }
   }
+  const idle = results.devnetIdle;
+  if (idle)
+    rows.push({
+      figure: 'devnet services at idle (CPU)',
+      measured: `${((100 * idle.cpuS) / idle.wallS).toFixed(0)} % of a core`,
+      goal: 'reported',
+      status: '',
+      detail: `${idle.cpuS} CPU-s in ${idle.wallS} s with no request in flight (API, aggregator, keeper, 3 job loops, IPFS, PGlite)`,
+    });
   const q3 = results.q3;
   if (q3)
     rows.push(
@@ -690,16 +698,27 @@ function rowsOf(): Row[] {
       detail: `peak RSS prover ${tlsn.figures.peakRssProverGiB} GiB, verifier ${tlsn.figures.peakRssVerifierGiB} GiB; ${tlsn.figures.partyCpuS ?? '—'} CPU-s`,
     });
   const gas = results.components.gas;
-  if (gas)
-    rows.push({
-      figure: 'gas (bench:gas)',
-      measured: '',
-      goal: 'reported',
-      status: '',
-      detail: Object.entries(gas.figures)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', '),
-    });
+  if (gas) {
+    // one row per call: its range over policies (exact, mode, median), by caller and quorum
+    const range = (re: RegExp) => {
+      const xs = Object.entries(gas.figures)
+        .filter(([k]) => re.test(k))
+        .map(([, v]) => num(v));
+      if (xs.length === 0) return '—';
+      const [lo, hi] = [Math.min(...xs), Math.max(...xs)].map((x) => `${Math.round(x / 1000)} k`);
+      return lo === hi ? lo! : `${lo}–${hi}`;
+    };
+    const calls: [string, string][] = [
+      ['request', `${range(/\.request$/)}`],
+      ['assign', `quorum 1 ${range(/\.q1\.\w+\.assign$/)}, quorum 3 ${range(/\.q3\.\w+\.assign$/)}`],
+      ['respond (per prover)', range(/respondPerProver$/)],
+      ['fulfill + policy check', `EOA ${range(/^eoa\..*\.fulfill$/)}, consumer ${range(/^consumer\..*\.fulfill$/)}`],
+      ['challengeFulfillment', range(/^challenge$/)],
+      ['fee floor per sampled prover', range(/^feeFloorGasPerProver$/)],
+    ];
+    for (const [call, gasUsed] of calls)
+      rows.push({ figure: `gas: ${call}`, measured: gasUsed, goal: 'reported', status: '', detail: '' });
+  }
   for (const [part, c] of Object.entries(results.components))
     if (!c.ok)
       rows.push({

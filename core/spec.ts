@@ -16,8 +16,9 @@ export async function loadSpec(
   specHash: `0x${string}`,
   timeoutMs = 30_000,
   deadline?: number | bigint,
+  signal?: AbortSignal,
 ): Promise<RequestSpec> {
-  const bytes = await ipfs.getBytes(specCid, { timeoutMs, maxBytes: 256 * 1024 });
+  const bytes = await ipfs.getBytes(specCid, { timeoutMs, maxBytes: 256 * 1024, ...(signal ? { signal } : {}) });
   const actual = keccak256(bytes);
   if (actual !== specHash.toLowerCase())
     throw new VeritasError('SPEC_HASH_MISMATCH', `spec ${specCid} hashes to ${actual}, the request says ${specHash}`, {

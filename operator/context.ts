@@ -57,6 +57,48 @@ export async function readRequest(
   if (status !== 'pending')
     throw new VeritasError('INPUT_INVALID', `request ${requestId} is no longer pending`, { field: 'requestId' });
   const [assigned, notary] = await hub.read.isAssigned([requestId, prover]);
-  const spec = await loadSpec(ctx.ipfs, request.specCid, request.specHash, undefined, request.deadline);
+  const spec = await loadRequestSpec(ctx, request);
   return { request, spec, notary: assigned ? notary : undefined };
+}
+
+/**
+ * How long one attempt to fetch a spec may take. Specs are small (≤ 256 KiB) and pinned by the API that placed the
+ * request, so a CID no connected peer serves within this is junk or not yet propagated (the job retries with backoff).
+ * The aggregator gives up after the same 10 s.
+ */
+export const SPEC_FETCH_TIMEOUT_MS = 10_000;
+const SPEC_CACHE_SIZE = 256;
+// Per IPFS node (one per operator process): loads in flight are shared, and loaded specs are kept, so the scheduler's
+// prefetch (operator/jobs.ts), the job itself and the notary side of the same request fetch and validate a spec once.
+// Failures are not kept: the next attempt (after the job's backoff) fetches again.
+const specCaches = new WeakMap<IpfsNode, Map<string, Promise<RequestSpec>>>();
+
+/** The request's spec, hash-checked and validated (core/spec.ts loadSpec), fetched once per operator. */
+export function loadRequestSpec(
+  ctx: Pick<OperatorContext, 'ipfs'>,
+  request: { specCid: string; specHash: `0x${string}`; deadline: bigint | number },
+  signal?: AbortSignal,
+): Promise<RequestSpec> {
+  let cache = specCaches.get(ctx.ipfs);
+  if (!cache) {
+    cache = new Map();
+    specCaches.set(ctx.ipfs, cache);
+  }
+  const key = `${request.specCid}|${request.specHash.toLowerCase()}|${request.deadline}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const loading = loadSpec(
+    ctx.ipfs,
+    request.specCid,
+    request.specHash,
+    SPEC_FETCH_TIMEOUT_MS,
+    request.deadline,
+    signal,
+  );
+  cache.set(key, loading);
+  if (cache.size > SPEC_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  loading.catch(() => {
+    if (cache.get(key) === loading) cache.delete(key);
+  });
+  return loading;
 }

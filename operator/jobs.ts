@@ -6,6 +6,10 @@
 // minimum-fee requests cannot hold back a well-paid one. A job past its deadline, or whose request closed on-chain
 // (fulfilled by the others, expired), is never started, and a running one is abandoned when that happens.
 //
+// Junk costs no session slot (issue 13): a job's spec is fetched and validated first, in its own small pool of loads
+// (`prefetch`, also best-paid first), and only a job whose spec loaded may take one of the `concurrency` session slots.
+// A request whose spec CID nobody serves waits out its fetch timeout there, while paid work runs.
+//
 // No missed events across restarts: the `Assigned` scan resumes from the last block recorded in chain_cursors,
 // and the job rows and the cursor move in one transaction. No double answers: a job is terminal once responded,
 // and `answerRequest` checks the chain before answering anyway.
@@ -17,7 +21,7 @@ import { publicError } from '../core/public-error.ts';
 import { toVeritasError } from '../core/errors.ts';
 import { requestLogger } from '../core/log.ts';
 import { requestStatusOf } from '../core/verify/chain.ts';
-import { hubOf, type OperatorContext } from './context.ts';
+import { hubOf, loadRequestSpec, type OperatorContext } from './context.ts';
 import { answerRequest, type FetcherDeps } from './fetcher.ts';
 
 export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
@@ -29,9 +33,20 @@ export type JobsOptions = {
   maxAttempts: number;
   /** Backoff after the n-th failed attempt: base·2^(n-1), capped. */
   backoffBaseMs: number;
+  /** Spec loads at once, outside the session slots (default 8). */
+  prefetch?: number;
   /** The work of one job (default answerRequest: the MPC session and `respond`); scheduling tests record instead. */
   answer?: typeof answerRequest;
+  /** What must succeed before a job may take a session slot (default: load its spec, see loadJobSpec). */
+  prepare?: (ctx: OperatorContext, requestId: Hex, signal: AbortSignal) => Promise<void>;
 };
+
+/** Fetches and validates the spec of an open request into the operator's spec cache; closed requests need none. */
+export async function loadJobSpec(ctx: OperatorContext, requestId: Hex, signal: AbortSignal): Promise<void> {
+  const request = await hubOf(ctx).read.getRequest([requestId]);
+  if (requestStatusOf(request.status) !== 'pending') return; // runJob skips it without a session
+  await loadRequestSpec(ctx, request, signal);
+}
 
 export type JobRunner = {
   /** Scans the chain and starts due jobs now instead of at the next tick. */
@@ -44,14 +59,30 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
   const cursorName = `operator:${me}:Assigned`;
   const log = ctx.log.child({ component: 'operator-jobs' });
   const running = new Map<string, { done: Promise<void>; abandon: AbortController }>();
+  const preparing = new Map<string, Promise<void>>(); // spec loads in flight
+  const ready = new Set<string>(); // jobs whose spec loaded: the only ones that may take a session slot
+  const prefetch = options.prefetch ?? 8;
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let stopped = false;
+  // An idle tick costs no database query (issue 16: on the devnet, polling queries to PGlite took about a fifth of a
+  // core, beside the MPC sessions). The cursor is read once (this runner is its only writer), and due jobs are looked
+  // for only when something may have changed: a new block (new jobs, chain time, closed requests), a poke (a job
+  // ended, a spec loaded), a retry coming due, or every IDLE_TICKS ticks in any case.
+  const IDLE_TICKS = 10;
+  let nextFrom: bigint | undefined;
+  let lastHead: bigint | undefined;
+  let dirty = true;
+  let wakeAt = Number.POSITIVE_INFINITY;
+  let idleTicks = 0;
 
-  async function scan(): Promise<void> {
-    const [cursor] = await ctx.db.select().from(chainCursors).where(eq(chainCursors.name, cursorName));
-    let from = cursor ? BigInt(cursor.lastBlock) + 1n : options.fromBlock;
+  async function scan(): Promise<bigint> {
+    if (nextFrom === undefined) {
+      const [cursor] = await ctx.db.select().from(chainCursors).where(eq(chainCursors.name, cursorName));
+      nextFrom = cursor ? BigInt(cursor.lastBlock) + 1n : options.fromBlock;
+    }
+    let from = nextFrom;
     const head = await ctx.publicClient.getBlockNumber();
     while (from <= head) {
       const to = from + 4_999n < head ? from + 4_999n : head;
@@ -80,9 +111,11 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
           .onConflictDoUpdate({ target: chainCursors.name, set: { lastBlock: Number(to), updatedAt: new Date() } });
         return rows;
       });
+      nextFrom = to + 1n;
       for (const r of inserted) await deps.onStage(r.requestId as Hex, 'queued');
       from = to + 1n;
     }
+    return head;
   }
 
   /** Fee per sampled prover and deadline of new jobs, read once from the hub (a few reads at a time). */
@@ -122,9 +155,12 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
         ),
       )
       .returning({ requestId: operatorJobs.requestId });
-    for (const j of late) requestLogger(log, j.requestId).info('request skipped: deadline passed');
+    for (const j of late) {
+      ready.delete(j.requestId);
+      requestLogger(log, j.requestId).info('request skipped: deadline passed');
+    }
     await abandonClosed(now);
-    const free = options.concurrency - running.size;
+    const free = options.concurrency - running.size + Math.max(0, prefetch - preparing.size);
     if (free <= 0) return;
     const due = await ctx.db
       .select()
@@ -141,15 +177,45 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
         sql`${operatorJobs.deadline} asc nulls last`,
         asc(operatorJobs.createdAt),
       )
-      .limit(free + running.size);
+      .limit(free + running.size + preparing.size + ready.size);
     for (const job of due) {
-      if (running.size >= options.concurrency || running.has(job.requestId)) continue;
-      const abandon = new AbortController();
-      const done = runJob(job.requestId as Hex, abandon).finally(() => {
-        running.delete(job.requestId);
-        if (!stopped) poke();
-      });
-      running.set(job.requestId, { done, abandon });
+      const id = job.requestId;
+      if (running.has(id) || preparing.has(id)) continue;
+      if (ready.has(id)) {
+        if (running.size >= options.concurrency) continue;
+        ready.delete(id); // a retry loads its spec again (from the cache)
+        const abandon = new AbortController();
+        const done = runJob(id as Hex, abandon).finally(() => {
+          running.delete(id);
+          if (!stopped) poke();
+        });
+        running.set(id, { done, abandon });
+      } else if (preparing.size < prefetch) {
+        preparing.set(
+          id,
+          prepareJob(id as Hex).finally(() => {
+            preparing.delete(id);
+            if (!stopped) poke();
+          }),
+        );
+      }
+    }
+  }
+
+  /** Loads a job's spec outside the session slots; a failure counts as one of the job's attempts. */
+  async function prepareJob(requestId: Hex): Promise<void> {
+    try {
+      await (options.prepare ?? loadJobSpec)(ctx, requestId, abort.signal);
+      ready.add(requestId);
+    } catch (e) {
+      if (stopped) return;
+      const where = and(eq(operatorJobs.requestId, requestId), eq(operatorJobs.operator, me));
+      const [job] = await ctx.db
+        .update(operatorJobs)
+        .set({ attempts: sql`${operatorJobs.attempts} + 1`, updatedAt: new Date() })
+        .where(where)
+        .returning();
+      await recordFailure(requestId, job?.attempts ?? 1, e);
     }
   }
 
@@ -231,52 +297,80 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
         rlog.info({ reason: why }, 'request abandoned');
         return;
       }
-      const err = toVeritasError(e);
-      const attempts = job?.attempts ?? 1;
-      // Whether to retry is the code's decision (RETRYABLE); bad specs, SSRF, certificates, schemas are final.
-      const retry = err.retryable && attempts < options.maxAttempts;
-      const nextAttemptAt = retry
-        ? new Date(Date.now() + Math.min(options.backoffBaseMs * 2 ** (attempts - 1), 60_000))
-        : null;
-      await ctx.db
-        .update(operatorJobs)
-        .set({
-          state: retry ? 'retrying' : 'failed',
-          lastErrorCode: err.code,
-          lastError: err.message,
-          nextAttemptAt,
-          updatedAt: new Date(),
-        })
-        .where(where);
-      // Stage events are public (timelines, SSE): the sanitized message; the full error goes to the local log.
-      await deps.onStage(requestId, retry ? 'retrying' : 'failed', {
-        ...publicError(err),
-        attempts,
-        ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
-      });
-      rlog[retry ? 'warn' : 'error'](
-        { code: err.code, err: err.message, details: err.details, attempts },
-        retry ? 'request failed, will retry' : 'request failed',
-      );
+      await recordFailure(requestId, job?.attempts ?? 1, e);
     }
+  }
+
+  /** A failed attempt: retried with backoff when its code is retryable and attempts remain, else failed for good. */
+  async function recordFailure(requestId: Hex, attempts: number, e: unknown): Promise<void> {
+    const rlog = requestLogger(log, requestId);
+    const where = and(eq(operatorJobs.requestId, requestId), eq(operatorJobs.operator, me));
+    const err = toVeritasError(e);
+    // Whether to retry is the code's decision (RETRYABLE); bad specs, SSRF, certificates, schemas are final.
+    const retry = err.retryable && attempts < options.maxAttempts;
+    const nextAttemptAt = retry
+      ? new Date(Date.now() + Math.min(options.backoffBaseMs * 2 ** (attempts - 1), 60_000))
+      : null;
+    if (nextAttemptAt) wakeAt = Math.min(wakeAt, nextAttemptAt.getTime());
+    await ctx.db
+      .update(operatorJobs)
+      .set({
+        state: retry ? 'retrying' : 'failed',
+        lastErrorCode: err.code,
+        lastError: err.message,
+        nextAttemptAt,
+        updatedAt: new Date(),
+      })
+      .where(where);
+    // Stage events are public (timelines, SSE): the sanitized message; the full error goes to the local log.
+    await deps.onStage(requestId, retry ? 'retrying' : 'failed', {
+      ...publicError(err),
+      attempts,
+      ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
+    });
+    rlog[retry ? 'warn' : 'error'](
+      { code: err.code, err: err.message, details: err.details, attempts },
+      retry ? 'request failed, will retry' : 'request failed',
+    );
   }
 
   async function tick(): Promise<void> {
     try {
-      await scan();
-      await startDue();
+      const head = await scan();
+      if (dirty || head !== lastHead || Date.now() >= wakeAt || ++idleTicks >= IDLE_TICKS) {
+        dirty = false;
+        lastHead = head;
+        if (wakeAt <= Date.now()) wakeAt = Number.POSITIVE_INFINITY; // a later retry keeps its wake-up
+        idleTicks = 0;
+        await startDue();
+      }
     } catch (e) {
+      dirty = true;
       // An RPC or database blip: log it and try again at the next tick; never crash the operator.
       log.warn({ err: toVeritasError(e).message }, 'job scan failed');
     }
   }
 
+  // A poke during a tick (a job ended, a spec loaded) runs another tick right after it, not a poll interval later.
+  let pokedDuringTick = false;
   function poke(): void {
+    dirty = true;
+    schedule();
+  }
+  function schedule(): void {
     if (stopped) return;
+    if (ticking) {
+      pokedDuringTick = true;
+      return;
+    }
     clearTimeout(timer);
-    ticking ??= tick().finally(() => {
+    ticking = tick().finally(() => {
       ticking = undefined;
-      if (!stopped) timer = setTimeout(poke, options.pollIntervalMs);
+      if (stopped) return;
+      if (pokedDuringTick) {
+        pokedDuringTick = false;
+        poke();
+      } else timer = setTimeout(schedule, options.pollIntervalMs);
     });
   }
 
@@ -289,6 +383,7 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
       abort.abort(new Error('operator stopping'));
       await ticking;
       await Promise.allSettled([...running.values()].map((j) => j.done));
+      await Promise.allSettled(preparing.values());
     },
   };
 }

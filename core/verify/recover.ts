@@ -138,6 +138,22 @@ function encoderFor(type: string): FieldEncoder | undefined {
       into.write(n.toString(16).padStart(64, '0'), at, 32, 'hex');
     };
   }
+  const int = /^int(\d+)$/.exec(type);
+  if (int) {
+    // numericValue: a decimal string in the schema form, a bigint in the contract form (toContractAttestation)
+    const bits = Number(int[1]);
+    if (bits < 8 || bits > 256 || bits % 8) return undefined;
+    const half = 1n << BigInt(bits - 1);
+    return (value, into, at) => {
+      let n: bigint;
+      if (typeof value === 'bigint') n = value;
+      else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
+      else if (typeof value === 'string' && /^-?(0|[1-9][0-9]{0,76})$/.test(value)) n = BigInt(value);
+      else throw new Refused(); // anything else (hex, spaces, …) goes to viem, which decides as it always did
+      if (n < -half || n >= half) throw new Refused();
+      into.write((n < 0n ? (1n << 256n) + n : n).toString(16).padStart(64, '0'), at, 32, 'hex');
+    };
+  }
   if (type === 'bool')
     return (value, into, at) => {
       if (typeof value !== 'boolean') throw new Refused();

@@ -87,6 +87,7 @@ test('the best-paid open job starts first; past-deadline and closed ones never s
     concurrency: 1,
     maxAttempts: 2,
     backoffBaseMs: 1,
+    prepare: async () => undefined, // the specs are not on IPFS here (test/operator/spec-starvation.test.ts loads them)
     answer: async (_ctx, _deps, requestId) => {
       started.push(requestId);
       maxRunning = Math.max(maxRunning, ++running);

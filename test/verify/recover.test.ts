@@ -67,7 +67,14 @@ test('the fast EIP-712 attestation digest equals viem’s hashTypedData across d
         );
     }
   }
+  // int256 at its edges, as the schema's decimal string and as the contract form's bigint
   const domain = attestationDomain(31337, hubs[0]);
+  for (const n of [0n, -1n, 1n, -(2n ** 255n), 2n ** 255n - 1n, -(10n ** 76n), 10n ** 76n])
+    for (const numericValue of [String(n), n])
+      assert.equal(
+        attestationDigestFast(domain, { ...att(3), numericValue } as ReturnType<typeof att>),
+        attestationDigest(domain, { ...att(3), numericValue: String(n) }),
+      );
   const a = att(5);
   const signature = await signAttestation(accounts[1]!, domain, a);
   assert.equal(recoverAttestationSignerFast(domain, a, signature), lower(accounts[1]!.address));
@@ -86,6 +93,8 @@ test('values the fast encoder refuses go to viem, which refuses them too', () =>
     att(1, 2n ** 64n),
     { ...att(1), prover: '0x70997970C51812dc3A010C7d01b50e0d17dc79C9' },
     { ...att(1), sentHash: '0x1234' },
+    { ...att(1), numericValue: String(2n ** 255n) },
+    { ...att(1), numericValue: String(-(2n ** 255n) - 1n) },
   ])
     assert.throws(() => attestationDigestFast(domain, bad as ReturnType<typeof att>));
   // a valid EIP-55 checksummed address is accepted and encodes as the lowercase one
