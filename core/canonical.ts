@@ -4,11 +4,10 @@
 // transcript hashes) goes through this module, so two honest parties can never disagree on encoding.
 //
 // Speed matters here (the aggregator hashes a million records per dataset): keccak256 runs in hash-wasm's hand-tuned
-// WASM (≈7× @noble/hashes on short inputs), instantiated synchronously once and called with no per-hash allocation,
+// WASM (≈7× @noble/hashes on short inputs), created once per thread through its public API,
 // and the canonical JSON is written in one pass that also refuses what JSON cannot represent. Outputs are those of
 // `canonicalize` (RFC 8785) and viem's keccak256, byte for byte: test/core/canonical.test.ts compares them.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createKeccak } from 'hash-wasm';
 import { toBytes, toHex, type Hex } from 'viem';
 import { VeritasError } from './errors.ts';
 
@@ -17,7 +16,7 @@ export type { Hex };
 // ------------------------------------------------------------------------------------------------ keccak256
 
 /**
- * A keccak256 instance: `window` is a 16 KiB input area inside its WASM memory; `hash(len)` hashes window[0, len) and
+ * A keccak256 instance: `window` is a 16 KiB input area; `hash(len)` hashes window[0, len) and
  * leaves the 32-byte digest in window[0, 32). `words` views the same bytes as little-endian uint32s (for copying
  * 32-byte nodes without allocating). Bulk hashing (core/merkle.ts) writes into the window directly.
  */
@@ -32,61 +31,39 @@ export type KeccakKernel = {
 };
 
 const utf8 = new TextEncoder();
-const WINDOW = 16 * 1024; // hash-wasm's main_buffer (MAIN_BUFFER_SIZE in its src/hash-wasm.h)
-const KECCAK_BITS = 256;
-const KECCAK_PAD = 0x01; // Keccak (Ethereum), not SHA-3's 0x06
+const WINDOW = 16 * 1024;
+const KECCAK_BITS = 256; // createKeccak is Keccak with Ethereum's padding (0x01), not SHA-3's (0x06)
 
-// hash-wasm's async createKeccak() cannot back a synchronous hashJson(), so its Keccak binary (the package ships it
-// as base64 inside its UMD build) is compiled here once, synchronously. It is 11 KB; compiling takes ~1 ms.
-function loadKeccakModule(): WebAssembly.Module {
-  const file = createRequire(import.meta.url).resolve('hash-wasm/dist/sha3.umd.min.js');
-  const base64 = /name:"sha3",data:"([A-Za-z0-9+/=]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
-  if (!base64) throw new Error(`hash-wasm's Keccak binary was not found in ${file} (hash-wasm layout changed?)`);
-  return new WebAssembly.Module(Buffer.from(base64, 'base64'));
-}
-let keccakModule: WebAssembly.Module | undefined;
-
-type KeccakExports = {
-  memory: WebAssembly.Memory;
-  Hash_GetBuffer(): number;
-  Hash_Init(bits: number): void;
-  Hash_Update(len: number): void;
-  Hash_Final(padding: number): void;
-  Hash_Calculate(len: number, bits: number, padding: number): void;
-};
-
-/** A fresh keccak256 instance with its own WASM memory (one per thread; the module is compiled once per thread). */
-export function newKeccakKernel(): KeccakKernel {
-  keccakModule ??= loadKeccakModule();
-  const ex = new WebAssembly.Instance(keccakModule, {}).exports as unknown as KeccakExports;
-  const at = ex.Hash_GetBuffer();
-  // The module's memory has a fixed maximum (2 pages) and none of its exports grows it: these views stay valid.
-  const window = new Uint8Array(ex.memory.buffer, at, WINDOW);
-  const calculate = ex.Hash_Calculate;
-  const hash = (len: number): void => calculate(len, KECCAK_BITS, KECCAK_PAD);
+/**
+ * A fresh keccak256 instance (one per thread) on hash-wasm's supported API: `createKeccak(256)` gives an IHasher with
+ * its own WASM instance. Async because hash-wasm compiles its WASM asynchronously; this module awaits it once at load
+ * (top-level await), so every hashing function below stays synchronous. The window lives on the JS side: a hash is
+ * init → update(one view of the window, made once per length) → digest, the 32 bytes copied back into the window.
+ */
+export async function newKeccakKernel(): Promise<KeccakKernel> {
+  const hasher = await createKeccak(KECCAK_BITS);
+  const memory = new ArrayBuffer(WINDOW);
+  const window = new Uint8Array(memory);
+  const views: Uint8Array[] = [];
+  const hashBytes = (bytes: Uint8Array): void => {
+    hasher.init();
+    hasher.update(bytes);
+    window.set(hasher.digest('binary'));
+  };
   return {
     window,
-    words: new Uint32Array(ex.memory.buffer, at, WINDOW / 4),
-    buffer: Buffer.from(ex.memory.buffer, at, WINDOW),
-    hash,
-    hashBytes(bytes) {
-      if (bytes.length <= WINDOW) {
-        window.set(bytes);
-        hash(bytes.length);
-        return;
-      }
-      ex.Hash_Init(KECCAK_BITS);
-      for (let i = 0; i < bytes.length; i += WINDOW) {
-        const chunk = bytes.subarray(i, i + WINDOW);
-        window.set(chunk);
-        ex.Hash_Update(chunk.length);
-      }
-      ex.Hash_Final(KECCAK_PAD);
+    words: new Uint32Array(memory),
+    buffer: Buffer.from(memory),
+    hash(len) {
+      let view = views[len];
+      if (view === undefined) views[len] = view = window.subarray(0, len);
+      hashBytes(view);
     },
+    hashBytes,
   };
 }
 
-const kernel = newKeccakKernel();
+const kernel = await newKeccakKernel();
 const digestHex = (): Hex => `0x${kernel.buffer.toString('hex', 0, 32)}`;
 
 /** The thread's shared keccak256 instance (see KeccakKernel); synchronous callers only, never across an await. */
@@ -104,7 +81,7 @@ export function keccakRaw(bytes: Uint8Array): Uint8Array {
 }
 
 export function keccakUtf8(text: string): Hex {
-  // Encode straight into the WASM window when it fits (UTF-8 is at most 3 bytes per UTF-16 unit).
+  // Encode straight into the window when it fits (UTF-8 is at most 3 bytes per UTF-16 unit).
   if (text.length * 3 <= WINDOW) {
     const { written } = utf8.encodeInto(text, kernel.window);
     kernel.hash(written);

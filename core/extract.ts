@@ -6,7 +6,7 @@
 // limit, JSONPath filters may compare but never call (a `.match()` inside a filter is a backtracking regex again),
 // and recursive descent is bounded by the document's depth limit.
 import { JSONPath } from 'jsonpath-plus';
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import type { ExtractionRule } from '../schemas/spec.ts';
 
 /**

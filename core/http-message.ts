@@ -43,11 +43,17 @@ export function parseHttpResponse(bytes: Uint8Array): HttpResponse {
     if (!/^\d+$/.test(cl)) throw fail(`bad content-length ${cl}`);
     const n = Number(cl);
     if (rest.length < n) throw fail(`body shorter than content-length (${rest.length} < ${n})`);
+    if (rest.length > n) throw afterResponse(rest.length - n);
     return { status: Number(m[1]), headers, body: new Uint8Array(rest.subarray(0, n)) };
   }
   // No framing: the body runs to the end of the connection (Connection: close).
   return { status: Number(m[1]), headers, body: new Uint8Array(rest) };
 }
+
+// The request says `connection: close`: one response, then the end. Bytes after a framed response are a second,
+// pipelined one (a request smuggled inside a secret slot, docs/PROTOCOL.md "Secret slots") or garbage: never ignored.
+const afterResponse = (extra: number) =>
+  fail(`${extra} bytes after the response: a transcript holds exactly one response (a pipelined second one?)`);
 
 function dechunk(data: Buffer): Uint8Array {
   const parts: Buffer[] = [];
@@ -59,7 +65,18 @@ function dechunk(data: Buffer): Uint8Array {
     if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw fail(`bad chunk size ${JSON.stringify(sizeText)}`);
     const size = parseInt(sizeText, 16);
     at = lineEnd + 2;
-    if (size === 0) return new Uint8Array(Buffer.concat(parts));
+    if (size === 0) {
+      // trailer lines, then the blank line that ends the message, then nothing (RFC 9112 §7.1)
+      for (;;) {
+        const end = data.indexOf(CRLF, at);
+        if (end < 0) throw fail('truncated chunked trailer');
+        const blank = end === at;
+        at = end + 2;
+        if (blank) break;
+      }
+      if (at !== data.length) throw afterResponse(data.length - at);
+      return new Uint8Array(Buffer.concat(parts));
+    }
     if (at + size + 2 > data.length) throw fail('truncated chunk');
     parts.push(data.subarray(at, at + size));
     at += size + 2;

@@ -1,12 +1,11 @@
 // Merkle commitments over dataset records: OpenZeppelin's StandardMerkleTree construction, verifiable on-chain with
 // MerkleProof (oracle-contracts/MerkleVerifier.sol).
 //
-// Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, [bytes32 valueHash,] bytes32 recordHash)))
-// — the standard double-hashed leaf, so a 64-byte inner node can never be passed off as a leaf. Pairs are hashed
-// sorted. A leaf with `valueHash` is the 128-byte leaf of docs/PROTOCOL.md (v2); one without it the 96-byte v1 leaf;
-// a tree holds one kind only. `encodeLeaf` below is the only place the encoding is written. `valueHash` is the value
-// hash OracleHub accepted at `fulfill` (the same for every record of a request), so a leaf committing another one is
-// on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
+// Leaf = keccak256(keccak256(abi.encode(bytes32 requestId, uint256 index, bytes32 valueHash, bytes32 recordHash)))
+// — the standard double-hashed 128-byte leaf of docs/PROTOCOL.md (v2), so a 64-byte inner node can never be passed
+// off as a leaf. Pairs are hashed sorted. `encodeLeaf` below is the only place the encoding is written. `valueHash`
+// is the value hash OracleHub accepted at `fulfill` (the same for every record of a request), so a leaf committing
+// another one is on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
 //
 // `buildRecordTree` is a direct implementation of the same construction over raw bytes: hash-wasm's keccak through
 // core/canonical.ts's kernel (no allocation per hash, no hex round trips, no ABI encoder), a radix sort of the leaf
@@ -21,18 +20,17 @@ import { keccakKernel, type KeccakKernel } from './canonical.ts';
 export type RecordLeaf = {
   requestId: Hex;
   index: number;
-  /** The request's accepted value hash: present → the v2 128-byte leaf, absent → the v1 96-byte leaf. */
-  valueHash?: Hex;
+  /** The value hash OracleHub accepted at `fulfill` for the record's request. */
+  valueHash: Hex;
   recordHash: Hex;
 };
 
 /** The ABI types of a leaf, as StandardMerkleTree and the AggregateReport's `leafEncoding` name them. */
-export const leafEncodingOf = (leaf: RecordLeaf): string[] =>
-  leaf.valueHash === undefined ? ['bytes32', 'uint256', 'bytes32'] : ['bytes32', 'uint256', 'bytes32', 'bytes32'];
-const tuple = (l: RecordLeaf): (Hex | bigint)[] =>
-  l.valueHash === undefined
-    ? [l.requestId, BigInt(l.index), l.recordHash]
-    : [l.requestId, BigInt(l.index), l.valueHash, l.recordHash];
+export const LEAF_ENCODING: readonly string[] = ['bytes32', 'uint256', 'bytes32', 'bytes32'];
+const tuple = (l: RecordLeaf): (Hex | bigint)[] => [l.requestId, BigInt(l.index), l.valueHash, l.recordHash];
+/** Bytes of an encoded leaf, and the same in 32-bit words. */
+const LEAF_BYTES = 128;
+const LEAF_WORDS = LEAF_BYTES / 4;
 
 export type RecordTree = {
   root: Hex;
@@ -58,10 +56,10 @@ let lastRequestId: string | undefined;
 const requestIdWords = new Uint32Array(8);
 
 /**
- * THE leaf encoding: abi.encode(requestId, index, [valueHash,] recordHash) written at window[0, size); returns size.
+ * THE leaf encoding: abi.encode(requestId, index, valueHash, recordHash) written at window[0, LEAF_BYTES).
  * Every other function here hashes what this writes.
  */
-function encodeLeaf(leaf: RecordLeaf, k: KeccakKernel): number {
+function encodeLeaf(leaf: RecordLeaf, k: KeccakKernel): void {
   const w = k.buffer;
   const words = k.words;
   // Every record of a tree shares its requestId: decode it once, then copy its 8 words.
@@ -75,25 +73,21 @@ function encodeLeaf(leaf: RecordLeaf, k: KeccakKernel): number {
   for (let j = 8; j < 14; j++) words[j] = 0;
   w.writeUInt32BE(Math.floor(index / 2 ** 32), 56);
   w.writeUInt32BE(index >>> 0, 60);
-  if (leaf.valueHash === undefined) {
-    writeBytes32(leaf.recordHash, w, 64);
-    return 96;
-  }
   writeBytes32(leaf.valueHash, w, 64);
   writeBytes32(leaf.recordHash, w, 96);
-  return 128;
 }
 
 /** Hashes `leaf` twice, leaving the leaf hash in the kernel's window[0, 32). */
 function hashLeafInWindow(leaf: RecordLeaf, k: KeccakKernel): void {
-  k.hash(encodeLeaf(leaf, k));
+  encodeLeaf(leaf, k);
+  k.hash(LEAF_BYTES);
   k.hash(32);
 }
 
 const hex32 = (b: Uint8Array, at = 0): Hex =>
   `0x${Buffer.from(b.buffer, b.byteOffset + at, 32).toString('hex')}` as Hex;
 
-/** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, [valueHash,] recordHash))). */
+/** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, valueHash, recordHash))). */
 export function recordLeafHash(leaf: RecordLeaf): Uint8Array {
   const k = keccakKernel();
   hashLeafInWindow(leaf, k);
@@ -167,12 +161,9 @@ export function buildRecordTree(leaves: readonly RecordLeaf[]): RecordTree {
   const n = leaves.length;
   if (n === 0) throw new RangeError('a record tree needs at least one record');
   const k = keccakKernel();
-  const v2 = isV2(leaves);
   const hashes = new Uint32Array(n * 8); // leaf hashes, in input order
   for (let i = 0; i < n; i++) {
-    const leaf = leaves[i]!;
-    if ((leaf.valueHash !== undefined) !== v2) throw mixed(i);
-    hashLeafInWindow(leaf, k);
+    hashLeafInWindow(leaves[i]!, k);
     for (let j = 0; j < 8; j++) hashes[i * 8 + j] = k.words[j]!;
   }
   const tree = new Uint32Array((2 * n - 1) * 8);
@@ -180,10 +171,6 @@ export function buildRecordTree(leaves: readonly RecordLeaf[]): RecordTree {
   for (let i = n - 2; i >= 0; i--) hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
   return treeView(tree, recordIndex(leaves, positionOf));
 }
-
-const isV2 = (leaves: readonly RecordLeaf[]): boolean => leaves[0]!.valueHash !== undefined;
-const mixed = (i: number) =>
-  new RangeError(`record ${i}: a tree holds either v1 leaves (no valueHash) or v2 leaves, not both`);
 
 /**
  * Sorts the leaf hashes and stores them as StandardMerkleTree does: reversed at the end of a flat array in which node
@@ -214,7 +201,6 @@ const SPLIT_LEVEL = 5; // 32 subtrees: enough to balance 2–8 threads whose sub
 /** Hashes encoded leaves [chunk·LEAF_CHUNK, …) taken from `ctrl[0]` until all n are done. */
 export function hashLeafChunks(
   enc: Uint32Array,
-  leafWords: number,
   n: number,
   hashes: Uint32Array,
   ctrl: Int32Array,
@@ -226,8 +212,8 @@ export function hashLeafChunks(
     if (from >= n) return;
     const to = Math.min(n, from + LEAF_CHUNK);
     for (let i = from; i < to; i++) {
-      for (let j = 0; j < leafWords; j++) w[j] = enc[i * leafWords + j]!;
-      k.hash(leafWords * 4);
+      for (let j = 0; j < LEAF_WORDS; j++) w[j] = enc[i * LEAF_WORDS + j]!;
+      k.hash(LEAF_BYTES);
       k.hash(32);
       for (let j = 0; j < 8; j++) hashes[i * 8 + j] = w[j]!;
     }
@@ -250,7 +236,7 @@ export function hashSubtreeChunks(tree: Uint32Array, n: number, ctrl: Int32Array
   }
 }
 
-type Job = { kind: 'leaves' | 'subtrees'; sab: SharedArrayBuffer[]; n: number; leafWords: number };
+type Job = { kind: 'leaves' | 'subtrees'; sab: SharedArrayBuffer[]; n: number };
 let pool: Worker[] | undefined;
 const workerUrl = new URL('./merkle-worker.ts', import.meta.url);
 
@@ -314,16 +300,12 @@ let queue: Promise<void> = Promise.resolve();
 
 async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): Promise<RecordTree> {
   const n = leaves.length;
-  const v2 = isV2(leaves);
-  const leafWords = v2 ? 32 : 24;
-  const encSab = new SharedArrayBuffer(n * leafWords * 4);
+  const encSab = new SharedArrayBuffer(n * LEAF_BYTES);
   const enc = new Uint32Array(encSab);
   const k = keccakKernel();
   for (let i = 0; i < n; i++) {
-    const leaf = leaves[i]!;
-    if ((leaf.valueHash !== undefined) !== v2) throw mixed(i);
-    encodeLeaf(leaf, k);
-    for (let j = 0; j < leafWords; j++) enc[i * leafWords + j] = k.words[j]!;
+    encodeLeaf(leaves[i]!, k);
+    for (let j = 0; j < LEAF_WORDS; j++) enc[i * LEAF_WORDS + j] = k.words[j]!;
   }
   const hashesSab = new SharedArrayBuffer(n * 32);
   const treeSab = new SharedArrayBuffer((2 * n - 1) * 32);
@@ -332,9 +314,9 @@ async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): P
   const tree = new Uint32Array(treeSab);
   const ctrl = new Int32Array(ctrlSab);
   const ws = workers(threads - 1);
-  const job = { sab: [encSab, hashesSab, treeSab, ctrlSab], n, leafWords };
+  const job = { sab: [encSab, hashesSab, treeSab, ctrlSab], n };
   const leavesDone = runOn(ws, { ...job, kind: 'leaves' });
-  hashLeafChunks(enc, leafWords, n, hashes, ctrl, k);
+  hashLeafChunks(enc, n, hashes, ctrl, k);
   await leavesDone;
   const positionOf = placeLeaves(hashes, n, tree);
   const subtreesDone = runOn(ws, { ...job, kind: 'subtrees' });
@@ -384,7 +366,7 @@ function treeView(tree: Uint32Array, positionOf: (index: number) => number | und
 
 /** OpenZeppelin's own StandardMerkleTree over the same leaves: the reference `buildRecordTree` is tested against. */
 export function buildRecordTreeReference(leaves: readonly RecordLeaf[]): RecordTree {
-  const tree = StandardMerkleTree.of(leaves.map(tuple), leafEncodingOf(leaves[0]!));
+  const tree = StandardMerkleTree.of(leaves.map(tuple), [...LEAF_ENCODING]);
   const position = new Map<number, number>(leaves.map((l, i) => [l.index, i]));
   const at = (index: number): number => {
     const p = position.get(index);

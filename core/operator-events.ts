@@ -18,8 +18,8 @@ import { decodeOperatorMetadata } from './operator-metadata.ts';
 import { checkTarget } from './ssrf.ts';
 import { requestStatusOf } from './verify/chain.ts';
 
-/** Every stage an operator may report (operator/fetcher.ts STAGES, its retry/failure, and MPC progress). */
-export const FEED_STAGES = [
+/** The stages a request goes through at an operator, in order (its timeline; operator/fetcher.ts reports them). */
+export const FETCH_STAGES = [
   'queued',
   'notary-connected',
   'mpc-setup',
@@ -27,10 +27,10 @@ export const FEED_STAGES = [
   'attested',
   'pinned',
   'responded',
-  'retrying',
-  'failed',
-  'mpc-progress',
 ] as const;
+
+/** Every stage an operator may report: the fetch stages, its retry and failure, and MPC progress. */
+export const FEED_STAGES = [...FETCH_STAGES, 'retrying', 'failed', 'mpc-progress'] as const;
 export type FeedStage = (typeof FEED_STAGES)[number];
 
 /** Events per page, bytes per page, bytes of one event's detail (serialized JSON). */

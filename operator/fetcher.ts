@@ -11,6 +11,7 @@ import { VeritasError, isErrorCode } from '../core/errors.ts';
 import { extractFromResponse } from '../core/extract.ts';
 import { requestTemplate } from '../core/http-message.ts';
 import { decodeOperatorMetadata } from '../core/operator-metadata.ts';
+import { FETCH_STAGES } from '../core/operator-events.ts';
 import { progressReporter } from './progress.ts';
 import { attestationDomain, type Attestation } from '../schemas/attestation.ts';
 import type { UnsignedBundle } from '../schemas/bundle.ts';
@@ -23,7 +24,7 @@ import { hubOf, readRequest, registryOf, type OperatorContext } from './context.
 import { requestStatusOf } from '../core/verify/chain.ts';
 import { NotaryMessage, signHello } from './protocol.ts';
 import { sessionLimits } from './limits.ts';
-import type { SecretStore } from './secrets.ts';
+import { isSecretValue, type SecretStore } from './secrets.ts';
 import type { FileStore } from './store.ts';
 import { prove, type ProveRequest } from './tlsn/session.ts';
 import { checkTarget, type SsrfPolicy } from '../core/ssrf.ts';
@@ -33,15 +34,7 @@ export const TLSN_VERSION = '0.1.0-alpha.12';
 export const VERITAS_VERSION = '0.1.0';
 
 /** The stages a request goes through at this operator, in order (published as timeline events). */
-export const STAGES = [
-  'queued',
-  'notary-connected',
-  'mpc-setup',
-  'request-sent',
-  'attested',
-  'pinned',
-  'responded',
-] as const;
+export const STAGES = FETCH_STAGES;
 export type FetchStage = (typeof STAGES)[number];
 
 export type FetcherDeps = {
@@ -60,6 +53,12 @@ export type FetcherDeps = {
   ) => Promise<void> | void;
   /** Aborts a running MPC session (operator shutdown). */
   signal?: AbortSignal;
+  /**
+   * Test seam, never set by the operator (its requests are always `buildHttpRequest`'s): the fault suite's
+   * Byzantine prover (test/faults/byzantine.slow.ts) sends bytes the spec does not describe, to show that its
+   * notary refuses them and that every verifier rejects what a colluding notary signed anyway.
+   */
+  buildRequest?: (spec: RequestSpec, secrets: SecretStore) => ProveRequest;
 };
 
 /** What a finished session leaves on disk: redacted transcript (no secret byte), attestation, timings. */
@@ -146,7 +145,7 @@ async function runSession(
 ): Promise<StoredSession> {
   const { requestId, spec, notary, me } = job;
   const url = new URL(spec.url);
-  const request = buildHttpRequest(spec, deps.secrets);
+  const request = (deps.buildRequest ?? buildHttpRequest)(spec, deps.secrets);
   // The proxy enforces this at connect time; checking first spares the notary a session that cannot succeed.
   await checkTarget(url.hostname, url.port === '' ? 443 : Number(url.port), deps.ssrf);
   const info = await registryOf(ctx).read.operatorInfo([notary]);
@@ -263,6 +262,15 @@ export function buildHttpRequest(spec: RequestSpec, secrets: SecretStore): Prove
     const field = `headers[${h.secret.index}]`;
     const header = spec.headers[h.secret.index]!.name;
     const value = secrets.resolve({ ref: h.secret.ref, url: spec.url, header, field: `${field}.ref` });
+    // Any SecretStore (not only the file's, which checks at load): the last point before the bytes enter a slot that
+    // nobody after this prover can see into.
+    if (!isSecretValue(value))
+      throw new VeritasError(
+        'INPUT_INVALID',
+        `${field}.ref: this operator's value for secret "${h.secret.ref}" is not a valid header value ` +
+          '(one RFC 9110 field value: printable ASCII, no CR or LF, no white space at either end)',
+        { field: `${field}.ref` },
+      );
     if (Buffer.byteLength(value) > h.secret.length)
       throw new VeritasError(
         'INPUT_INVALID',

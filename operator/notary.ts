@@ -48,6 +48,8 @@ export type NotaryOptions = {
   sessionTimeoutMs: number;
   /** Plain HTTP requests (health, metrics): answered when it returns true, else the 426 below. */
   onHttp?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** Test seam, never set by the operator: the fault suite's colluding notary (test/faults/byzantine.slow.ts). */
+  attest?: typeof attest;
   /** Most nonces remembered at once (default 100 000). */
   maxNonces?: number;
   /** Most control sockets open at once (default 256). */
@@ -179,7 +181,7 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
         onReady: () => send(ws, { type: 'ready', room }),
       });
 
-      const attestation = attest(verified, spec, {
+      const attestation = (options.attest ?? attest)(verified, spec, {
         requestId,
         specHash: request.specHash,
         prover: h.prover,
@@ -244,6 +246,19 @@ export function attest(
   },
 ): Attestation {
   assertSessionMatchesSpec(spec, v);
+  return attestationFields(v, spec, who);
+}
+
+/**
+ * The attestation's fields from a Verifier's output: the value is the spec's extraction replayed on the response
+ * (revealed whole) and checked against its result schema. The request itself is not checked here: `attest` checks it
+ * first (the fault suite's colluding notary is the one caller that skips it).
+ */
+export function attestationFields(
+  v: VerifiedTranscript,
+  spec: import('../schemas/spec.ts').RequestSpec,
+  who: Parameters<typeof attest>[2],
+): Attestation {
   const recvWhole = v.recvRanges.length === 1 && v.recvRanges[0]!.start === 0 && v.recvRanges[0]!.end === v.recv.length;
   if (!recvWhole)
     throw new VeritasError('INPUT_INVALID', 'the response must be revealed whole', { field: 'transcript.recv' });

@@ -12,12 +12,21 @@ import { VeritasError } from '../core/errors.ts';
 
 const Ref = z.string().regex(/^[A-Za-z0-9_.-]+$/);
 
+/**
+ * One RFC 9110 §5.5 field-value, ASCII only: visible characters, with spaces or tabs only between them. A secret
+ * travels in a slot the notary cannot see (core/http-message.ts), so this is the only check its bytes get: no CR or
+ * LF (a second header line smuggled into the slot), no NUL or other control byte, no white space at either end (the
+ * slot's padding is trailing spaces; a server strips them, so the value must not depend on them).
+ */
+const FIELD_VALUE = /^[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?$/;
+const FIELD_VALUE_RULE =
+  'must be one HTTP field value: printable ASCII, no CR, LF or other control bytes, no white space at either end';
+/** Whether `value` may fill a secret slot (see FIELD_VALUE). */
+export const isSecretValue = (value: string): boolean => FIELD_VALUE.test(value);
+
 export const SecretEntry = z
   .object({
-    value: z
-      .string()
-      .min(1)
-      .regex(/^[\x20-\x7e\t]*$/, 'must be printable ASCII (no CR, LF or other control bytes)'),
+    value: z.string().min(1).regex(FIELD_VALUE, FIELD_VALUE_RULE),
     host: z.string().min(1).max(253),
     pathPrefix: z
       .string()

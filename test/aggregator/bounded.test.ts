@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
@@ -15,25 +15,19 @@ import { oracleHubAbi, requestData, requestParamsOf } from '../../core/chain/con
 import { aggregatorWork, requestEvents } from '../../core/db/schema.ts';
 import { createIpfs } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
-import { startAggregator, type Aggregator, type StartAggregatorOptions } from '../../aggregator/service.ts';
+import { startAggregator, type Aggregator } from '../../aggregator/service.ts';
 import { RequestSpec } from '../../schemas/spec.ts';
-import { testDatabase } from '../support/database.ts';
+import { aggregatorOptions, useCleanups, worldDatabase } from '../support/aggregator.ts';
 import { baseSpec, makeBundle, placeRequest, respond, startWorld } from '../verify/world.ts';
 
 const log = rootLogger().child({ test: 'aggregator-bounded' });
 log.level = 'silent';
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
+const cleanups = useCleanups();
 
 test('unfetchable and mismatching specs end after bounded attempts and expire; a good request is fulfilled', async () => {
   const world = await startWorld({ operators: 3 });
   cleanups.push(() => world.close());
-  const target = await testDatabase({ dataDir: join(world.dir, 'agg'), log });
-  cleanups.push(() => target.drop());
-  const db = await target.open();
-  cleanups.push(() => db.close());
+  const db = await worldDatabase(world, 'agg', log, cleanups);
   // The aggregator's own node has networking on (loopback, no peers): a missing CID is a timeout it may retry, as on
   // a real network, not the offline node's final NOT_FOUND. The world's documents are copied in (same CIDs).
   const ipfs = await createIpfs({ dir: join(world.dir, 'agg-ipfs'), network: 'loopback', log });
@@ -66,19 +60,11 @@ test('unfetchable and mismatching specs end after bounded attempts and expire; a
   assert.equal(await ipfs.addJson(good.spec), good.specCid);
 
   const maxAttempts = 3;
-  const options: StartAggregatorOptions = {
-    db: db.db,
+  const options = aggregatorOptions(world, db, log, {
     ipfs,
-    publicClient: world.publicClient,
-    walletClient: world.aggregatorWallet,
-    hub: world.deployment.hub,
-    fromBlock: world.deployment.deployBlock,
-    policy: { acceptDevnetProofs: false },
-    log,
-    pollIntervalMs: 60_000, // passes are driven by tick() below
     // no backoff, so every tick below is a new attempt: the bound is the attempt count, not the clock
     limits: { concurrency: 4, requestTimeoutMs: 20_000, specTimeoutMs: 300, maxAttempts, backoffBaseMs: 0 },
-  };
+  });
   let agg: Aggregator = startAggregator(options);
   cleanups.push(() => agg.stop());
   for (let i = 0; i < 6; i++) await agg.tick();

@@ -6,22 +6,18 @@
 // inputs lose a source, which yields a self-consistent record (hashes and tree agree) that names fewer sources than
 // the policy included — exactly what `veritas verify` refuses, and what the hub would have accepted.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { oracleHubAbi } from '../../core/chain/contracts.ts';
 import { aggregatorWork, evidence } from '../../core/db/schema.ts';
 import { rootLogger } from '../../core/log.ts';
-import { startAggregator, type StartAggregatorOptions } from '../../aggregator/service.ts';
-import { testDatabase } from '../support/database.ts';
+import { startAggregator } from '../../aggregator/service.ts';
+import { aggregatorOptions, useCleanups, worldDatabase } from '../support/aggregator.ts';
 import { baseSpec, makeBundle, placeRequest, respond, startWorld } from '../verify/world.ts';
 
 const log = rootLogger().child({ test: 'aggregator-record-check' });
 log.level = 'silent';
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
+const cleanups = useCleanups();
 
 test('a record that would fail `veritas verify` is refused before fulfil; the honest one is fulfilled', async () => {
   const world = await startWorld({ operators: 3 });
@@ -39,24 +35,10 @@ test('a record that would fail `veritas verify` is refused before fulfil; the ho
         fromBlock: world.deployment.deployBlock,
       })
     ).length;
-  const options = async (name: string): Promise<StartAggregatorOptions> => {
-    const target = await testDatabase({ dataDir: join(world.dir, name), log });
-    cleanups.push(() => target.drop());
-    const db = await target.open();
-    cleanups.push(() => db.close());
-    return {
-      db: db.db,
-      ipfs: world.ipfs,
-      publicClient: world.publicClient,
-      walletClient: world.aggregatorWallet,
-      hub: world.deployment.hub,
-      fromBlock: world.deployment.deployBlock,
-      policy: { acceptDevnetProofs: false },
-      log,
-      pollIntervalMs: 60_000,
+  const options = async (name: string) =>
+    aggregatorOptions(world, await worldDatabase(world, name, log, cleanups), log, {
       limits: { maxAttempts: 3, backoffBaseMs: 0 },
-    };
-  };
+    });
 
   const wrong = await options('wrong');
   const dropped: string[] = [];

@@ -1,7 +1,7 @@
 // The aggregator service end to end on anvil + PGlite (or DATABASE_URL) + Helia: verify, aggregate, pin, fulfil;
 // records provable against the on-chain root in TypeScript and by the Solidity MerkleVerifier; no agreement → expiry;
 // SIGKILL between verification and fulfilment → exactly one RequestFulfilled after restart.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,6 +19,7 @@ import {
 import { merkleVerifierBytecode } from '../../oracle-contracts/generated/artifacts.ts';
 import type { DatabaseHandle } from '../../core/db/client.ts';
 import { testDatabase } from '../support/database.ts';
+import { aggregatorOptions, useCleanups, worldDatabase } from '../support/aggregator.ts';
 import { records as recordsTable, requestEvents, requests, responses } from '../../core/db/schema.ts';
 import { createIpfs } from '../../core/ipfs.ts';
 import { rootLogger } from '../../core/log.ts';
@@ -31,33 +32,17 @@ import { baseSpec, makeBundle, placeRequest, respond, startWorld, type World } f
 
 const log = rootLogger().child({ test: 'aggregator' });
 log.level = 'warn';
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-});
+const cleanups = useCleanups();
 
 async function setup(): Promise<{ world: World; db: DatabaseHandle }> {
   const world = await startWorld({ operators: 3 });
   cleanups.push(() => world.close());
-  const target = await testDatabase({ dataDir: join(world.dir, 'agg'), log });
-  cleanups.push(() => target.drop());
-  const db = await target.open();
-  cleanups.push(() => db.close());
-  return { world, db };
+  return { world, db: await worldDatabase(world, 'agg', log, cleanups) };
 }
 
 const start = (world: World, db: DatabaseHandle, ipfs = world.ipfs): Aggregator => {
-  const agg = startAggregator({
-    db: db.db,
-    ipfs,
-    publicClient: world.publicClient,
-    walletClient: world.aggregatorWallet,
-    hub: world.deployment.hub,
-    fromBlock: world.deployment.deployBlock,
-    policy: { acceptDevnetProofs: false },
-    log,
-    pollIntervalMs: 60_000, // passes are driven by tick() below
-  });
+  // passes are driven by tick() below
+  const agg = startAggregator(aggregatorOptions(world, db, log, { ipfs }));
   cleanups.push(() => agg.stop());
   return agg;
 };

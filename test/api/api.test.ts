@@ -10,17 +10,14 @@ import { eq } from 'drizzle-orm';
 import { verifyRecordProof } from '../../core/merkle.ts';
 import { ProvedRecord } from '../../schemas/record.ts';
 import { createApi } from '../../api/app.ts';
-import { API_KEY, type Env, hex, readSse, seedFulfilled, startEnv, validSpec, withApi } from './harness.ts';
+import { API_KEY, type Env, hex, readSse, seedFulfilled, startEnvAtChainTime, validSpec, withApi } from './harness.ts';
 
 let env: Env;
 let now: number;
 before(async () => {
-  env = await startEnv();
-  now = Number((await env.v.chain.publicClient.getBlock()).timestamp);
+  ({ env, now } = await startEnvAtChainTime());
 });
-after(async () => {
-  await env?.close();
-});
+after(() => env?.close());
 
 const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 

@@ -9,16 +9,7 @@ import { pino } from 'pino';
 import type { Hex } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
 import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
-import {
-  assignments,
-  bundles,
-  operators,
-  records,
-  reports,
-  requestEvents,
-  requests,
-  responses,
-} from '../../core/db/schema.ts';
+import { assignments, bundles, operators, requestEvents, requests, responses } from '../../core/db/schema.ts';
 import { createIpfs, type IpfsNode } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import type { Config } from '../../core/config.ts';
@@ -30,6 +21,7 @@ import { validateDocument } from '../../schemas/validate.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import type { ApiDeps, ApiOptions } from '../../api/deps.ts';
 import { deployFixture, startChain, type Veritas } from '../support/chain.ts';
+import { storeFulfilment } from '../support/database.ts';
 
 export const log = pino({ level: 'silent' });
 export const API_KEY = 'test-key-0123456789';
@@ -42,6 +34,12 @@ export type Env = {
   deps: (over?: { api?: Partial<Config['api']>; options?: ApiOptions; signer?: boolean }) => ApiDeps;
   close(): Promise<void>;
 };
+
+/** startEnv, and the chain's time at the start (tests put deadlines relative to it, not to the wall clock). */
+export async function startEnvAtChainTime(): Promise<{ env: Env; now: number }> {
+  const env = await startEnv();
+  return { env, now: Number((await env.v.chain.publicClient.getBlock()).timestamp) };
+}
 
 export async function startEnv(): Promise<Env> {
   const dir = await mkdtemp(join(tmpdir(), 'veritas-api-'));
@@ -246,7 +244,6 @@ export async function seedFulfilled(
   };
   const recordHash = hashJson(record);
   const tree = buildRecordTree([{ requestId, index: 0, valueHash: hashJson(1200), recordHash }]);
-  const recordId = tree.leafHash(0);
   await db.insert(requests).values({
     id: requestId,
     consumer: o.consumer ?? hex(20),
@@ -264,26 +261,15 @@ export async function seedFulfilled(
     fulfilledAt: status === 'fulfilled' ? new Date() : null,
     ...(o.createdAt ? { createdAt: o.createdAt } : {}),
   });
-  if (status === 'fulfilled') {
-    await db.insert(records).values({
-      id: recordId,
+  if (status === 'fulfilled')
+    await storeFulfilment(db, {
       requestId,
-      index: 0,
-      value: 1200,
-      leafHash: recordId,
-      proof: tree.proof(0),
-      provenance: record,
-    });
-    await db.insert(reports).values({
-      requestId,
+      tree,
+      record,
       reportCid: specCid,
-      merkleRoot: tree.root,
-      policyOutcome: { included: provers, excluded: [], value: 1200 },
-      recordCount: 1,
-      fulfillTxHash: hex(32),
-      fulfillBlockNumber: 9,
+      outcome: { included: provers, excluded: [], value: 1200 },
+      fulfil: { txHash: hex(32), blockNumber: 9 },
     });
-  }
   for (const stage of ['requested', 'assigned'])
     await db.insert(requestEvents).values({ requestId, source: 'indexer', stage, detail: {} });
   for (const p of provers)
@@ -293,7 +279,7 @@ export async function seedFulfilled(
       .onConflictDoNothing();
   return {
     requestId,
-    recordIds: status === 'fulfilled' ? [recordId] : [],
+    recordIds: status === 'fulfilled' ? [tree.leafHash(0)] : [],
     bundleCids,
     provers,
     notaries,

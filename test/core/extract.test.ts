@@ -56,7 +56,7 @@ test('filter expressions cannot reach the host (safe eval)', () => {
 
 test('HTTP responses: content-length, chunked, and close-delimited bodies', () => {
   const cl = parseHttpResponse(
-    utf8('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}trailing'),
+    utf8('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}'),
   );
   assert.equal(cl.status, 200);
   assert.equal(cl.headers.get('content-type'), 'application/json');
@@ -65,6 +65,10 @@ test('HTTP responses: content-length, chunked, and close-delimited bodies', () =
     utf8('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{"a"\r\n3;ext=1\r\n:1}\r\n0\r\n\r\n'),
   );
   assert.equal(Buffer.from(chunked.body).toString(), '{"a":1}');
+  const trailers = parseHttpResponse(
+    utf8('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n'),
+  );
+  assert.equal(Buffer.from(trailers.body).toString(), '{}');
   const closed = parseHttpResponse(utf8('HTTP/1.0 200 OK\r\n\r\n[1,2]'));
   assert.equal(Buffer.from(closed.body).toString(), '[1,2]');
 });
@@ -85,4 +89,24 @@ test('malformed responses are refused, not guessed at', () => {
     () => extractFromResponse({ jsonPath: '$.a' }, utf8('HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}')),
     (e) => isVeritasError(e, 'EXTRACTION_FAILED') && e.field === 'status',
   );
+});
+
+// A prover that smuggles a second request inside its secret slot (docs/PROTOCOL.md, "Secret slots") gets a second
+// response after the first on the same connection: the transcript then holds two, and the value must never be taken
+// from a response the spec did not ask for. A framed response is the whole transcript, or it is refused.
+test('attack: a second, pipelined response after a framed one is refused (content-length and chunked)', () => {
+  const second = 'HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{"a":999999}';
+  for (const raw of [
+    `HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{"a":1}${second}`,
+    'HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{"a":1}\r\n',
+    `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{"a":1}\r\n0\r\n\r\n${second}`,
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{"a":1}\r\n0\r\n',
+  ]) {
+    assert.throws(
+      () => parseHttpResponse(utf8(raw)),
+      (e) => isVeritasError(e, 'EXTRACTION_FAILED') && e.field === 'transcript.recv',
+      JSON.stringify(raw),
+    );
+    assert.throws(() => extractFromResponse({ jsonPath: '$.a' }, utf8(raw)), JSON.stringify(raw));
+  }
 });

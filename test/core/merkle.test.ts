@@ -39,7 +39,7 @@ test('leaf is the double-hashed abi.encode(requestId, index, valueHash, recordHa
   const inner = keccak256(
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }],
-      [l.requestId, 3n, l.valueHash!, l.recordHash],
+      [l.requestId, 3n, l.valueHash, l.recordHash],
     ),
   );
   assert.equal(tree.leafHash(3), keccak256(inner));
@@ -75,6 +75,7 @@ test('the fast builder equals StandardMerkleTree on larger trees (powers of two 
     const ls: RecordLeaf[] = Array.from({ length: n }, (_, index) => ({
       requestId,
       index,
+      valueHash: hashJson({ n }),
       recordHash: hashJson({ n, index }),
     }));
     const fast = buildRecordTree(ls);
@@ -87,7 +88,7 @@ test('the fast builder equals StandardMerkleTree on larger trees (powers of two 
   }
 });
 
-test('v2 leaves (with valueHash, docs/PROTOCOL.md) equal StandardMerkleTree over (bytes32, uint256, bytes32, bytes32)', () => {
+test('leaves equal StandardMerkleTree over (bytes32, uint256, bytes32, bytes32); valueHash is part of the leaf', () => {
   const valueHash = hashJson('the accepted value');
   for (const n of [1, 2, 3, 5, 17, 64, 65, 300]) {
     const ls: RecordLeaf[] = Array.from({ length: n }, (_, index) => ({
@@ -112,7 +113,7 @@ test('v2 leaves (with valueHash, docs/PROTOCOL.md) equal StandardMerkleTree over
   const inner = keccak256(
     encodeAbiParameters(
       [{ type: 'bytes32' }, { type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }],
-      [l.requestId, 1n, l.valueHash!, l.recordHash],
+      [l.requestId, 1n, l.valueHash, l.recordHash],
     ),
   );
   assert.equal(buildRecordTree(ls3()).leafHash(1), keccak256(inner));
@@ -124,6 +125,7 @@ test('records with sparse or shuffled indexes get their own proofs; bad inputs a
   const ls: RecordLeaf[] = [5, 1_000_000, 3, 42].map((index) => ({
     requestId,
     index,
+    valueHash: hashJson('sparse'),
     recordHash: hashJson({ index }),
   }));
   const fast = buildRecordTree(ls);
@@ -132,9 +134,13 @@ test('records with sparse or shuffled indexes get their own proofs; bad inputs a
   for (const l of ls) assert.deepEqual(fast.proof(l.index), ref.proof(l.index));
   assert.throws(() => fast.proof(4), RangeError);
   assert.throws(() => buildRecordTree([ls[0]!, ls[0]!]), RangeError); // two records with one index
-  assert.throws(() => buildRecordTree([{ ...ls[0]!, valueHash: hashJson(1) }, ls[1]!]), RangeError); // v1 and v2 mixed
-  for (const bad of ['0x12', `0x${'zz'.repeat(32)}`, `${'ab'.repeat(33)}`, `0X${'ab'.repeat(32)}`])
+  for (const bad of ['0x12', `0x${'zz'.repeat(32)}`, `${'ab'.repeat(33)}`, `0X${'ab'.repeat(32)}`]) {
     assert.throws(() => buildRecordTree([{ ...ls[0]!, recordHash: bad as Hex }]), RangeError, bad);
+    assert.throws(() => buildRecordTree([{ ...ls[0]!, valueHash: bad as Hex }]), RangeError, bad);
+  }
+  // the v1 leaf (no valueHash) is gone: a leaf without one is refused, never hashed as 96 bytes
+  const { valueHash: _, ...v1 } = ls[0]!;
+  assert.throws(() => buildRecordTree([v1 as RecordLeaf]), RangeError);
   assert.throws(() => verifyRecordProof(fast.root, ls[0]!, ['0x1234']), RangeError);
 });
 
@@ -160,18 +166,14 @@ test('leaf hashes are ordered bytewise, also when many share their first bytes (
   assert.deepEqual([...order], expected);
 });
 
-test('the parallel builder (worker threads) gives the single-thread tree, v1 and v2 leaves', async (t) => {
+test('the parallel builder (worker threads) gives the single-thread tree', async (t) => {
   const { buildRecordTreeParallel, closeMerkleWorkers } = await import('../../core/merkle.ts');
   t.after(closeMerkleWorkers);
-  for (const [n, valueHash] of [
-    [65_536, undefined],
-    [70_001, undefined],
-    [100_003, hashJson('accepted')],
-  ] as const) {
+  for (const n of [65_536, 70_001, 100_003]) {
     const ls: RecordLeaf[] = Array.from({ length: n }, (_, index) => ({
       requestId,
       index,
-      ...(valueHash ? { valueHash } : {}),
+      valueHash: hashJson({ accepted: n }),
       recordHash: hashJson({ p: n, index }),
     }));
     const one = buildRecordTree(ls);

@@ -1,7 +1,7 @@
 // Real consumers read the snapshot's data files as they are: DuckDB (Parquet and JSONL: row count, column types,
 // values) and Debian's python3-pandas (`read_json(lines=True)`), the tools an ML engineer loads data with.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

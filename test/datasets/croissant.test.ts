@@ -2,7 +2,7 @@
 // RecordSet field read through its `source.extract.column` from the served file (JSONL as pandas reads it, Parquet
 // as DuckDB reads it), its dataType matching the values, each sha256 that of the served bytes.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

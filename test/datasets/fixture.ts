@@ -42,6 +42,9 @@ export async function datasetChain(
 
 export type FixtureRound = SnapshotInput['rounds'][number];
 
+/** The value hash the hub accepted for a round (its leaves commit it): here, of the round's whole answer. */
+export const roundValueHash = (values: readonly unknown[]) => hashJson(values);
+
 /** One fulfilled round of `url` whose records carry `values` (one record each), fetched at `tlsTime`. */
 export function round(
   sourceId: string,
@@ -74,7 +77,8 @@ export function round(
       value: value as DatasetRecord['value'],
     })),
   }));
-  const tree = buildRecordTree(records.map((r) => ({ requestId, index: r.index, recordHash: hashJson(r) })));
+  const valueHash = roundValueHash(values);
+  const tree = buildRecordTree(records.map((r) => ({ requestId, index: r.index, valueHash, recordHash: hashJson(r) })));
   const proved: ProvedRecord[] = records.map((record) => ({
     record,
     recordHash: hashJson(record),

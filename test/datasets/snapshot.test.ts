@@ -12,7 +12,7 @@ import { pinSnapshot, snapshotCar } from '../../core/dataset/pin.ts';
 import { accumulatorRoot, roundLeaf, verifyAccumulatorProof } from '../../core/dataset/accumulator.ts';
 import { verifyRecordProof } from '../../core/merkle.ts';
 import { isVeritasError } from '../../core/errors.ts';
-import { objectDataset, priceFeed } from './fixture.ts';
+import { objectDataset, priceFeed, roundValueHash } from './fixture.ts';
 
 const log = pino({ level: 'silent' });
 const text = (s: Snapshot, path: string): string =>
@@ -124,6 +124,9 @@ describe('snapshot builder', () => {
     const input = priceFeed(4);
     const s = buildSnapshot(input);
     const leaves = input.rounds.map((r) => roundLeaf(r.requestId as `0x${string}`, r.requestRoot as `0x${string}`));
+    // proofs.jsonl carries no value hash (yet): the leaf's is the round's accepted one, from the fixture
+    const valueHashOf = (requestId: string) =>
+      roundValueHash(input.rounds.find((r) => r.requestId === requestId)!.records.map((p) => p.record.value));
     assert.equal(s.root, accumulatorRoot(leaves));
     const lines = text(s, SNAPSHOT_PATHS.proofs)
       .trim()
@@ -134,7 +137,12 @@ describe('snapshot builder', () => {
       assert.ok(
         verifyRecordProof(
           p.request_root,
-          { requestId: p.request_id, index: p.record_index, recordHash: p.record_hash },
+          {
+            requestId: p.request_id,
+            index: p.record_index,
+            valueHash: valueHashOf(p.request_id),
+            recordHash: p.record_hash,
+          },
           p.request_proof,
         ),
       );

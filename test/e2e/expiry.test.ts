@@ -2,52 +2,19 @@
 // few block intervals of its deadline, because the devnet mines on an interval and the aggregator judges deadlines
 // against the head block — not after some unrelated transaction happens to mine a block.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { type Hex, parseEther } from 'viem';
-import { startDevnet, type Devnet } from '../../cli/devnet.ts';
+import { test } from 'node:test';
+import { parseEther } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
 import { connectChain } from '../../core/chain/clients.ts';
-import { getOracleHub, oracleHubAbi, requestData, requestParamsOf } from '../../core/chain/contracts.ts';
+import { getOracleHub, requestData, requestParamsOf } from '../../core/chain/contracts.ts';
+import { requestStatusOf } from '../../core/verify/chain.ts';
 import { validateSpec } from '../../schemas/validate.ts';
+import { hubEvent, useDevnet } from '../support/network.ts';
 
-let devnet: Devnet;
-let dataDir: string;
-const log = pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' });
-
-before(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'veritas-expiry-'));
-  devnet = await startDevnet({ dataDir, log, operators: 2 });
-});
-after(async () => {
-  await devnet?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-/** Resolves with the block of the first RequestExpired of `requestId`. */
-function expiredAt(requestId: Hex): Promise<bigint> {
-  return new Promise((resolve) => {
-    const unwatch = devnet.deployer.publicClient.watchContractEvent({
-      address: devnet.deployment.hub,
-      abi: oracleHubAbi,
-      eventName: 'RequestExpired',
-      args: { requestId },
-      fromBlock: devnet.deployment.deployBlock,
-      pollingInterval: 250,
-      onLogs: (logs) => {
-        const l = logs[0];
-        if (!l) return;
-        unwatch();
-        resolve(l.blockNumber);
-      },
-    });
-  });
-}
+const net = useDevnet('expiry', { operators: 2 });
 
 test('an SSRF-refused request on an idle devnet is expired and refunded within a few blocks of its deadline', async () => {
+  const { devnet } = net;
   const consumer = await connectChain(devnet.rpcUrl, devnet.keys.at(-1)!, { chainId: devnet.chainId });
   const { publicClient } = devnet.deployer;
   const head = await publicClient.getBlock();
@@ -70,13 +37,13 @@ test('an SSRF-refused request on an idle devnet is expired and refunded within a
     fee,
   });
   // nothing else is sent to the chain from here on: only interval mining moves it
-  const block = await expiredAt(requestId);
+  const { blockNumber: block } = await hubEvent(devnet, 'RequestExpired', requestId);
   const expiredTime = Number((await publicClient.getBlock({ blockNumber: block })).timestamp);
   const late = expiredTime - deadline;
   process.stdout.write(`# expired ${late} s (chain time) after the deadline, in block ${block}\n`);
   assert.ok(late >= 1, 'not before the deadline');
   // one block interval is 1 s; the aggregator polls every 500 ms; allow a loaded machine a few passes
   assert.ok(late <= 10, `expired ${late} s after its deadline`);
-  assert.equal((await hub.read.getRequest([requestId])).status, 3, 'Expired');
+  assert.equal(requestStatusOf((await hub.read.getRequest([requestId])).status), 'expired');
   assert.equal((await hub.read.balanceOf([consumer.walletClient.account.address])) - before, fee, 'fee refunded');
 });

@@ -2,70 +2,28 @@
 // real MPC-TLS with randomly paired notaries → the aggregator re-verifies, takes the median, writes the Merkle root →
 // RequestFulfilled on-chain. Then the consumer's side: records with proofs against the on-chain root, and the
 // `veritas verify` command passing on a genuine record and failing, by name, on an edited one.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Hex } from 'viem';
-import { pino } from 'pino';
-import { startDevnet, FIXTURE_HOST, type Devnet } from '../../cli/devnet.ts';
-import { getOracleHub, oracleHubAbi } from '../../core/chain/contracts.ts';
+import { FIXTURE_HOST } from '../../cli/devnet.ts';
+import { getOracleHub } from '../../core/chain/contracts.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { verifyRecordProof } from '../../core/merkle.ts';
 import { ProvedRecord } from '../../schemas/record.ts';
 import { apiClient } from '../../cli/commands/client.ts';
+import { hubEvent, useDevnet } from '../support/network.ts';
 
 const run = promisify(execFile);
-let devnet: Devnet;
-let dataDir: string;
-
-before(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'veritas-e2e-'));
-  devnet = await startDevnet({
-    dataDir,
-    log: pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' }),
-    operators: 3,
-    sessionTimeoutMs: 240_000,
-  });
-});
-after(async () => {
-  await devnet?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-/** Resolves when the hub emits RequestFulfilled for `requestId` (an event, not a poll of our own API). */
-function fulfilled(
-  requestId: Hex,
-): Promise<{ merkleRoot: Hex; reportCid: string; included: readonly Hex[]; valueHash: Hex }> {
-  return new Promise((resolve) => {
-    const unwatch = devnet.deployer.publicClient.watchContractEvent({
-      address: devnet.deployment.hub,
-      abi: oracleHubAbi,
-      eventName: 'RequestFulfilled',
-      args: { requestId },
-      fromBlock: devnet.deployment.deployBlock,
-      pollingInterval: 250,
-      onLogs: (logs) => {
-        const l = logs[0];
-        if (!l) return;
-        unwatch();
-        resolve({
-          merkleRoot: l.args.merkleRoot!,
-          reportCid: l.args.reportCid!,
-          included: l.args.included!,
-          valueHash: l.args.valueHash!,
-        });
-      },
-    });
-  });
-}
+const net = useDevnet('e2e', { operators: 3, sessionTimeoutMs: 240_000 });
 
 /** Follows the API's SSE stream of a request (the CLI's own client) until its `end` event: the API's view is final. */
 async function apiSaysDone(requestId: Hex): Promise<{ status: string; stages: string[] }> {
   const stages: string[] = [];
+  const { devnet } = net;
   const end = (await apiClient(devnet.api.url, devnet.api.key).follow(requestId, (event, data) => {
     if (event === 'stage') stages.push(String((data as { stage: string }).stage));
   })) as { status: string };
@@ -73,6 +31,7 @@ async function apiSaysDone(requestId: Hex): Promise<{ status: string; stages: st
 }
 
 test('a quorum-3 median request goes from POST /v1/requests to a verifiable record on-chain', async () => {
+  const { devnet, dataDir } = net;
   const spec = {
     name: 'VRT price',
     url: `https://${FIXTURE_HOST}/v1/price`,
@@ -92,7 +51,10 @@ test('a quorum-3 median request goes from POST /v1/requests to a verifiable reco
   assert.equal(res.status, 201, await res.clone().text());
   const { requestId } = (await res.json()) as { requestId: Hex };
 
-  const [onChain, api] = await Promise.all([fulfilled(requestId), apiSaysDone(requestId)]);
+  const [{ args: onChain }, api] = await Promise.all([
+    hubEvent(devnet, 'RequestFulfilled', requestId),
+    apiSaysDone(requestId),
+  ]);
   assert.equal(api.status, 'fulfilled');
   for (const stage of ['queued', 'notary-connected', 'attested', 'pinned', 'responded'])
     assert.ok(api.stages.includes(stage), `timeline has ${stage}`);

@@ -24,7 +24,6 @@ import {
   bundles,
   operatorJobs,
   operators,
-  records,
   reports,
   requestEvents,
   requests,
@@ -44,6 +43,7 @@ import { send, walletOf } from '../contracts/fixture.ts';
 import { type Env, hex, seedFulfilled, startEnv } from '../api/harness.ts';
 import { seedFeedDataset, type SeededDataset } from '../datasets/seed.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { storeFulfilment } from '../support/database.ts';
 import { exchange } from '../verify/world.ts';
 
 let env: Env;
@@ -487,7 +487,6 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     functionName: 'fulfill',
     args: [requestId, tree.root, reportCid, provers, hashJson(1200)],
   });
-  const recordId = tree.leafHash(0);
   await db.insert(requests).values({
     id: requestId,
     consumer: v.consumer.account.address.toLowerCase(),
@@ -504,23 +503,13 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     reportCid,
     fulfilledAt: new Date(),
   });
-  await db.insert(records).values({
-    id: recordId,
+  await storeFulfilment(db, {
     requestId,
-    index: 0,
-    value: 1200,
-    leafHash: recordId,
-    proof: tree.proof(0),
-    provenance: record,
-  });
-  await db.insert(reports).values({
-    requestId,
+    tree,
+    record,
     reportCid,
-    merkleRoot: tree.root,
-    policyOutcome: { included: report.included, excluded: report.excluded, value: record.value },
-    recordCount: 1,
-    fulfillTxHash: fulfil.transactionHash,
-    fulfillBlockNumber: Number(fulfil.blockNumber),
+    outcome: { included: report.included, excluded: report.excluded, value: record.value },
+    fulfil: { txHash: fulfil.transactionHash, blockNumber: Number(fulfil.blockNumber) },
   });
   await db
     .insert(requestEvents)

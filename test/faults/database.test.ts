@@ -20,15 +20,7 @@ import type { Address } from 'viem';
 import { requestEvents, responses } from '../../core/db/schema.ts';
 import { apiClient } from '../../cli/commands/client.ts';
 import { makeBundle, respond } from '../verify/world.ts';
-import {
-  API_KEY,
-  HubStatus,
-  hubEvents,
-  requestStatus,
-  startFaultNetwork,
-  until,
-  type FaultNetwork,
-} from './network.ts';
+import { API_KEY, hubEvents, requestStatus, startFaultNetwork, until, type FaultNetwork } from './network.ts';
 
 /** The directory holding pg_ctl and initdb, or undefined. */
 function postgresBin(): string | undefined {
@@ -145,7 +137,7 @@ test('PostgreSQL restarted mid-request: fulfilled exactly once, the timeline int
 
   await until(
     n,
-    async () => ((await requestStatus(n.world, req.requestId)) === HubStatus.Fulfilled ? true : undefined),
+    async () => ((await requestStatus(n.world, req.requestId)) === 'fulfilled' ? true : undefined),
     'fulfilment after the restart',
   );
   assert.equal((await hubEvents(n.world, 'RequestFulfilled', req.requestId)).length, 1);

@@ -18,15 +18,7 @@ import { encodeTranscript } from '../../schemas/transcript.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import { apiClient } from '../../cli/commands/client.ts';
 import { exchange, makeBundle, respond, type PlacedRequest } from '../verify/world.ts';
-import {
-  API_KEY,
-  HubStatus,
-  hubEvents,
-  requestStatus,
-  startFaultNetwork,
-  until,
-  type FaultNetwork,
-} from './network.ts';
+import { API_KEY, hubEvents, requestStatus, startFaultNetwork, until, type FaultNetwork } from './network.ts';
 
 let net: FaultNetwork;
 before(async () => {
@@ -57,7 +49,7 @@ async function respondWith(req: PlacedRequest, onChain: ProvenanceBundle, pinned
 const fulfilledOnce = async (requestId: Hex) => {
   await until(
     net,
-    async () => ((await requestStatus(net.world, requestId)) === HubStatus.Fulfilled ? true : undefined),
+    async () => ((await requestStatus(net.world, requestId)) === 'fulfilled' ? true : undefined),
     `fulfilment of ${requestId}`,
   );
   const logs = await hubEvents(net.world, 'RequestFulfilled', requestId);
@@ -185,7 +177,7 @@ describe('provers that never answer (killed before they could)', () => {
       async () => ((await responseRow(req.requestId, req.provers[0]!))?.verification === 'valid' ? true : undefined),
       'the lone response verified',
     );
-    assert.equal(await requestStatus(net.world, req.requestId), HubStatus.Pending, 'not fulfilled with one answer');
+    assert.equal(await requestStatus(net.world, req.requestId), 'pending', 'not fulfilled with one answer');
 
     const hub = { address: net.world.deployment.hub, abi: oracleHubAbi } as const;
     const consumer = net.world.consumer.account.address;
@@ -194,7 +186,7 @@ describe('provers that never answer (killed before they could)', () => {
     await net.world.testClient.mine({ blocks: 1 });
     await until(
       net,
-      async () => ((await requestStatus(net.world, req.requestId)) === HubStatus.Expired ? true : undefined),
+      async () => ((await requestStatus(net.world, req.requestId)) === 'expired' ? true : undefined),
       'expiry',
     );
     const expired = await hubEvents(net.world, 'RequestExpired', req.requestId);

@@ -12,9 +12,11 @@ import { parseEther, type Address, type Hex } from 'viem';
 import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
 import { assignWhenDue, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { rootLogger } from '../../core/log.ts';
+import { requestStatusOf, type OnChainRequestStatus } from '../../core/verify/chain.ts';
 import { startAggregator, type Aggregator } from '../../aggregator/service.ts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import { RequestSpec, type RequestSpecInput } from '../../schemas/spec.ts';
+import { aggregatorOptions } from '../support/aggregator.ts';
 import { baseSpec, startWorld, type PlacedRequest, type World } from '../verify/world.ts';
 
 export const API_KEY = 'faults-key';
@@ -43,17 +45,8 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
   try {
     const db = await openDatabase({ url: o.databaseUrl, dataDir: join(world.dir, 'node'), log });
     closers.push(() => db.close());
-    const aggregatorOptions = {
-      db: db.db,
-      ipfs: world.ipfs,
-      publicClient: world.publicClient,
-      walletClient: world.aggregatorWallet,
-      hub: world.deployment.hub,
-      fromBlock: world.deployment.deployBlock,
-      policy: { acceptDevnetProofs: false },
-      log,
-      pollIntervalMs: 100,
-    };
+    // passes also run on their own 100 ms timer, as in production, besides the ticks the tests drive
+    const options = aggregatorOptions(world, db, log, { pollIntervalMs: 100 });
     const apiDeps = (port: number) => ({
       db: db.db,
       ipfs: world.ipfs,
@@ -71,7 +64,7 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
     const net: FaultNetwork = {
       world,
       db,
-      aggregator: startAggregator(aggregatorOptions),
+      aggregator: startAggregator(options),
       api: await startApi(apiDeps(0)),
       async stopAggregator() {
         if (aggregatorStopped) return;
@@ -80,7 +73,7 @@ export async function startFaultNetwork(o: { operators?: number; databaseUrl?: s
       },
       async restartAggregator() {
         await net.stopAggregator();
-        net.aggregator = startAggregator(aggregatorOptions);
+        net.aggregator = startAggregator(options);
         aggregatorStopped = false;
       },
       async restartApi() {
@@ -141,17 +134,18 @@ export async function until<T>(
   throw new Error(`gave up waiting for ${what} after ${passes} aggregator passes`);
 }
 
-export const requestStatus = async (world: World, requestId: Hex): Promise<number> =>
-  (
-    await world.publicClient.readContract({
-      address: world.deployment.hub,
-      abi: oracleHubAbi,
-      functionName: 'getRequest',
-      args: [requestId],
-    })
-  ).status;
-
-export const HubStatus = { Pending: 1, Fulfilled: 2, Expired: 3 } as const;
+/** The request's on-chain status by name ('pending', 'fulfilled', 'expired'), as core/verify/chain.ts names it. */
+export const requestStatus = async (world: World, requestId: Hex): Promise<OnChainRequestStatus> =>
+  requestStatusOf(
+    (
+      await world.publicClient.readContract({
+        address: world.deployment.hub,
+        abi: oracleHubAbi,
+        functionName: 'getRequest',
+        args: [requestId],
+      })
+    ).status,
+  );
 
 export async function hubEvents(
   world: World,

@@ -19,6 +19,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { privateBalanceSpec, startDevnet, type Devnet } from '../../cli/devnet.ts';
 import { createVeritasTestClient } from '../../core/chain/clients.ts';
 import { oracleHubAbi } from '../../core/chain/contracts.ts';
+import { requestStatusOf } from '../../core/verify/chain.ts';
 import type { StageEvent } from '../../operator/index.ts';
 
 const log = pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' });
@@ -94,7 +95,10 @@ test('an operator killed mid-session: the request is fulfilled by the others, or
 
   if (expect === 'fulfilled') {
     await until(
-      async () => (((await read('getRequest', [requestId])) as { status: number }).status === 2 ? true : undefined),
+      async () =>
+        requestStatusOf(((await read('getRequest', [requestId])) as { status: number }).status) === 'fulfilled'
+          ? true
+          : undefined,
       'fulfilment',
     );
     const logs = await devnet.deployer.publicClient.getContractEvents({
@@ -129,7 +133,10 @@ test('an operator killed mid-session: the request is fulfilled by the others, or
     await testClient.increaseTime({ seconds: 1_000 });
     await testClient.mine({ blocks: 1 });
     await until(
-      async () => (((await read('getRequest', [requestId])) as { status: number }).status === 3 ? true : undefined),
+      async () =>
+        requestStatusOf(((await read('getRequest', [requestId])) as { status: number }).status) === 'expired'
+          ? true
+          : undefined,
       'expiry',
     );
     assert.equal((await read('balanceOf', [consumer])) as unknown as bigint, before + fee, 'the fee is refunded');

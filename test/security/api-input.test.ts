@@ -13,17 +13,14 @@ import { createVeritasPublicClient } from '../../core/chain/clients.ts';
 import { requestData } from '../../core/chain/contracts.ts';
 import { indexRange } from '../../core/indexer.ts';
 import { requestEvents, requests, submissions } from '../../core/db/schema.ts';
-import { API_KEY, type Env, log, seedFulfilled, startEnv, validSpec } from '../api/harness.ts';
+import { API_KEY, type Env, log, seedFulfilled, startEnvAtChainTime, validSpec } from '../api/harness.ts';
 
 let env: Env;
 let now: number;
 before(async () => {
-  env = await startEnv();
-  now = Number((await env.v.chain.publicClient.getBlock()).timestamp);
+  ({ env, now } = await startEnvAtChainTime());
 });
-after(async () => {
-  await env?.close();
-});
+after(() => env?.close());
 
 const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
 

@@ -164,3 +164,66 @@ test('the store file: the new form loads; the old flat form and bad entries are 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// Smuggling inside a slot: the notary sees a secret slot only as hidden bytes of a fixed length, so what an honest
+// prover puts there is bounded by its own code, at two points: the store refuses a value that is not one RFC 9110
+// field-value (CR, LF, NUL, other controls, non-ASCII, leading or trailing white space) when it loads, and
+// `buildHttpRequest` refuses the same from any SecretStore (a vault adapter, say) just before the bytes enter the
+// slot. What a Byzantine prover can still do inside its own slot is in docs/PROTOCOL.md ("Secret slots").
+const smuggled = [
+  `${VALUE}\r\nCookie: session=victim`,
+  `${VALUE}\nCookie: x`,
+  `${VALUE}\r`,
+  `${VALUE}\u0000`,
+  `${VALUE}\u007f`,
+  `${VALUE} é`,
+  ` ${VALUE}`,
+  `${VALUE} `,
+  `${VALUE}\t`,
+  '',
+];
+
+test('attack: a store value that smuggles a header (CR/LF, any non-field-value byte) is refused before connecting', () => {
+  for (const value of smuggled) {
+    // any SecretStore implementation: this one resolves every binding to the smuggling value
+    const vault = { resolve: () => value };
+    assert.throws(
+      () => buildHttpRequest(spec('https://api.veritas.test/v1/private'), vault),
+      (e: unknown) => {
+        assert.ok(isVeritasError(e, 'INPUT_INVALID'), `${JSON.stringify(value)}: ${e}`);
+        assert.equal(e.field, 'headers[0].ref');
+        assert.match(e.message, /not a valid header value/);
+        assert.ok(!e.message.includes('tok_s3cr3t'), e.message);
+        return true;
+      },
+      JSON.stringify(value),
+    );
+  }
+  // one field-value with inner white space is fine
+  const vault = { resolve: () => 'Bearer a\tb c' };
+  const h = buildHttpRequest(spec('https://api.veritas.test/v1/private'), vault).headers.find((x) => x.secret);
+  assert.equal(h?.value.trimEnd(), 'Bearer a\tb c');
+});
+
+test('attack: the store file refuses values that are not one field-value, naming the entry, never the value', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'veritas-secrets-'));
+  try {
+    const file = path.join(dir, 'secrets.json');
+    for (const value of smuggled) {
+      await writeFile(file, JSON.stringify({ k: { value, host: 'api.veritas.test' } }));
+      await assert.rejects(
+        loadSecretStore(file),
+        (e: unknown) => {
+          assert.ok(isVeritasError(e, 'CONFIG_INVALID'), String(e));
+          assert.match(e.message, /^VERITAS_SECRETS_FILE: k\.value: /);
+          assert.ok(!e.message.includes('tok_s3cr3t'), e.message);
+          return true;
+        },
+        JSON.stringify(value),
+      );
+      assert.throws(() => secretStoreFrom({ k: { value, host: 'api.veritas.test' } }), JSON.stringify(value));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -3,8 +3,12 @@
 // cursors and rows from another test (anvil reuses contract addresses across fresh chains) never leak in.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { openDatabase, type DatabaseHandle } from '../../core/db/client.ts';
+import type { Hex } from 'viem';
+import { openDatabase, type Database, type DatabaseHandle } from '../../core/db/client.ts';
+import { records, reports } from '../../core/db/schema.ts';
+import type { RecordTree } from '../../core/merkle.ts';
 import type { Logger } from '../../core/log.ts';
+import type { DatasetRecord } from '../../schemas/record.ts';
 
 export type TestDatabase = {
   /** The fresh database's URL, or undefined for the embedded one (then pass the same dataDir to reopen it). */
@@ -31,4 +35,40 @@ export async function testDatabase(o: { dataDir: string; log: Logger }): Promise
       await admin.end();
     },
   };
+}
+
+/**
+ * Stores the rows the aggregator writes when it fulfils a one-record request: the record (leaf 0 of `tree`, with
+ * its proof) and the report. Tests that build a fulfilled request by hand (API harness, pages) share it, so a new
+ * column is added in one place.
+ */
+export async function storeFulfilment(
+  db: Database,
+  f: {
+    requestId: Hex;
+    tree: RecordTree;
+    record: DatasetRecord;
+    reportCid: string;
+    outcome: (typeof reports.$inferInsert)['policyOutcome'];
+    fulfil: { txHash: Hex; blockNumber: number };
+  },
+): Promise<void> {
+  await db.insert(records).values({
+    id: f.tree.leafHash(0),
+    requestId: f.requestId,
+    index: 0,
+    value: f.record.value,
+    leafHash: f.tree.leafHash(0),
+    proof: f.tree.proof(0),
+    provenance: f.record,
+  });
+  await db.insert(reports).values({
+    requestId: f.requestId,
+    reportCid: f.reportCid,
+    merkleRoot: f.tree.root,
+    policyOutcome: f.outcome,
+    recordCount: 1,
+    fulfillTxHash: f.fulfil.txHash,
+    fulfillBlockNumber: f.fulfil.blockNumber,
+  });
 }

@@ -12,7 +12,7 @@ import { parseEther, type Address, type Hex, type PrivateKeyAccount } from 'viem
 import { privateKeyToAccount } from 'viem/accounts';
 import { signBundle } from '../../core/bundle.ts';
 import { hashJson, keccakUtf8 } from '../../core/canonical.ts';
-import { startAnvil, type Anvil } from '../../core/chain/anvil.ts';
+import type { Anvil } from '../../core/chain/anvil.ts';
 import {
   attestationDomain,
   numericValueOf,
@@ -20,18 +20,9 @@ import {
   toContractAttestation,
 } from '../../core/chain/attestation.ts';
 import { normalizeAnswer } from '../../core/aggregation/normalize.ts';
-import {
-  createVeritasPublicClient,
-  createVeritasTestClient,
-  createVeritasWalletClient,
-  type VeritasPublicClient,
-  type VeritasTestClient,
-  type VeritasWalletClient,
-} from '../../core/chain/clients.ts';
+import type { VeritasPublicClient, VeritasTestClient, VeritasWalletClient } from '../../core/chain/clients.ts';
 import {
   assignRequest,
-  deployVeritas,
-  getOperatorRegistry,
   oracleHubAbi,
   requestData,
   requestParamsOf,
