@@ -16,15 +16,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { type Address, type Hex, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { startApi, type RunningApi } from '../../api/app.ts';
 import { type Devnet, FIXTURE_HOST, startDevnet } from '../../cli/devnet.ts';
 import { createVeritasTestClient, type VeritasTestClient } from '../../core/chain/clients.ts';
-import { deployAndWait, oracleHubAbi } from '../../core/chain/contracts.ts';
+import { deployAndWait } from '../../core/chain/contracts.ts';
 import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
 import { datasetRegistryBytecode } from '../../oracle-contracts/generated/artifacts.ts';
+import { hubEvent, testLog } from '../support/network.ts';
 
 /** The fixture's /v1/price answer is ~250 bytes with its headers: 512 holds it with room, at the least MPC cost. */
 export const PRICE_RESPONSE_BYTES = 512;
@@ -65,7 +65,7 @@ export type DatasetDevnet = {
 
 export async function startDatasetDevnet(): Promise<DatasetDevnet> {
   const dir = await mkdtemp(path.join(tmpdir(), 'veritas-e2e-ds-'));
-  const log = pino({ level: process.env.VERITAS_TEST_LOG ?? 'silent' });
+  const log = testLog;
   const devnet = await startDevnet({
     dataDir: path.join(dir, 'devnet'),
     log,
@@ -174,24 +174,9 @@ export function datasetVersion(d: DatasetDevnet, datasetId: bigint, version: num
   });
 }
 
-/** Resolves when the hub fulfils `requestId` (RequestFulfilled). */
-export function requestFulfilled(d: DatasetDevnet, requestId: Hex): Promise<void> {
-  return new Promise((resolve) => {
-    const unwatch = d.devnet.deployer.publicClient.watchContractEvent({
-      address: d.devnet.deployment.hub,
-      abi: oracleHubAbi,
-      eventName: 'RequestFulfilled',
-      args: { requestId },
-      fromBlock: d.devnet.deployment.deployBlock,
-      pollingInterval: 250,
-      onLogs: (logs) => {
-        if (logs.length === 0) return;
-        unwatch();
-        resolve();
-      },
-    });
-  });
-}
+/** Resolves when the hub fulfils `requestId` (test/support/network.ts's hubEvent). */
+export const requestFulfilled = (d: DatasetDevnet, requestId: Hex): Promise<unknown> =>
+  hubEvent(d.devnet, 'RequestFulfilled', requestId);
 
 /** Resolves with the request of `feedId`'s round `round` once someone pokes it (FeedPoked, an event, not a poll). */
 export function feedPoked(
