@@ -94,7 +94,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   return app;
 }
 
-export type RunningApi = { url: string; port: number; close(): Promise<void> };
+export type RunningApi = {
+  url: string;
+  port: number;
+  /** Indexes the DatasetRegistry's events up to the chain's head now (when the node has a registry). */
+  syncDatasets?: () => Promise<bigint>;
+  close(): Promise<void>;
+};
 
 export type StartApiOptions = {
   /**
@@ -139,6 +145,7 @@ export async function startApi(deps: ApiDeps, o: StartApiOptions = {}): Promise<
   return {
     url,
     port: bound,
+    ...(registryIndexer ? { syncDatasets: registryIndexer.sync } : {}),
     close: () =>
       (closing ??= (async () => {
         await follower?.stop();

@@ -332,7 +332,11 @@ export function startRegistryIndexer(o: RegistryIndexerOptions, { run = true }: 
     }
     return at;
   };
-  const sync = (): Promise<bigint> => (running ??= syncOnce().finally(() => (running = undefined)));
+  const sync = async (): Promise<bigint> => {
+    // a pass already running may have read the head before the caller's transaction: wait for it, then run one more
+    await running?.catch(() => undefined);
+    return (running ??= syncOnce().finally(() => (running = undefined)));
+  };
   const loop = async (): Promise<void> => {
     if (stopped) return;
     await sync().catch((e: unknown) => log.warn({ err: e }, 'registry indexing failed; retrying'));

@@ -56,6 +56,7 @@ test(`a ${N}-source dataset from a sources file is created, fulfilled, appended,
   const appended = await d.veritas(await d.fundedKey(), 'keeper', '--once');
   assert.equal(appended.split('\n').filter((l) => /^dataset \d+ version \d+: appended/.test(l)).length, N);
   assert.equal((await readDataset(devnet.deployer.publicClient, d.registry, datasetId))?.version, N);
+  await d.api.syncDatasets!(); // the API serves what its registry indexer saw: version N now
 
   const base = `${d.api.url}/v1/datasets/${datasetId}/versions/${N}`;
   const jsonl = await (await fetch(`${base}/records.jsonl`)).text();

@@ -92,6 +92,7 @@ test('a feed runs three rounds (keeper, then another account) into versions 1–
   assert.match(appended, /dataset \d+ version 1[\s\S]*version 2[\s\S]*version 3/);
   const onChain = await readDataset(d.devnet.deployer.publicClient, d.registry, datasetId);
   assert.equal(onChain?.version, 3);
+  await d.api.syncDatasets!(); // the API serves what its registry indexer saw: all three versions now
   const versions = (await d.veritas(other, 'dataset', 'versions', String(datasetId)))
     .split('\n')
     .map((l) => JSON.parse(l));
