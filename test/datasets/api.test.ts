@@ -48,7 +48,7 @@ async function fulfilledRequest(i: number, value: number) {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), valueHash],
+    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), valueHash, 1],
   });
   const id = r.requestId.toLowerCase() as Hex;
   await env.db.db.insert(requests).values({

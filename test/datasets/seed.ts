@@ -113,7 +113,7 @@ export async function seedFeedDataset(
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [r.requestId, tree.root, specCid, r.provers.slice(0, 2), valueHash],
+      args: [r.requestId, tree.root, specCid, r.provers.slice(0, 2), valueHash, 1],
     });
     await send(chain, v.reporter, {
       address: registry,
