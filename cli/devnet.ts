@@ -65,6 +65,8 @@ export type DevnetOptions = {
   /** How many operators (default 3; at least 2, as nobody may notarise their own fetch). */
   operators?: number;
   tuning?: PartyTuning;
+  /** Concurrent MPC sessions per operator and role, and jobs per operator (in-process; default: the operator's 2). */
+  maxSessions?: number;
   sessionTimeoutMs?: number;
   /** The API's port on 127.0.0.1 (default 0: any free port). */
   apiPort?: number;
@@ -256,7 +258,12 @@ async function startInProcessDevnet(options: DevnetOptions): Promise<Devnet> {
         ssrf,
         secrets: secretStoreFrom(fixtureSecrets(`Bearer ${fixtureToken}`)),
         ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-        jobs: { fromBlock: deployment.deployBlock, pollIntervalMs: 500 },
+        ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
+        jobs: {
+          fromBlock: deployment.deployBlock,
+          pollIntervalMs: 500,
+          ...(options.maxSessions ? { concurrency: options.maxSessions } : {}),
+        },
         log,
       };
       const operator = await startOperator(opts);
