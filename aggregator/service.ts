@@ -616,7 +616,14 @@ export async function processRequest(
       address: o.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [requestId, stored.merkleRoot as Hex, stored.reportCid, policyOutcome.included, valueHash],
+      args: [
+        requestId,
+        stored.merkleRoot as Hex,
+        stored.reportCid,
+        policyOutcome.included,
+        valueHash,
+        stored.recordCount,
+      ],
     });
     await o.db
       .update(reports)

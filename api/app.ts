@@ -5,6 +5,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { newRouter } from './router.ts';
 import type { ApiDeps } from './deps.ts';
+import { startRegistryIndexer } from '../core/dataset/indexer.ts';
 import { type FollowerOptions, startOperatorEventFollower } from '../core/operator-events.ts';
 import { errorResponse } from './errors.ts';
 import { mountHealth } from './health.ts';
@@ -93,7 +94,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   return app;
 }
 
-export type RunningApi = { url: string; port: number; close(): Promise<void> };
+export type RunningApi = {
+  url: string;
+  port: number;
+  /** Indexes the DatasetRegistry's events up to the chain's head now (when the node has a registry). */
+  syncDatasets?: () => Promise<bigint>;
+  close(): Promise<void>;
+};
 
 export type StartApiOptions = {
   /**
@@ -122,15 +129,27 @@ export async function startApi(deps: ApiDeps, o: StartApiOptions = {}): Promise<
         log: deps.log,
       })
     : undefined;
+  // /v1/datasets and the dataset pages read the registry's events from the database: this node keeps them indexed
+  const registryIndexer = deps.chain.datasetRegistry
+    ? startRegistryIndexer({
+        db: deps.db,
+        publicClient: deps.chain.publicClient,
+        registry: deps.chain.datasetRegistry,
+        fromBlock: deps.chain.datasetRegistryFromBlock ?? 0n,
+        log: deps.log,
+      })
+    : undefined;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   deps.log.info({ url }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
     url,
     port: bound,
+    ...(registryIndexer ? { syncDatasets: registryIndexer.sync } : {}),
     close: () =>
       (closing ??= (async () => {
         await follower?.stop();
+        await registryIndexer?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           // SSE streams are long-lived: end them rather than wait for the clients to hang up

@@ -15,6 +15,8 @@ export type ApiChain = {
   chainId: number;
   /** The DatasetRegistry `/v1/datasets` reads; without it those routes answer 404. */
   datasetRegistry?: Address | undefined;
+  /** Where startApi's registry indexer starts when it has no cursor yet (the registry's deployment block; default 0). */
+  datasetRegistryFromBlock?: bigint | undefined;
 };
 
 export type ApiOptions = {

@@ -119,7 +119,7 @@ try {
     recordHash: resultHashOf(`record ${index}`),
   }));
   const tree = buildRecordTree(leaves);
-  await fulfill(v, r.requestId, r.provers, undefined, undefined, { root: tree.root });
+  await fulfill(v, r.requestId, r.provers, undefined, undefined, { root: tree.root, recordCount: leaves.length });
   const ch = await send(chain, v.reporter, {
     address: v.hub,
     abi: oracleHubAbi,

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import postgres from 'postgres';
-import { VeritasError } from '../core/errors.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { ComponentSpec } from './supervisor.ts';
 

@@ -69,7 +69,7 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
   const dir = (...p: string[]) => path.join(options.dataDir, ...p);
   const hubHost = options.hubHost ?? '127.0.0.1';
   try {
-    const base = await startDevnetBase({ ...options, operators: n }, lifecycle);
+    const base = await startDevnetBase({ ...options, operators: n, host: hubHost }, lifecycle);
     // stopped before the chain and the site go (lifecycle is last-in, first-out)
     lifecycle.defer('components', () => supervisor.stop());
     const { keys, deployment } = base;
@@ -77,7 +77,7 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       VERITAS_LOG_LEVEL: log.level === 'silent' ? 'info' : log.level,
-      VERITAS_RPC_URL: base.rpcUrl.replace('127.0.0.1', hubHost),
+      VERITAS_RPC_URL: base.rpcUrl,
       VERITAS_HUB_ADDRESS: deployment.hub,
       VERITAS_REGISTRY_ADDRESS: deployment.registry,
       VERITAS_DATASET_REGISTRY_ADDRESS: base.datasetRegistry,

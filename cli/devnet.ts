@@ -65,6 +65,8 @@ export type DevnetOptions = {
   /** How many operators (default 3; at least 2, as nobody may notarise their own fetch). */
   operators?: number;
   tuning?: PartyTuning;
+  /** Concurrent MPC sessions per operator and role, and jobs per operator (in-process; default: the operator's 2). */
+  maxSessions?: number;
   sessionTimeoutMs?: number;
   /** The API's port on 127.0.0.1 (default 0: any free port). */
   apiPort?: number;
@@ -120,7 +122,13 @@ export type DevnetBase = {
 
 /** Wipes `dataDir`, then starts the trust anchor, fixture site, anvil and the contracts; registered in `lifecycle`. */
 export async function startDevnetBase(
-  options: { dataDir: string; operators: number; onStage?: (stage: string) => void },
+  options: {
+    dataDir: string;
+    operators: number;
+    onStage?: (stage: string) => void;
+    /** Where anvil and the fixture site listen (default 127.0.0.1; the multi-host test: a bridge address). */
+    host?: string;
+  },
   lifecycle: Lifecycle,
 ): Promise<DevnetBase> {
   const stage = options.onStage ?? (() => {});
@@ -133,14 +141,15 @@ export async function startDevnetBase(
   stage('devnet trust anchor (fresh CA, patched tlsn wasm)');
   const trust = await createDevTrust({ dataDir: dir('trust') });
   const fixtureToken = randomBytes(16).toString('hex');
-  const site = await startFixtureSite({ cert: trust.leafCertPem, key: trust.leafKeyPem, token: fixtureToken });
+  const host = options.host ?? '127.0.0.1';
+  const site = await startFixtureSite({ cert: trust.leafCertPem, key: trust.leafKeyPem, token: fixtureToken, host });
   lifecycle.defer('fixture site', () => site.close());
-  const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `127.0.0.1:${site.port}` } };
+  const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `${host}:${site.port}` } };
 
   stage('chain (anvil)');
   // Interval mining: the chain's clock moves without traffic, so an unanswerable request on an idle devnet is
   // expired within about one block of its deadline, and `assign` becomes due without anyone else's transaction.
-  const anvil = await startAnvil({ accounts: options.operators + 3, blockTime: 1 });
+  const anvil = await startAnvil({ host, accounts: options.operators + 3, blockTime: 1 });
   lifecycle.defer('anvil', () => anvil.stop());
   const keys = anvil.accounts;
   const deployer = await connectChain(anvil.rpcUrl, keys[0]!, { chainId: anvil.chainId });
@@ -249,7 +258,12 @@ async function startInProcessDevnet(options: DevnetOptions): Promise<Devnet> {
         ssrf,
         secrets: secretStoreFrom(fixtureSecrets(`Bearer ${fixtureToken}`)),
         ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-        jobs: { fromBlock: deployment.deployBlock, pollIntervalMs: 500 },
+        ...(options.maxSessions ? { maxSessions: options.maxSessions } : {}),
+        jobs: {
+          fromBlock: deployment.deployBlock,
+          pollIntervalMs: 500,
+          ...(options.maxSessions ? { concurrency: options.maxSessions } : {}),
+        },
         log,
       };
       const operator = await startOperator(opts);

@@ -6,9 +6,13 @@ import { VeritasError, toVeritasError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 import { CliExit, EXIT, EXIT_TABLE, exitCodeOf } from './exit.ts';
 
+const VERSION = process.env.npm_package_version ?? '0.1.0';
+// Only as the first argument: commander's program-level version option answers `--version` anywhere on the line, and
+// `dataset export|verify --version <v>` names a dataset version (it printed the CLI's version and did nothing).
+const versionOnly = process.argv[2] === '--version' || process.argv[2] === '-V';
+
 const program = new Command('veritas')
   .description('Veritas: a zkTLS verifiable data oracle for AI datasets')
-  .version(process.env.npm_package_version ?? '0.1.0')
   .option('--json', 'machine-readable output: JSON Lines on stdout (data) and stderr (progress, errors)')
   .showHelpAfterError()
   // settings set before the sub-commands are registered are inherited by each of them
@@ -16,7 +20,8 @@ const program = new Command('veritas')
   .configureHelp({ showGlobalOptions: true })
   .addHelpText(
     'after',
-    `\nEnvironment: VERITAS_API_URL, VERITAS_API_KEY (client commands), NO_COLOR; see the README's Configuration.\n` +
+    `\n\`veritas --version\` (first argument only) prints the version.\n` +
+      `\nEnvironment: VERITAS_API_URL, VERITAS_API_KEY (client commands), NO_COLOR; see the README's Configuration.\n` +
       `Exit codes:\n${EXIT_TABLE.map((e) => `  ${e.code}  ${e.meaning}`).join('\n')}\n`,
   );
 
@@ -24,7 +29,8 @@ for (const register of commands) register(program);
 
 const json = process.argv.includes('--json');
 try {
-  await program.parseAsync(process.argv);
+  if (versionOnly) process.stdout.write(`${VERSION}\n`);
+  else await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // --help and --version end through here too, with commander's exit code 0

@@ -169,10 +169,15 @@ async function runSession(
 
     const limits = sessionLimits(spec);
     // progress hook (operator/progress.ts): the heartbeat's byte count as `mpc-progress` events
-    const progress = progressReporter(limits, (p) => {
-      // progress is best effort: a failed write must not become an unhandled rejection
-      Promise.resolve(deps.onStage(requestId, 'mpc-progress', p)).catch(() => {});
-    });
+    const progress = progressReporter(
+      limits,
+      (p) => {
+        // progress is best effort: a failed write must not become an unhandled rejection
+        Promise.resolve(deps.onStage(requestId, 'mpc-progress', p)).catch(() => {});
+      },
+      Date.now,
+      ctx.tuning?.network,
+    );
     const proved = await prove({
       serverName: url.hostname,
       request,

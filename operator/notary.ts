@@ -65,6 +65,16 @@ export type NotaryStats = {
   relay: RelayUsage;
 };
 
+/**
+ * How this process reaches its own listener on `host`: that address itself (a notary bound to one interface, as on
+ * a host of its own, does not answer on loopback), or loopback when it is bound to every address.
+ */
+export function selfHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 /** A hello's issuedAt may be this far from the notary's clock, either way; older or later hellos are refused. */
 export const HELLO_WINDOW_SECONDS = 120;
 
@@ -170,7 +180,7 @@ export async function startNotaryService(ctx: OperatorContext, options: NotaryOp
       rlog.info({ room }, 'notary session accepted');
       const verified = await verify({
         limits: sessionLimits(spec),
-        relayUrl: `ws://127.0.0.1:${port}/relay?room=${room}&role=verifier`,
+        relayUrl: `ws://${selfHost(options.host)}:${port}/relay?room=${room}&role=verifier`,
         wasmPath: ctx.wasmPath,
         timeoutMs: options.sessionTimeoutMs,
         tuning: ctx.tuning,

@@ -91,7 +91,7 @@ contract DatasetRegistry is ReentrancyGuard {
     event DatasetCreated(uint256 indexed datasetId, address indexed owner, string metadataCid);
     event SourceAdded(uint256 indexed datasetId, uint256 feedId, bytes32 requestId);
     event RoundAppended(uint256 indexed datasetId, uint64 index, bytes32 indexed requestId, bytes32 requestRoot);
-    /// `recordCount` counts appended request roots: the hub commits no per-request record count (yet).
+    /// `recordCount`: the records of every appended request, as each was declared to the hub at fulfil.
     event DatasetVersion(uint256 indexed datasetId, uint64 version, bytes32 root, uint64 recordCount);
 
     error NotOwner();
@@ -244,14 +244,15 @@ contract DatasetRegistry is ReentrancyGuard {
             revert NotASource();
         }
         if (appended[datasetId][requestId]) revert AlreadyAppended();
-        bytes32 requestRoot = _fulfilledRoot(requestId);
+        (bytes32 requestRoot, uint32 records) = _fulfilled(requestId);
         appended[datasetId][requestId] = true;
         uint64 index = d.version;
         if (index >= type(uint32).max) revert AccumulatorFull();
         root = _insert(datasetId, index, keccak256(abi.encode(requestId, requestRoot)));
         version = index + 1;
         d.version = version;
-        d.recordCount += 1;
+        // the records the hub holds the aggregator to (a leaf beyond them is slashable there)
+        d.recordCount += records;
         d.root = root;
         _versionRoot[datasetId][version] = root;
         emit RoundAppended(datasetId, index, requestId, requestRoot);
@@ -334,10 +335,10 @@ contract DatasetRegistry is ReentrancyGuard {
         );
     }
 
-    function _fulfilledRoot(bytes32 requestId) internal view returns (bytes32) {
+    function _fulfilled(bytes32 requestId) internal view returns (bytes32 root, uint32 recordCount) {
         IOracleHub.Request memory r = hub.getRequest(requestId);
         if (r.status != IOracleHub.RequestStatus.Fulfilled) revert NotFulfilled();
-        return r.merkleRoot;
+        return (r.merkleRoot, r.recordCount);
     }
 
     /// StandardMerkleTree leaf of (requestId, index, valueHash, recordHash), valueHash being the one the hub

@@ -12,10 +12,11 @@ import {HubLogic} from "./lib/HubLogic.sol";
 /// Flow (docs/PROTOCOL.md): consumer `request`s (fee escrowed, at least `minFeePerProver` per sampled prover) →
 /// after `randomnessBlock` anyone `assign`s: the committee is drawn from blockhash(randomnessBlock), which did not
 /// exist when the request was committed, and snapshotted → each prover `respond`s with an attestation its notary
-/// signed (EIP-712 v2, checked here) → an active, bonded aggregator `fulfill`s with the Merkle root and the value
-/// hash, which the hub checks against the included responses under the request's policy → fee credited to included
-/// provers and notaries (pull: `withdraw`) → for `challengeWindow` anyone can slash the aggregator's bond with a leaf
-/// of its root whose value hash contradicts the accepted one. Unfulfilled requests `expire` after the deadline and
+/// signed (EIP-712 v2, checked here) → an active, bonded aggregator `fulfill`s with the Merkle root, the value
+/// hash, which the hub checks against the included responses under the request's policy, and the root's record count
+/// → fee credited to included provers and notaries (pull: `withdraw`) → for `challengeWindow` anyone can slash the
+/// aggregator's bond with a leaf of its root whose value hash contradicts the accepted one, or whose index is at or
+/// beyond the declared record count (a record the report hides). Unfulfilled requests `expire` after the deadline and
 /// the fee is credited back to the consumer.
 ///
 /// Over-sampling: a request for `quorum` assigns sampleSize(quorum, n) = min(quorum + floor(quorum / 2), n) provers
@@ -32,7 +33,8 @@ import {HubLogic} from "./lib/HubLogic.sol";
 /// the rounding remainder goes to the first included prover. Responders left out of `included` get nothing.
 ///
 /// Slashing: a notary that signed two attestations for one (requestId, prover) whose recvHash or resultHash differ
-/// loses `slashBps` of its bond; an aggregator whose root contains a contradicting leaf loses all of its bond. In both
+/// loses `slashBps` of its bond; an aggregator whose root contains a contradicting or an undeclared leaf loses all of
+/// its bond. In both
 /// cases `reporterRewardBps` goes to the reporter and the rest is burned (locked here, accounted in `burned`).
 contract OracleHub is IOracleHub, ReentrancyGuard {
     uint256 public constant PROVER_SHARE_BPS = 7_000;
@@ -322,12 +324,15 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         bytes32 merkleRoot,
         string calldata reportCid,
         address[] calldata included,
-        bytes32 valueHash
+        bytes32 valueHash,
+        uint32 recordCount
     ) external nonReentrant {
         if (!isActiveAggregator(msg.sender)) revert NotAggregator();
         Request storage r = _requests[requestId];
         _requirePending(r);
         if (included.length < r.quorum) revert QuorumNotMet(included.length, r.quorum);
+        if (recordCount == 0) revert InvalidRecordCount();
+        r.recordCount = recordCount;
 
         r.valueHash = valueHash;
         r.numericValue = _checkAndPay(requestId, r, included);
@@ -415,8 +420,9 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
 
     // -------------------------------------------------------------- challenge
 
-    /// A leaf of the fulfilled root (HubLogic.recordLeaf) whose value hash differs from the accepted one proves the
-    /// aggregator committed records the hub did not accept: its whole bond is slashed, `reporterRewardBps` to the
+    /// A leaf of the fulfilled root (HubLogic.recordLeaf) whose value hash differs from the accepted one, or whose
+    /// index is at or beyond the declared `recordCount`, proves the aggregator committed records the hub did not
+    /// accept (or the report hides): its whole bond is slashed, `reporterRewardBps` to the
     /// challenger (any account, another aggregator included). Once per request, during the challenge window.
     function challengeFulfillment(
         bytes32 requestId,
@@ -429,7 +435,8 @@ contract OracleHub is IOracleHub, ReentrancyGuard {
         if (r.status != RequestStatus.Fulfilled) revert NotFulfilled();
         if (block.timestamp > r.challengeDeadline) revert ChallengeWindowClosed();
         if (r.challenged) revert AlreadyChallenged();
-        if (leafValueHash == r.valueHash) revert NoContradiction();
+        // a leaf within the declared records must contradict the accepted value; one beyond them is itself the lie
+        if (index < r.recordCount && leafValueHash == r.valueHash) revert NoContradiction();
         bytes32 leaf = HubLogic.recordLeaf(requestId, index, leafValueHash, recordHash);
         if (HubLogic.processProof(proof, leaf) != r.merkleRoot) revert InvalidProof();
         r.challenged = true;

@@ -8,7 +8,8 @@ import type { ApiDeps } from '../deps.ts';
 import { VeritasError } from '../../core/errors.ts';
 import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import { validateDocument } from '../../schemas/validate.ts';
-import { DatasetMetadata, datasetCount, datasetHistory, readDataset } from '../../core/dataset/chain.ts';
+import { DatasetMetadata } from '../../core/dataset/chain.ts';
+import { getDataset, indexedHistory, listDatasets } from '../../core/dataset/store.ts';
 import type { RecordRow, RequestRow } from '../../core/db/schema.ts';
 import { errorResponse, notFound } from '../errors.ts';
 import type { ApiEnv } from '../middleware.ts';
@@ -165,7 +166,7 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     );
   });
 
-  // Datasets: the chain (DatasetRegistry) says what they are; this node's database adds the records' values.
+  // Datasets: the DatasetRegistry's events as this node indexed them (core/dataset/indexer.ts), and the records' values.
   const registry = () => {
     if (deps.chain.datasetRegistry === undefined)
       throw new VeritasError('NOT_FOUND', 'this node has no DatasetRegistry configured', {
@@ -180,13 +181,9 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
   };
 
   app.get('/datasets', async (c) => {
-    const reg = registry();
     const items = [];
-    const n = await datasetCount(deps.chain.publicClient, reg);
-    for (let i = 1; i <= Math.min(n, 200); i++) {
-      const dataset = (await readDataset(deps.chain.publicClient, reg, BigInt(i)))!;
+    for (const dataset of (await listDatasets(db, registry())).slice(0, 200))
       items.push({ dataset, metadata: await metadataOf(dataset.metadataCid) });
-    }
     return c.html(layout('Datasets', datasetListPage(items)));
   });
 
@@ -194,11 +191,11 @@ export function pagesRouter(deps: ApiDeps, openapi: () => unknown) {
     const id = c.req.param('id');
     if (!DATASET_ID.test(id)) throw notFound('dataset', id);
     const reg = registry();
-    const dataset = await readDataset(deps.chain.publicClient, reg, BigInt(id));
+    const dataset = await getDataset(db, reg, BigInt(id));
     if (!dataset) throw notFound('dataset', id);
     const [metadata, history] = await Promise.all([
       metadataOf(dataset.metadataCid),
-      datasetHistory(deps.chain.publicClient, reg, dataset.id),
+      indexedHistory(db, reg, dataset.id),
     ]);
     const requestIds = new Set([
       ...history.rounds.map((r) => r.requestId),

@@ -1,5 +1,6 @@
 // /v1/datasets: datasets of the DatasetRegistry, their versions, and each version's snapshot files (card, Croissant,
-// Parquet, JSONL, proofs, CAR), rebuilt from the chain and the node's records and served immutable.
+// Parquet, JSONL, proofs, CAR), rebuilt from the indexed registry events (core/dataset/indexer.ts, started by
+// startApi) and the node's records, and served immutable. A dataset or version the indexer has not seen yet is 404.
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Hex } from 'viem';
@@ -9,14 +10,8 @@ import { zodToVeritasError } from '../../schemas/common.ts';
 import { ApiError } from '../errors.ts';
 import { jsonBody } from '../input.ts';
 import { requireApiKey } from '../middleware.ts';
-import {
-  type AppendedRound,
-  appendedRounds,
-  DatasetMetadata,
-  datasetCount,
-  readDataset,
-  snapshotInputOf,
-} from '../../core/dataset/chain.ts';
+import { type AppendedRound, DatasetMetadata, snapshotInputOf } from '../../core/dataset/chain.ts';
+import { getDataset, indexedFacts, indexedRounds, listDatasets } from '../../core/dataset/store.ts';
 import { pinSnapshot, snapshotCar } from '../../core/dataset/pin.ts';
 import { buildSnapshot, SNAPSHOT_PATHS, type Snapshot } from '../../core/dataset/snapshot.ts';
 import { VeritasError } from '../../core/errors.ts';
@@ -182,7 +177,7 @@ export function datasetsRouter(deps: ApiDeps) {
     return chain.datasetRegistry;
   };
   const dataset = async (id: string) => {
-    const d = await readDataset(chain.publicClient, registry(), BigInt(id));
+    const d = await getDataset(db, registry(), BigInt(id));
     if (!d) throw notFound('dataset', id);
     return d;
   };
@@ -219,6 +214,7 @@ export function datasetsRouter(deps: ApiDeps) {
           metadata: await metadataOf(d.metadataCid),
           version: v,
           records,
+          indexed: indexedFacts(db, registry(), d.id),
           ...(deps.config.api.publicUrl ? { url: `${deps.config.api.publicUrl}/v1/datasets/${id}` } : {}),
         });
         return { snapshot: buildSnapshot(input) };
@@ -248,13 +244,7 @@ export function datasetsRouter(deps: ApiDeps) {
   });
 
   app.openapi(listRoute, async (c) => {
-    const reg = registry();
-    const n = await datasetCount(chain.publicClient, reg);
-    const items = [];
-    for (let i = 1; i <= n; i++) {
-      const d = (await readDataset(chain.publicClient, reg, BigInt(i)))!;
-      items.push({ ...summary(d), links: links(String(i)) });
-    }
+    const items = (await listDatasets(db, registry())).map((d) => ({ ...summary(d), links: links(String(d.id)) }));
     return c.json({ items }, 200);
   });
 
@@ -262,7 +252,7 @@ export function datasetsRouter(deps: ApiDeps) {
     const { id } = c.req.valid('param');
     const d = await dataset(id);
     const metadata = await metadataOf(d.metadataCid).catch(() => null);
-    const rounds: AppendedRound[] = await appendedRounds(chain.publicClient, registry(), d.id);
+    const rounds: AppendedRound[] = await indexedRounds(db, registry(), d.id);
     return c.json(
       {
         ...summary(d),

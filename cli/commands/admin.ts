@@ -9,6 +9,7 @@ import {
   chainContext,
   hubOf,
   sendConfirmed,
+  signAndSend,
   signerContext,
   withChainOptions,
   withSignerOptions,
@@ -123,13 +124,10 @@ export function register(program: Command): void {
       .argument('<amount>', 'ETH, or with a unit: 20gwei, 1000wei'),
   ).action(async (value: string, flags: ChainFlags, self: Command) => {
     const fee = amount(value, 'amount');
-    const ctx = await signerContext(self, flags, 'as the hub owner');
-    const { oracleHubAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'setMinFeePerProver', args: [fee] },
-      `set the fee floor to ${formatEther(fee)} ETH per prover`,
-    );
+    await signAndSend(self, flags, 'as the hub owner', (ctx, { oracleHubAbi }) => ({
+      call: { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'setMinFeePerProver', args: [fee] },
+      what: `set the fee floor to ${formatEther(fee)} ETH per prover`,
+    }));
   });
 
   withSignerOptions(
@@ -167,13 +165,10 @@ export function register(program: Command): void {
       .argument('<address>', 'the proposed aggregator'),
   ).action(async (who: string, flags: ChainFlags, self: Command) => {
     const aggregator = addressArg(who, 'address');
-    const ctx = await signerContext(self, flags, 'to send the transaction');
-    const { oracleHubAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'activateAggregator', args: [aggregator] },
-      `activate the proposal for ${aggregator}`,
-    );
+    await signAndSend(self, flags, 'to send the transaction', (ctx, { oracleHubAbi }) => ({
+      call: { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'activateAggregator', args: [aggregator] },
+      what: `activate the proposal for ${aggregator}`,
+    }));
   });
 
   withSignerOptions(
@@ -185,19 +180,16 @@ export function register(program: Command): void {
   ).action(async (who: string, value: string, flags: ChainFlags, self: Command) => {
     const aggregator = addressArg(who, 'address');
     const bond = amount(value, 'amount');
-    const ctx = await signerContext(self, flags, 'to pay the bond');
-    const { oracleHubAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      {
+    await signAndSend(self, flags, 'to pay the bond', (ctx, { oracleHubAbi }) => ({
+      call: {
         address: hubOf(ctx.config),
         abi: oracleHubAbi,
         functionName: 'bondAggregator',
         args: [aggregator],
         value: bond,
       },
-      `bond ${formatEther(bond)} ETH for aggregator ${aggregator}`,
-    );
+      what: `bond ${formatEther(bond)} ETH for aggregator ${aggregator}`,
+    }));
   });
 
   withSignerOptions(
@@ -205,13 +197,10 @@ export function register(program: Command): void {
       .command('aggregator-unbond')
       .description('as the aggregator: stop fulfilling now; the bond is withdrawable after its last challenge window'),
   ).action(async (flags: ChainFlags, self: Command) => {
-    const ctx = await signerContext(self, flags, 'as the aggregator');
-    const { oracleHubAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'requestAggregatorUnbond' },
-      `unbond aggregator ${ctx.walletClient.account.address}`,
-    );
+    await signAndSend(self, flags, 'as the aggregator', (ctx, { oracleHubAbi }) => ({
+      call: { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'requestAggregatorUnbond' },
+      what: `unbond aggregator ${ctx.walletClient.account.address}`,
+    }));
   });
 
   withSignerOptions(
@@ -219,13 +208,10 @@ export function register(program: Command): void {
       .command('aggregator-withdraw')
       .description('as the aggregator: withdraw the bond once its unbond time has come'),
   ).action(async (flags: ChainFlags, self: Command) => {
-    const ctx = await signerContext(self, flags, 'as the aggregator');
-    const { oracleHubAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'withdrawAggregatorBond' },
-      `withdraw the aggregator bond of ${ctx.walletClient.account.address}`,
-    );
+    await signAndSend(self, flags, 'as the aggregator', (ctx, { oracleHubAbi }) => ({
+      call: { address: hubOf(ctx.config), abi: oracleHubAbi, functionName: 'withdrawAggregatorBond' },
+      what: `withdraw the aggregator bond of ${ctx.walletClient.account.address}`,
+    }));
   });
 }
 

@@ -5,6 +5,7 @@ import { required } from '../../core/config.ts';
 import { createOutput } from '../output.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { checkDeploymentChain, configWithFlags, signingKey } from './chain.ts';
+import { openComponentIpfs } from './ipfs.ts';
 
 export function register(program: Command): void {
   program
@@ -29,7 +30,6 @@ export function register(program: Command): void {
           '../../core/chain/clients.ts'
         );
         const { openDatabase } = await import('../../core/db/client.ts');
-        const { createIpfs } = await import('../../core/ipfs.ts');
         const { initLogger } = await import('../../core/log.ts');
         const config = configWithFlags(opts);
         const out = createOutput({
@@ -50,16 +50,7 @@ export function register(program: Command): void {
         const chainId = await fetchChainId(rpcUrl);
         checkDeploymentChain(config, chainId);
         const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
-        const ipfs = await createIpfs({
-          dir: join(config.dataDir, 'ipfs-aggregator'),
-          network:
-            config.ipfs.network === 'public'
-              ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers }
-              : config.ipfs.network,
-          log,
-        });
-        for (const peer of config.ipfs.peers ?? [])
-          await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+        const ipfs = await openComponentIpfs(config, join(config.dataDir, 'ipfs-aggregator'), log);
         const publicClient = createVeritasPublicClient(rpcUrl, chainId);
         const healthPort = opts.healthPort !== undefined ? Number(opts.healthPort) : config.health.port;
         if (healthPort !== undefined && !(Number.isInteger(healthPort) && healthPort >= 0 && healthPort < 65536))

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, required } from '../../core/config.ts';
 import { createOutput } from '../output.ts';
 import { checkDeploymentChain } from './chain.ts';
+import { openComponentIpfs } from './ipfs.ts';
 
 export function register(program: Command): void {
   program
@@ -21,7 +22,6 @@ export function register(program: Command): void {
         '../../core/chain/clients.ts'
       );
       const { openDatabase } = await import('../../core/db/client.ts');
-      const { createIpfs } = await import('../../core/ipfs.ts');
       const { initLogger } = await import('../../core/log.ts');
       const { startApi } = await import('../../api/app.ts');
       const config = loadConfig({
@@ -40,16 +40,7 @@ export function register(program: Command): void {
       const chainId = await fetchChainId(rpcUrl);
       checkDeploymentChain(config, chainId);
       const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
-      const ipfs = await createIpfs({
-        dir: join(config.dataDir, 'ipfs-api'),
-        network:
-          config.ipfs.network === 'public'
-            ? { listen: config.ipfs.listen ?? [], bootstrap: config.ipfs.peers }
-            : config.ipfs.network,
-        log,
-      });
-      for (const peer of config.ipfs.peers ?? [])
-        await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
+      const ipfs = await openComponentIpfs(config, join(config.dataDir, 'ipfs-api'), log);
       const api = await startApi(
         {
           db: db.db,

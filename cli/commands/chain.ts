@@ -253,6 +253,24 @@ export async function sendConfirmed(ctx: SignerContext, call: ContractCall, what
   return receipt;
 }
 
+type Contracts = typeof import('../../oracle-contracts/generated/artifacts.ts');
+
+/**
+ * The whole of a command that sends one contract call: the signer (`why` names the key's role), then the call
+ * `plan` builds with it, estimated, confirmed and sent by sendConfirmed. The caller checks its arguments first, so
+ * a bad argument is refused before any key or password is asked for.
+ */
+export async function signAndSend(
+  self: Command,
+  flags: ChainFlags,
+  why: string,
+  plan: (ctx: SignerContext, contracts: Contracts) => { call: ContractCall; what: string },
+): Promise<{ ctx: SignerContext; receipt: TransactionReceipt }> {
+  const ctx = await signerContext(self, flags, why);
+  const { call, what } = plan(ctx, await import('../../oracle-contracts/generated/artifacts.ts'));
+  return { ctx, receipt: await sendConfirmed(ctx, call, what) };
+}
+
 /** An amount of ether from a flag: `1.5` or `1.5ether`, `20gwei`, `1000wei`; INPUT_INVALID naming the flag. */
 export function amount(value: string, flag: string): bigint {
   const m = /^(\d+(?:\.\d+)?)(ether|eth|gwei|wei)?$/i.exec(value.trim());

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Devnet } from '../devnet.ts';
+import type { Devnet, DevnetMode } from '../devnet.ts';
 import type { ProcessDevnet } from '../devnet-processes.ts';
 import { commandContext } from '../output.ts';
 
@@ -40,20 +40,11 @@ export function register(program: Command): void {
       if (opts.inProcess) {
         const devnet = await startDevnet(common);
         out.data(
-          {
-            event: 'up',
+          upBanner(devnet, {
             mode: 'in-process',
-            api: devnet.api.url,
-            apiKey: devnet.api.key,
-            rpcUrl: devnet.rpcUrl,
-            chainId: devnet.chainId,
-            hub: devnet.deployment.hub,
-            registry: devnet.deployment.registry,
-            datasetRegistry: devnet.datasetRegistry,
-            keeper: devnet.keeper.address,
             operators: devnet.operators.map((o) => ({ address: o.address, notaryUrl: o.notaryUrl })),
             logs: logFile,
-          },
+          }),
           inProcessSummary(devnet, logFile, Date.now() - started, fixture),
         );
         const signal = await devnet.lifecycle.untilSignal();
@@ -71,27 +62,35 @@ export function register(program: Command): void {
           );
       });
       out.data(
-        {
-          event: 'up',
+        upBanner(devnet, {
           mode: 'processes',
-          api: devnet.api.url,
-          apiKey: devnet.api.key,
-          rpcUrl: devnet.rpcUrl,
-          chainId: devnet.chainId,
-          hub: devnet.deployment.hub,
-          registry: devnet.deployment.registry,
-          datasetRegistry: devnet.datasetRegistry,
-          keeper: devnet.keeper.address,
           aggregatorHealth: devnet.aggregator.healthUrl ?? null,
           operators: devnet.operators,
           components: devnet.supervisor.states(),
           logs: path.join(devnet.dataDir, 'logs'),
-        },
+        }),
         processSummary(devnet, Date.now() - started, fixture),
       );
       const signal = await devnet.lifecycle.untilSignal();
       process.stderr.write(`\n${signal}: stopped every component.\n`);
     });
+}
+
+/** The JSON `up` line of either composition: what both share, then what only one of them has. */
+function upBanner(d: Devnet | ProcessDevnet, { mode, ...own }: { mode: DevnetMode } & Record<string, unknown>) {
+  return {
+    event: 'up',
+    mode,
+    api: d.api.url,
+    apiKey: d.api.key,
+    rpcUrl: d.rpcUrl,
+    chainId: d.chainId,
+    hub: d.deployment.hub,
+    registry: d.deployment.registry,
+    datasetRegistry: d.datasetRegistry,
+    keeper: d.keeper.address,
+    ...own,
+  };
 }
 
 const pad = (s: string) => s.padEnd(20);

@@ -10,8 +10,7 @@ import {
   chainContext,
   hubOf,
   registryOf,
-  sendConfirmed,
-  signerContext,
+  signAndSend,
   withChainOptions,
   withSignerOptions,
 } from './chain.ts';
@@ -49,19 +48,16 @@ export function registerLifecycle(operator: Command): void {
           cause: e,
         });
       }
-      const ctx = await signerContext(self, flags, 'as the operator key');
-      const { operatorRegistryAbi } = await artifacts();
-      await sendConfirmed(
-        ctx,
-        {
+      await signAndSend(self, flags, 'as the operator key', (ctx, { operatorRegistryAbi }) => ({
+        call: {
           address: registryOf(ctx.config),
           abi: operatorRegistryAbi,
           functionName: 'register',
           args: [metadataURI],
           value: bond,
         },
-        `register operator ${ctx.walletClient.account.address} with a bond of ${formatEther(bond)} ETH`,
-      );
+        what: `register operator ${ctx.walletClient.account.address} with a bond of ${formatEther(bond)} ETH`,
+      }));
     },
   );
 
@@ -72,13 +68,10 @@ export function registerLifecycle(operator: Command): void {
       .argument('<amount>', 'ETH, or with a unit'),
   ).action(async (value: string, flags: ChainFlags, self: Command) => {
     const more = amount(value, 'amount');
-    const ctx = await signerContext(self, flags, 'as the operator key');
-    const { operatorRegistryAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      { address: registryOf(ctx.config), abi: operatorRegistryAbi, functionName: 'increaseBond', value: more },
-      `add ${formatEther(more)} ETH to the bond of ${ctx.walletClient.account.address}`,
-    );
+    await signAndSend(self, flags, 'as the operator key', (ctx, { operatorRegistryAbi }) => ({
+      call: { address: registryOf(ctx.config), abi: operatorRegistryAbi, functionName: 'increaseBond', value: more },
+      what: `add ${formatEther(more)} ETH to the bond of ${ctx.walletClient.account.address}`,
+    }));
   });
 
   withSignerOptions(
@@ -86,14 +79,12 @@ export function registerLifecycle(operator: Command): void {
       .command('unbond')
       .description('leave the active set now and start the unbond delay (the bond stays slashable meanwhile)'),
   ).action(async (flags: ChainFlags, self: Command) => {
-    const ctx = await signerContext(self, flags, 'as the operator key');
+    const { ctx } = await signAndSend(self, flags, 'as the operator key', (ctx, { operatorRegistryAbi }) => ({
+      call: { address: registryOf(ctx.config), abi: operatorRegistryAbi, functionName: 'requestUnbond' },
+      what: `unbond operator ${ctx.walletClient.account.address}`,
+    }));
     const { operatorRegistryAbi } = await artifacts();
     const registry = registryOf(ctx.config);
-    await sendConfirmed(
-      ctx,
-      { address: registry, abi: operatorRegistryAbi, functionName: 'requestUnbond' },
-      `unbond operator ${ctx.walletClient.account.address}`,
-    );
     const info = await ctx.publicClient.readContract({
       address: registry,
       abi: operatorRegistryAbi,
@@ -113,13 +104,10 @@ export function registerLifecycle(operator: Command): void {
       .command('withdraw')
       .description('withdraw the bond after the unbond delay, once no assignment is open (fees: veritas withdraw)'),
   ).action(async (flags: ChainFlags, self: Command) => {
-    const ctx = await signerContext(self, flags, 'as the operator key');
-    const { operatorRegistryAbi } = await artifacts();
-    await sendConfirmed(
-      ctx,
-      { address: registryOf(ctx.config), abi: operatorRegistryAbi, functionName: 'withdrawBond' },
-      `withdraw the bond of ${ctx.walletClient.account.address}`,
-    );
+    await signAndSend(self, flags, 'as the operator key', (ctx, { operatorRegistryAbi }) => ({
+      call: { address: registryOf(ctx.config), abi: operatorRegistryAbi, functionName: 'withdrawBond' },
+      what: `withdraw the bond of ${ctx.walletClient.account.address}`,
+    }));
   });
 
   withChainOptions(

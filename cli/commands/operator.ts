@@ -6,6 +6,7 @@ import { required } from '../../core/config.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { createOutput } from '../output.ts';
 import { checkDeploymentChain, configWithFlags, signingKey } from './chain.ts';
+import { openComponentIpfs } from './ipfs.ts';
 import { registerLifecycle } from './operator-lifecycle.ts';
 
 export function register(program: Command): void {
@@ -31,7 +32,6 @@ export function register(program: Command): void {
         const { privateKeyToAccount } = await import('viem/accounts');
         const { connectChain } = await import('../../core/chain/clients.ts');
         const { openDatabase } = await import('../../core/db/client.ts');
-        const { createIpfs } = await import('../../core/ipfs.ts');
         const { initLogger } = await import('../../core/log.ts');
         const { startOperator } = await import('../../operator/index.ts');
         const { loadSecretStore } = await import('../../operator/secrets.ts');
@@ -68,17 +68,8 @@ export function register(program: Command): void {
           checkDeploymentChain(config, chain.publicClient.chain.id);
           const database = await openDatabase({ url: config.databaseUrl, dataDir, log });
           lifecycle.defer('database', () => database.close());
-          const network =
-            config.ipfs.network === 'public'
-              ? {
-                  listen: config.ipfs.listen ?? ['/ip4/0.0.0.0/tcp/4001'],
-                  ...(config.ipfs.peers ? { bootstrap: config.ipfs.peers } : {}),
-                }
-              : config.ipfs.network;
-          const ipfs = await createIpfs({ dir: path.join(dataDir, 'ipfs'), network, log });
+          const ipfs = await openComponentIpfs(config, path.join(dataDir, 'ipfs'), log, ['/ip4/0.0.0.0/tcp/4001']);
           lifecycle.defer('ipfs', () => ipfs.stop());
-          for (const peer of config.ipfs.peers ?? [])
-            await ipfs.dial(peer).catch((e: unknown) => log.warn({ err: e, peer }, 'cannot dial IPFS peer'));
           const operator = await startOperator({
             account,
             chain: { ...chain, chainId: chain.publicClient.chain.id, hub, registry },

@@ -130,12 +130,24 @@ export async function waitAndPrint(
 ): Promise<void> {
   const progress = progressPrinter(out);
   let failure: { code: string; message: string; source: string } | undefined;
+  // The hub over-samples (more provers than the quorum), so a prover that failed for good ends the wait only once
+  // too few assigned provers are left to reach the quorum; without the timeline's quorum and committee, at once.
+  let quorum: number | undefined;
+  let provers: Set<string> | undefined;
+  const failed = new Set<string>();
   const end = await client.follow(requestId, (...event) => {
     progress(...event);
     const [name, e] = event;
     if (name !== 'stage') return;
-    // A stage that failed for good (not a retry): the request cannot be answered as asked; do not wait for expiry.
+    if (e.stage === 'requested' && typeof e.detail?.quorum === 'number') quorum = e.detail.quorum;
+    if (e.stage === 'assigned' && Array.isArray(e.detail?.provers))
+      provers = new Set(e.detail.provers.map((p) => String(p).toLowerCase()));
+    // A stage that failed for good (not a retry): that prover will not answer; do not wait for expiry in vain.
     if (e.stage === 'failed') {
+      failed.add(e.source.toLowerCase());
+      const left =
+        quorum === undefined || provers === undefined ? 0 : [...provers].filter((p) => !failed.has(p)).length;
+      if (quorum !== undefined && left >= quorum) return;
       const { code, message } = e.detail ?? {};
       failure = {
         code: typeof code === 'string' ? code : 'FAILED',

@@ -15,7 +15,9 @@ import { componentLogger } from '../log.ts';
 export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk';
 
 export type StartAnvilOptions = {
-  /** TCP port on 127.0.0.1; default 0 = a free port chosen by the OS (read back from anvil's output). */
+  /** The address to listen on (default 127.0.0.1); the multi-host test binds a bridge address. */
+  host?: string;
+  /** TCP port on `host`; default 0 = a free port chosen by the OS (read back from anvil's output). */
   port?: number;
   chainId?: number;
   /** number of funded dev accounts (default 10) */
@@ -110,9 +112,10 @@ async function rpcChainId(rpcUrl: string): Promise<number | undefined> {
 export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil> {
   const mnemonic = options.mnemonic ?? ANVIL_MNEMONIC;
   const accountCount = options.accounts ?? 10;
+  const host = options.host ?? '127.0.0.1';
   const args = [
     '--host',
-    '127.0.0.1',
+    host,
     '--port',
     String(options.port ?? 0),
     '--accounts',
@@ -155,7 +158,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
     return stopping;
   };
 
-  // anvil prints "Listening on 127.0.0.1:<port>" once bound; the rest of its output is only kept for error reports
+  // anvil prints "Listening on <host>:<port>" once bound; the rest of its output is only kept for error reports
   const tail: string[] = [];
   const remember = (line: string): void => {
     tail.push(line);
@@ -165,7 +168,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   const listening = new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       remember(line);
-      const m = /Listening on 127\.0\.0\.1:(\d+)/.exec(line);
+      const m = /Listening on \S+:(\d+)/.exec(line);
       if (m) resolve(Number(m[1]));
     });
     child.once('error', reject);
@@ -181,7 +184,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
         timer = setTimeout(() => reject(new Error(`no "Listening on" line within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
-    const rpcUrl = `http://127.0.0.1:${port}`;
+    const rpcUrl = `http://${host}:${port}`;
     const deadline = Date.now() + timeoutMs;
     // bound is not always serving: poll eth_chainId (each attempt bounded) until it answers or time is up
     let chainId = await rpcChainId(rpcUrl);

@@ -91,6 +91,13 @@ export async function feedRoundOf(
   return r.exists ? { feedId: r.feedId, round: Number(r.round) } : undefined;
 }
 
+/** What a snapshot needs from the registry beyond the dataset's head: its rounds, their feeds, a version's root. */
+export type IndexedFacts = {
+  rounds(): Promise<AppendedRound[]>;
+  feedRound(requestId: Hex): Promise<{ feedId: bigint; round: number } | undefined>;
+  versionRoot(version: number): Promise<Hex>;
+};
+
 /** Where the records of one request come from: they must be the request's, under the on-chain root. */
 export type RecordSource = (requestId: Hex, requestRoot: Hex) => Promise<ProvedRecord[]>;
 
@@ -110,6 +117,8 @@ export async function snapshotInputOf(p: {
   records: RecordSource;
   url?: string;
   fromBlock?: bigint;
+  /** The registry's facts as an index holds them (core/dataset/store.ts); default: read from the chain. */
+  indexed?: IndexedFacts;
 }): Promise<SnapshotInput> {
   if (!Number.isSafeInteger(p.version) || p.version < 1 || p.version > p.dataset.version)
     throw new VeritasError(
@@ -119,7 +128,18 @@ export async function snapshotInputOf(p: {
         field: 'version',
       },
     );
-  const rounds = (await appendedRounds(p.client, p.registry, p.dataset.id, p.fromBlock)).slice(0, p.version);
+  const facts: IndexedFacts = p.indexed ?? {
+    rounds: () => appendedRounds(p.client, p.registry, p.dataset.id, p.fromBlock),
+    feedRound: (requestId) => feedRoundOf(p.client, p.registry, requestId),
+    versionRoot: async (v) =>
+      (await p.client.readContract({
+        address: p.registry,
+        abi: datasetRegistryAbi,
+        functionName: 'versionRoot',
+        args: [p.dataset.id, BigInt(v)],
+      })) as Hex,
+  };
+  const rounds = (await facts.rounds()).slice(0, p.version);
   if (rounds.length !== p.version)
     throw new VeritasError('CHAIN_ERROR', `found ${rounds.length} RoundAppended logs for version ${p.version}`);
   const sources = new Map<string, { id: string; kind: 'feed' | 'request'; url: string }>();
@@ -130,7 +150,7 @@ export async function snapshotInputOf(p: {
       throw new VeritasError('NOT_FOUND', `no records of request ${r.requestId} (round ${r.index} of the dataset)`, {
         field: 'requestId',
       });
-    const feed = await feedRoundOf(p.client, p.registry, r.requestId);
+    const feed = await facts.feedRound(r.requestId);
     const sourceId = feed ? `feed-${feed.feedId}` : `request-${r.requestId}`;
     if (!sources.has(sourceId))
       sources.set(sourceId, { id: sourceId, kind: feed ? 'feed' : 'request', url: records[0]!.record.url });
@@ -155,12 +175,7 @@ export async function snapshotInputOf(p: {
       chainId: p.chainId,
       registry: p.registry,
       ...(p.hub ? { hub: p.hub } : {}),
-      root: (await p.client.readContract({
-        address: p.registry,
-        abi: datasetRegistryAbi,
-        functionName: 'versionRoot',
-        args: [p.dataset.id, BigInt(p.version)],
-      })) as Hex,
+      root: await facts.versionRoot(p.version),
       publishedAt: new Date(rounds[0]!.timestamp * 1000).toISOString(),
       ...(p.url ? { url: p.url } : {}),
     },

@@ -1,5 +1,5 @@
 // The PostgreSQL schema (drizzle): requests and their timeline, responses, bundles, records, reports, operators,
-// evidence, and the cursors and job states that let watchers and operators resume after a restart.
+// evidence, DatasetRegistry feeds and datasets, and the cursors and job states that let watchers and operators resume after a restart.
 //
 // Conventions:
 // - Hashes, addresses and request ids are lowercase 0x-hex `text`; CIDs are their string form.
@@ -11,6 +11,7 @@
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -346,3 +347,110 @@ export const submissions = pgTable(
   (t) => [index('submissions_spec_idx').on(t.consumer, t.specHash), index('submissions_status_idx').on(t.status)],
 );
 export type SubmissionRow = typeof submissions.$inferSelect;
+
+// DatasetRegistry mirror (core/dataset/indexer.ts). Keyed by the registry's address too: one database may follow
+// several registries (a devnet's and a test's), and their feed and dataset numbers both start at 1.
+
+/** A feed: its schedule and terms (fixed at creation) and its state as the registry stated it at `stateBlock`. */
+export const feeds = pgTable(
+  'feeds',
+  {
+    registry: text('registry').notNull(),
+    id: bigint('id', { mode: 'number' }).notNull(),
+    owner: text('owner').notNull(),
+    specHash: text('spec_hash').notNull(),
+    specCid: text('spec_cid').notNull(),
+    quorum: integer('quorum').notNull(),
+    interval: bigint('interval', { mode: 'number' }).notNull(),
+    firstRound: bigint('first_round', { mode: 'number' }).notNull(),
+    /** Unix seconds; 0: no end. */
+    end: bigint('end', { mode: 'number' }).notNull(),
+    feePerRound: wei('fee_per_round').notNull(),
+    escrow: wei('escrow').notNull(),
+    paused: boolean('paused').notNull(),
+    cancelled: boolean('cancelled').notNull(),
+    rounds: integer('rounds').notNull(),
+    /** The block the state columns were read at (the feed's latest event seen): never overwritten by an older one. */
+    stateBlock: blockNumber('state_block').notNull(),
+    createdBlock: blockNumber('created_block').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.registry, t.id] })],
+);
+export type FeedRow = typeof feeds.$inferSelect;
+
+/** A feed round someone poked (FeedPoked): the request it opened. */
+export const feedRounds = pgTable(
+  'feed_rounds',
+  {
+    registry: text('registry').notNull(),
+    feedId: bigint('feed_id', { mode: 'number' }).notNull(),
+    round: bigint('round', { mode: 'number' }).notNull(),
+    requestId: text('request_id').notNull(),
+    poker: text('poker').notNull(),
+    tip: wei('tip').notNull(),
+    txHash: text('tx_hash').notNull(),
+    blockNumber: blockNumber('block_number').notNull(),
+    /** The block's time (unix seconds). */
+    timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.registry, t.feedId, t.round] }), index('feed_rounds_request_idx').on(t.requestId)],
+);
+export type FeedRoundRow = typeof feedRounds.$inferSelect;
+
+/** A dataset and its head (latest version and root). */
+export const datasets = pgTable(
+  'datasets',
+  {
+    registry: text('registry').notNull(),
+    id: bigint('id', { mode: 'number' }).notNull(),
+    owner: text('owner').notNull(),
+    metadataCid: text('metadata_cid').notNull(),
+    version: integer('version').notNull().default(0),
+    /** The accumulator root of `version` (version 0: the registry's `emptyRoot`). */
+    root: text('root').notNull(),
+    createdBlock: blockNumber('created_block').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.registry, t.id] })],
+);
+export type DatasetRow = typeof datasets.$inferSelect;
+
+/** A source of a dataset (SourceAdded): a feed (requestId null) or a one-shot request (feedId null). */
+export const datasetSources = pgTable(
+  'dataset_sources',
+  {
+    registry: text('registry').notNull(),
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    /** `feed:<id>` or `request:<0x…>`: one row per source, whatever its kind. */
+    source: text('source').notNull(),
+    feedId: bigint('feed_id', { mode: 'number' }),
+    requestId: text('request_id'),
+    /** Where the event lies in the chain, for the sources' order. */
+    blockNumber: blockNumber('block_number').notNull(),
+    logIndex: integer('log_index').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.registry, t.datasetId, t.source] })],
+);
+export type DatasetSourceRow = typeof datasetSources.$inferSelect;
+
+/** A version of a dataset: the round appended to make it (RoundAppended) and the root it gave (DatasetVersion). */
+export const datasetVersions = pgTable(
+  'dataset_versions',
+  {
+    registry: text('registry').notNull(),
+    datasetId: bigint('dataset_id', { mode: 'number' }).notNull(),
+    version: integer('version').notNull(),
+    root: text('root').notNull(),
+    requestId: text('request_id').notNull(),
+    requestRoot: text('request_root').notNull(),
+    recordCount: bigint('record_count', { mode: 'number' }).notNull(),
+    txHash: text('tx_hash').notNull(),
+    blockNumber: blockNumber('block_number').notNull(),
+    timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.registry, t.datasetId, t.version] })],
+);
+export type DatasetVersionRow = typeof datasetVersions.$inferSelect;

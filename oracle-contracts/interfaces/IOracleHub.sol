@@ -67,6 +67,9 @@ interface IOracleHub {
         /// the block whose hash seeds the committee; `assign` is possible once block.number > randomnessBlock
         uint64 randomnessBlock;
         uint64 challengeDeadline;
+        /// how many records the root holds (leaves 0 … recordCount − 1), declared at fulfil: a proven leaf at a
+        /// higher index is a record the report hides, and slashes like a contradicting one
+        uint32 recordCount;
         /// who fulfilled (its bond answers for the root)
         address aggregator;
         uint256 fee;
@@ -183,6 +186,7 @@ interface IOracleHub {
     error DuplicateIncluded(address prover);
     error PolicyViolation(uint8 policy);
     error AlreadyFulfilled();
+    error InvalidRecordCount();
     error AlreadyExpired();
     error NotExpired();
     error InsufficientCallbackGas();
@@ -226,7 +230,8 @@ interface IOracleHub {
         bytes32 merkleRoot,
         string calldata reportCid,
         address[] calldata included,
-        bytes32 valueHash
+        bytes32 valueHash,
+        uint32 recordCount
     ) external;
 
     function challengeFulfillment(

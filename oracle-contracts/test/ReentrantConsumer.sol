@@ -51,7 +51,7 @@ contract ReentrantConsumer {
             withdrawError = err;
         }
         address[] memory none = new address[](0);
-        try hub.fulfill(requestId, merkleRoot, "again", none, valueHash) {} catch (bytes memory err) {
+        try hub.fulfill(requestId, merkleRoot, "again", none, valueHash, 1) {} catch (bytes memory err) {
             fulfillError = err;
         }
         try hub.expire(requestId) {} catch (bytes memory err) {

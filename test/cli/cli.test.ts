@@ -179,6 +179,35 @@ test('a failed stage prints its error code and ends the wait at once with exit 4
   assert.match(run.stderr, /EXTRACTION_FAILED/);
 });
 
+test('over-sampling: one failed prover does not end the wait while the others can still reach the quorum', async () => {
+  const seeded = await seedFulfilled(env, { status: 'assigned' });
+  // the timeline as the indexer writes it: quorum 1 of the two assigned provers
+  await env.db.db.insert(requestEvents).values([
+    { requestId: seeded.requestId, source: 'indexer', stage: 'requested', detail: { quorum: 1 } },
+    { requestId: seeded.requestId, source: 'indexer', stage: 'assigned', detail: { provers: seeded.provers } },
+    {
+      requestId: seeded.requestId,
+      source: seeded.provers[0]!,
+      stage: 'failed',
+      detail: { code: 'SESSION_TIMEOUT', message: 'the notary went silent', attempts: 3 },
+    },
+  ]);
+  let ended: Promise<unknown> | undefined;
+  const run = await veritas(['requests', 'wait', seeded.requestId, '--json'], {}, (line) => {
+    // the failure was shown and the CLI waits on: the request then ends, here by expiry
+    if (!ended && line.includes('"stage":"failed"'))
+      ended = env.db.db
+        .update(requests)
+        .set({ status: 'expired' })
+        .where(eq(requests.id, seeded.requestId))
+        .then(() => undefined);
+  });
+  await ended;
+  assert.ok(ended, run.stderr);
+  assert.equal(run.code, EXIT.REQUEST_FAILED, run.stderr);
+  assert.equal(jsonl(run.stderr).at(-1)!.code, 'REQUEST_EXPIRED', 'it waited past the failure, to the end');
+});
+
 test('an expired request ends the wait with exit 4', async () => {
   const seeded = await seedFulfilled(env, { status: 'assigned' });
   await env.db.db.update(requests).set({ status: 'expired' }).where(eq(requests.id, seeded.requestId));

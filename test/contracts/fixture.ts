@@ -176,7 +176,7 @@ export const fulfill = (
   included: Address[],
   from?: VeritasWalletClient,
   gas?: bigint,
-  o: { valueHash?: Hex; root?: Hex } = {},
+  o: { valueHash?: Hex; root?: Hex; recordCount?: number } = {},
 ) =>
   send(v.chain, from ?? v.aggregator, {
     address: v.hub,
@@ -188,6 +188,7 @@ export const fulfill = (
       'bafyreport',
       included,
       o.valueHash ?? resultHashOf('result'),
+      o.recordCount ?? 1,
     ],
     ...(gas === undefined ? {} : { gas }),
   });

@@ -134,7 +134,11 @@ describe('challengeable roots and accountable aggregators', () => {
     ).bond;
 
   /** A fulfilled request whose root (built by core/merkle.ts) holds `leafValueHashes[i]` in leaf i. */
-  async function fulfilledWithLeaves(leafValueHashes: Hex[], from = v.aggregator) {
+  async function fulfilledWithLeaves(
+    leafValueHashes: Hex[],
+    from = v.aggregator,
+    recordCount = leafValueHashes.length,
+  ) {
     const r = await makeRequest(v, { quorum: 1 });
     await respond(v, r.requestId, r.provers[0]!, r.notaries[0]!);
     const leaves: RecordLeaf[] = leafValueHashes.map((valueHash, index) => ({
@@ -147,6 +151,7 @@ describe('challengeable roots and accountable aggregators', () => {
     await fulfill(v, r.requestId, [r.provers[0]!], from, undefined, {
       root: tree.root,
       valueHash: resultHashOf('result'),
+      recordCount,
     });
     return { r, leaves, tree };
   }
@@ -220,6 +225,40 @@ describe('challengeable roots and accountable aggregators', () => {
       value: parseEther('1'),
     });
     await fulfill(v, next.requestId, next.provers);
+  });
+
+  it('a leaf beyond the record count the aggregator declared slashes it, whatever its value', async () => {
+    // the attack: the root commits a hidden extra record (same accepted value) that the published report omits
+    const accepted = resultHashOf('result');
+    const { r, leaves, tree } = await fulfilledWithLeaves([accepted, accepted], v.aggregator, 1);
+    await expectRevert(challenge(v.reporter, r.requestId, leaves[0]!, tree.proof(0)), 'NoContradiction');
+    const request = await chain.publicClient.readContract({
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'getRequest',
+      args: [r.requestId],
+    });
+    assert.equal(request.recordCount, 1);
+    const bond = await bondOf(v.aggregator.account.address);
+    const rec = await challenge(v.reporter, r.requestId, leaves[1]!, tree.proof(1));
+    const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'FulfillmentChallenged' });
+    assert.equal(ev!.args.slashed, bond);
+    await send(chain, v.deployer, {
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'bondAggregator',
+      args: [v.aggregator.account.address],
+      value: parseEther('1'),
+    });
+  });
+
+  it('a fulfilment declares at least one record', async () => {
+    const r = await makeRequest(v, { quorum: 1 });
+    await respond(v, r.requestId, r.provers[0]!, r.notaries[0]!);
+    await expectRevert(
+      fulfill(v, r.requestId, [r.provers[0]!], undefined, undefined, { recordCount: 0 }),
+      'InvalidRecordCount',
+    );
   });
 
   it('a new aggregator acts only after the delay and a bond; it can challenge the first; first valid fulfil wins', async () => {

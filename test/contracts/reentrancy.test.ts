@@ -147,7 +147,7 @@ describe('reentrancy', () => {
           address: v.hub,
           abi: oracleHubAbi,
           functionName: 'fulfill',
-          args: [r.requestId, specHashOf('root'), 'cid', r.provers, resultHashOf('result')],
+          args: [r.requestId, specHashOf('root'), 'cid', r.provers, resultHashOf('result'), 1],
           gas: 300_000n,
         }),
         'InsufficientCallbackGas',

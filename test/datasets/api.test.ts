@@ -7,13 +7,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { eq } from 'drizzle-orm';
 import { type Address, type Hex, parseEventLogs } from 'viem';
 import { createApi } from '../../api/app.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { deployAndWait, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { accumulatorRoot, roundLeaf } from '../../core/dataset/accumulator.ts';
 import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
-import { records as recordsTable, requests } from '../../core/db/schema.ts';
+import { indexRegistryRange, startRegistryIndexer } from '../../core/dataset/indexer.ts';
+import { datasetSources, datasets, datasetVersions, records as recordsTable, requests } from '../../core/db/schema.ts';
 import { createIpfs } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import type { DatasetRecord } from '../../schemas/record.ts';
@@ -46,7 +48,7 @@ async function fulfilledRequest(i: number, value: number) {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), valueHash],
+    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), valueHash, 1],
   });
   const id = r.requestId.toLowerCase() as Hex;
   await env.db.db.insert(requests).values({
@@ -109,10 +111,15 @@ before(async () => {
     });
     roots.push(r);
   }
+  // /v1/datasets reads the registry's events from the database (startApi keeps them indexed; createApi does not)
+  await indexer().sync();
 });
 after(async () => {
   await env?.close();
 });
+
+const indexer = () =>
+  startRegistryIndexer({ db: env.db.db, publicClient: env.v.chain.publicClient, registry, log }, { run: false });
 
 const deps = () => {
   const d = env.deps({ api: { publicUrl: 'https://data.veritas.example' } });
@@ -225,6 +232,97 @@ describe('/v1/datasets', () => {
       await fresh.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the registry index behind /v1/datasets', () => {
+  const addAndAppend = async (requestId: Hex) => {
+    await send(env.v.chain, env.v.consumer, {
+      address: registry,
+      abi: datasetRegistryAbi,
+      functionName: 'addSources',
+      args: [datasetId, [], [requestId]],
+    });
+    await send(env.v.chain, env.v.reporter, {
+      address: registry,
+      abi: datasetRegistryAbi,
+      functionName: 'appendRound',
+      args: [datasetId, requestId],
+    });
+  };
+  type Detail = { version: number; root: Hex; versions: { version: number; requestId: Hex }[] };
+  const detail = async (app: ReturnType<typeof createApi>) =>
+    (await (await app.request(`/v1/datasets/${datasetId}`)).json()) as Detail;
+
+  it('serves a new version (API and page) once the indexer saw it, and not before', async () => {
+    const app = createApi(deps());
+    const c = await fulfilledRequest(3, 102);
+    await addAndAppend(c.requestId);
+    assert.equal((await detail(app)).version, 2, 'not indexed yet');
+    assert.equal((await app.request(`/v1/datasets/${datasetId}/versions/3/records.jsonl`)).status, 404);
+    await indexer().sync();
+    roots.push(c);
+    const d = await detail(app);
+    assert.equal(d.version, 3);
+    assert.equal(d.root, accumulatorRoot(roots.map((r) => roundLeaf(r.requestId, r.root))));
+    assert.deepEqual(
+      d.versions.map((x) => x.requestId),
+      roots.map((r) => r.requestId),
+    );
+    const v3 = await app.request(`/v1/datasets/${datasetId}/versions/3/records.jsonl`);
+    assert.equal(v3.status, 200);
+    assert.equal(jsonlRows(new Uint8Array(await v3.arrayBuffer())).length, 3);
+    const page = await (await app.request(`/datasets/${datasetId}`)).text();
+    assert.match(page, /<tr data-version="3">/);
+    assert.match(page, /version 3<\/span>/);
+  });
+
+  it('a replayed range, or a version re-mined differently after a reorg, leaves one row per fact', async () => {
+    const { db } = env.db;
+    const reg = registry.toLowerCase();
+    // the facts, not when a row was last written
+    const rows = async () => ({
+      datasets: (await db.select().from(datasets).where(eq(datasets.registry, reg))).map(
+        ({ createdAt: _c, updatedAt: _u, ...d }) => d,
+      ),
+      sources: await db.select().from(datasetSources).where(eq(datasetSources.registry, reg)),
+      versions: await db.select().from(datasetVersions).where(eq(datasetVersions.registry, reg)),
+    });
+    const opts = { db, publicClient: env.v.chain.publicClient, registry, log };
+    const seen = await rows();
+    const head = await env.v.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    assert.ok((await indexRegistryRange(opts, 0n, head)) > 0, 'the replay saw the events again');
+    assert.deepEqual(await rows(), seen, 'a replay changes nothing');
+
+    // a fork appends request A as version 4; the chain reorganises onto one where request B is version 4
+    const [a, b] = [await fulfilledRequest(4, 103), await fulfilledRequest(5, 104)];
+    const forkAt = await env.v.chain.testClient.snapshot();
+    const from = (await env.v.chain.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
+    await addAndAppend(a.requestId);
+    await indexer().sync();
+    assert.equal((await rows()).versions.find((v) => v.version === 4)?.requestId, a.requestId);
+    await env.v.chain.testClient.revert({ id: forkAt });
+    // the senders' nonces went back with the chain
+    for (const w of [env.v.consumer, env.v.reporter])
+      w.account.nonceManager?.reset({
+        address: w.account.address,
+        chainId: await env.v.chain.publicClient.getChainId(),
+      });
+    await env.v.chain.testClient.mine({ blocks: 2 }); // the new branch's events land in other blocks
+    await addAndAppend(b.requestId);
+    // a reorg-aware caller re-indexes from the fork point
+    await indexRegistryRange(opts, from, await env.v.chain.publicClient.getBlockNumber({ cacheTime: 0 }));
+    const after = await rows();
+    const v4 = after.versions.filter((v) => v.version === 4);
+    assert.equal(v4.length, 1);
+    assert.equal(v4[0]!.requestId, b.requestId);
+    const root = accumulatorRoot([...roots, b].map((r) => roundLeaf(r.requestId, r.root)));
+    assert.equal(v4[0]!.root, root);
+    assert.deepEqual(
+      after.datasets.map((d) => [d.version, d.root]),
+      [[4, root]],
+    );
+    assert.equal(after.sources.filter((s) => s.requestId === b.requestId).length, 1);
   });
 });
 

@@ -84,7 +84,7 @@ describe('veritas feed / keeper / dataset', () => {
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [r.requestId, `0x${'ab'.repeat(32)}`, 'bafyreport', r.provers.slice(0, 2), resultHashOf('result')],
+      args: [r.requestId, `0x${'ab'.repeat(32)}`, 'bafyreport', r.provers.slice(0, 2), resultHashOf('result'), 1],
     });
     const sources = join(dir, 'sources.jsonl');
     await writeFile(sources, `${JSON.stringify({ feed: feedId })}\n${JSON.stringify({ request: r.requestId })}\n`);

@@ -139,7 +139,7 @@ async function fulfilWith(receipt: Parameters<typeof requestFromReceipt>[1], sou
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), VALUE_HASH],
+    args: [r.requestId, tree.root, 'bafyreport', r.provers.slice(0, 2), VALUE_HASH, records.length],
   });
   const proved = records.map((record) => ({
     record,
@@ -266,14 +266,20 @@ describe('datasets', () => {
     // a one-shot request by the same account, added as a source in the creating transaction
     const oneShot = await makeRequest(v, { quorum: 2, wallet: owner, spec: 'one-shot' });
     await respondAll(v, oneShot);
-    const tree = buildRecordTree([
-      { requestId: oneShot.requestId, index: 0, valueHash: VALUE_HASH, recordHash: hashJson('one') },
-    ]);
+    // three records (an array spec's elements): the dataset's record count grows by the three the hub was told
+    const tree = buildRecordTree(
+      [0, 1, 2].map((index) => ({
+        requestId: oneShot.requestId,
+        index,
+        valueHash: VALUE_HASH,
+        recordHash: hashJson(`one ${index}`),
+      })),
+    );
     await send(chain, v.aggregator, {
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [oneShot.requestId, tree.root, 'bafyreport', oneShot.provers.slice(0, 2), VALUE_HASH],
+      args: [oneShot.requestId, tree.root, 'bafyreport', oneShot.provers.slice(0, 2), VALUE_HASH, 3],
     });
     let receipt = await write(owner, 'createDataset', ['bafymeta', [feedId], [oneShot.requestId]]);
     datasetId = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetCreated' })[0]!.args
@@ -283,7 +289,8 @@ describe('datasets', () => {
     assert.equal(empty.version, 0n);
 
     const leaves: Hex[] = [];
-    const appendAndCheck = async (requestId: Hex, root: Hex, proved: Appended['proved']) => {
+    let records = 0;
+    const appendAndCheck = async (requestId: Hex, root: Hex, proved: Appended['proved'], recordCount = 1) => {
       // permissionless: an account that owns nothing appends
       receipt = await write(chain.wallets[14]!, 'appendRound', [datasetId, requestId]);
       leaves.push(roundLeaf(requestId, root));
@@ -291,6 +298,8 @@ describe('datasets', () => {
       const [ev] = parseEventLogs({ abi: datasetRegistryAbi, logs: receipt.logs, eventName: 'DatasetVersion' });
       assert.equal(ev!.args.version, BigInt(leaves.length));
       assert.equal(ev!.args.root, accumulatorRoot(leaves), `root after ${leaves.length} append(s)`);
+      records += recordCount;
+      assert.equal(ev!.args.recordCount, BigInt(records), 'the records of every appended request, as declared');
       assert.equal(await read('versionRoot', [datasetId, BigInt(leaves.length)]), accumulatorRoot(leaves));
     };
     for (let i = 0; i < 3; i++) {
@@ -300,7 +309,7 @@ describe('datasets', () => {
       await appendAndCheck(f.requestId, f.root, f.proved);
     }
     // the one-shot request, fulfilled earlier, appended between feed rounds
-    await appendAndCheck(oneShot.requestId, tree.root, []);
+    await appendAndCheck(oneShot.requestId, tree.root, [], 3);
     // a bigger accumulator: the incremental branch stays equal to the full recomputation
     for (let i = 0; i < 6; i++) {
       await timeTravel(chain, INTERVAL);

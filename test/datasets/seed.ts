@@ -1,7 +1,7 @@
 // A feed dataset for the page tests: on a real anvil, a DatasetRegistry feed is poked for each round, its request is
 // assigned, answered and fulfilled on the hub with a real record tree, and appended to the dataset (versions 1…n);
 // the node's rows (request with its spec, records with their sources' values) are written as the indexer and the
-// aggregator write them. No MPC session runs: the pages are about what is shown, core/verify's tests about proofs.
+// aggregator write them, and the registry's events are indexed (core/dataset/indexer.ts), as startApi's indexer would. No MPC session runs: the pages are about what is shown, core/verify's tests about proofs.
 import { type Address, type Hex, parseEther, parseEventLogs } from 'viem';
 import { hashJson } from '../../core/canonical.ts';
 import { oracleHubAbi } from '../../core/chain/contracts.ts';
@@ -10,7 +10,8 @@ import { records, requests } from '../../core/db/schema.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import type { DatasetRecord } from '../../schemas/record.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
-import type { Env } from '../api/harness.ts';
+import { type Env, log } from '../api/harness.ts';
+import { startRegistryIndexer } from '../../core/dataset/indexer.ts';
 import { requestFromReceipt, respondAll, resultHashOf, send, timeTravel } from '../contracts/fixture.ts';
 import { deployRegistry } from './fixture.ts';
 
@@ -112,7 +113,7 @@ export async function seedFeedDataset(
       address: v.hub,
       abi: oracleHubAbi,
       functionName: 'fulfill',
-      args: [r.requestId, tree.root, specCid, r.provers.slice(0, 2), valueHash],
+      args: [r.requestId, tree.root, specCid, r.provers.slice(0, 2), valueHash, 1],
     });
     await send(chain, v.reporter, {
       address: registry,
@@ -146,5 +147,6 @@ export async function seedFeedDataset(
     });
     requestIds.push(requestId);
   }
+  await startRegistryIndexer({ db: env.db.db, publicClient: chain.publicClient, registry, log }, { run: false }).sync();
   return { registry, datasetId, feedId, requestIds };
 }

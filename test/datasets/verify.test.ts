@@ -58,7 +58,7 @@ async function fulfilledWithReport(i: number, value: number): Promise<Hex> {
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [r.requestId, tree.root, reportCid, r.provers.slice(0, 2), valueHash],
+    args: [r.requestId, tree.root, reportCid, r.provers.slice(0, 2), valueHash, 1],
   });
   return r.requestId;
 }

@@ -1,12 +1,13 @@
-// A feed end to end on the devnet with real MPC-TLS: `veritas feed create` a feed of the fixture price with a short
-// interval and `veritas dataset create` a dataset of it; `veritas keeper` pokes rounds 0 and 1 and appends them; then,
-// with the keeper stopped, another account pokes round 2 and appends it. Versions 1–3 are on-chain, and
-// `veritas dataset verify` passes on version 3 and fails, naming the check, on a snapshot with one edited row.
+// A feed end to end on the devnet with real MPC-TLS: `veritas feed create` a three-round feed of the fixture price
+// and `veritas dataset create` a dataset of it; `veritas keeper` pokes rounds 0 and 1; then, with the keeper stopped,
+// another account pokes round 2. Once all three are fulfilled a keeper pass appends them: versions 1–3 are on-chain,
+// and `veritas dataset verify` passes on version 3 and fails, naming the check, on a snapshot with one edited row.
 //
-// Rounds are made due with anvil's evm_increaseTime rather than by waiting. Only as far as the next round: the TLS
-// time of a session must lie within ±120 s of the on-chain request window, so the chain may not run far ahead of the
-// wall clock the fixture site's TLS sessions happen in. Quorum 1 and two operators: one prover and one notary per
-// round, so three rounds cost three MPC sessions on this 2-core machine.
+// Rounds are made due with anvil's evm_increaseTime rather than by waiting, and only as far as the next round: a
+// session's TLS time must lie within 120 s of its request's on-chain creation time, so the chain may not run more
+// than that ahead of the wall clock the fixture's TLS sessions happen in (two 30 s steps: ≤ 60 s). The feed ends
+// after round 2 (`--end`), so no further round becomes due by the wall clock while the sessions run, whoever polls.
+// Sizing (quorum 1, two operators, at most two sessions at once): datasets-devnet.ts.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,16 +15,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Hex } from 'viem';
-import { FIXTURE_HOST } from '../../cli/devnet.ts';
 import { datasetRegistryAbi, readDataset } from '../../core/dataset/chain.ts';
-import { type DatasetDevnet, datasetVersion, requestFulfilled, startDatasetDevnet } from './datasets-devnet.ts';
+import { type DatasetDevnet, feedPoked, priceSpec, requestFulfilled, startDatasetDevnet } from './datasets-devnet.ts';
 
-const INTERVAL = 45;
+const INTERVAL = 30;
 let d: DatasetDevnet;
 let keeper: ChildProcess | undefined;
 
 before(async () => {
-  d = await startDatasetDevnet({ operators: 2 });
+  d = await startDatasetDevnet();
 });
 after(async () => {
   keeper?.kill('SIGTERM');
@@ -49,81 +49,50 @@ test('a feed runs three rounds (keeper, then another account) into versions 1–
   const owner = await d.fundedKey();
   const keeperKey = await d.fundedKey();
   const other = await d.fundedKey();
-  const template = {
-    name: 'VRT price feed',
-    url: `https://${FIXTURE_HOST}/v1/price`,
-    extract: { jsonPath: '$.price' },
-    resultSchema: { type: 'number' },
-    value: { type: 'number', precision: 2 },
-    aggregation: { policy: 'median', band: 0.01 },
-    // quorum 1: one prover per round (see the file comment); the round still goes through assignment and the hub
-    quorum: 1,
-  };
   const templateFile = path.join(d.dir, 'template.json');
-  await writeFile(templateFile, JSON.stringify(template));
+  await writeFile(templateFile, JSON.stringify(priceSpec('VRT price feed')));
+  const first = Number((await d.devnet.deployer.publicClient.getBlock()).timestamp);
+  // the feed's escrow and options as the README's "Datasets" section writes them
   const feedId = BigInt(
     await d.veritas(
       owner,
-      'feed',
-      'create',
-      '--spec',
-      templateFile,
-      '--interval',
-      String(INTERVAL),
-      '--fee',
-      String(10n ** 15n),
-      '--escrow',
-      String(10n ** 17n),
-      '--window',
-      '900',
-      '--api',
-      d.api.url,
-      '--api-key',
-      d.devnet.api.key,
+      ...['feed', 'create', '--spec', templateFile, '--interval', String(INTERVAL)],
+      ...['--first', String(first), '--end', String(first + 3 * INTERVAL)],
+      ...['--fee', String(10n ** 15n), '--escrow', String(10n ** 17n), '--window', '900'],
+      ...['--api', d.api.url, '--api-key', d.devnet.api.key],
     ),
   );
-  const metadata = { name: 'VRT price, every 45 s', description: 'The fixture price.', creator: { name: 'QA' } };
-  await writeFile(path.join(d.dir, 'meta.json'), JSON.stringify(metadata));
-  await writeFile(path.join(d.dir, 'sources.jsonl'), `${JSON.stringify({ feed: String(feedId) })}\n`);
-  const datasetId = BigInt(
-    await d.veritas(
-      owner,
-      'dataset',
-      'create',
-      '--metadata',
-      path.join(d.dir, 'meta.json'),
-      '--sources',
-      path.join(d.dir, 'sources.jsonl'),
-      '--api',
-      d.api.url,
-      '--api-key',
-      d.devnet.api.key,
-    ),
-  );
+  const datasetId = await d.createDataset(owner, {
+    metadata: { name: 'VRT price, every 30 s', description: 'The fixture price.', creator: { name: 'QA' } },
+    sources: [{ feed: String(feedId) }],
+    api: d.api.url,
+  });
 
-  // rounds 0 and 1: the keeper pokes them and appends each once fulfilled
+  // rounds 0 and 1: the keeper pokes them (round 1 as soon as the chain's clock reaches it)
   keeper = spawn(process.execPath, ['cli/veritas.ts', 'keeper', '--every', '1'], { env: d.env(keeperKey) });
   const keeperOut: string[] = [];
   keeper.stdout!.on('data', (b: Buffer) => keeperOut.push(b.toString()));
-  await datasetVersion(d, datasetId, 1);
+  const round0 = await feedPoked(d, feedId, 0);
   await makeDue(feedId);
-  await datasetVersion(d, datasetId, 2);
+  const round1 = await feedPoked(d, feedId, 1);
   keeper.kill('SIGTERM');
   await once(keeper, 'exit');
   keeper = undefined;
-  assert.match(
-    keeperOut.join(''),
-    /poked feed 1 round 0[\s\S]*dataset 1 version 1[\s\S]*poked feed 1 round \d+[\s\S]*version 2/,
-  );
+  assert.match(keeperOut.join(''), /poked feed \d+ round 0[\s\S]*poked feed \d+ round 1/);
 
-  // round 2: the keeper is stopped; another account pokes it and appends it
+  // round 2: the keeper is stopped; another account pokes it
   await makeDue(feedId);
   const poked = JSON.parse(await d.veritas(other, 'feed', 'poke', String(feedId))) as { requestId: Hex; round: number };
-  await requestFulfilled(d, poked.requestId);
-  const appended = JSON.parse(await d.veritas(other, 'dataset', 'append', String(datasetId), poked.requestId));
-  assert.equal(appended.version, 3);
+  assert.equal(poked.round, 2);
+  const rounds = [round0.requestId, round1.requestId, poked.requestId].map((id) => id.toLowerCase());
+  await Promise.all(rounds.map((id) => requestFulfilled(d, id as Hex)));
+
+  // one keeper pass (the feed has ended: nothing to poke) appends the three rounds in order: versions 1–3
+  const appended = await d.veritas(keeperKey, 'keeper', '--once');
+  assert.match(appended, /dataset \d+ version 1[\s\S]*version 2[\s\S]*version 3/);
   const onChain = await readDataset(d.devnet.deployer.publicClient, d.registry, datasetId);
   assert.equal(onChain?.version, 3);
+  await d.api.syncDatasets!(); // the API serves what its registry indexer saw: all three versions now
   const versions = (await d.veritas(other, 'dataset', 'versions', String(datasetId)))
     .split('\n')
     .map((l) => JSON.parse(l));
@@ -131,7 +100,10 @@ test('a feed runs three rounds (keeper, then another account) into versions 1–
     versions.map((v) => v.version),
     [1, 2, 3],
   );
-  assert.equal(versions[2].requestId, poked.requestId.toLowerCase());
+  assert.deepEqual(
+    versions.map((v) => v.requestId),
+    rounds,
+  );
 
   // export version 3 from the API and verify it trusting only the RPC and IPFS (CIDs re-hashed)
   const out = path.join(d.dir, 'snapshot');

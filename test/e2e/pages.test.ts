@@ -485,7 +485,7 @@ async function fulfilledRequest(e: Env): Promise<{ requestId: Hex; proved: Prove
     address: v.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [requestId, tree.root, reportCid, provers, hashJson(1200)],
+    args: [requestId, tree.root, reportCid, provers, hashJson(1200), 1],
   });
   await db.insert(requests).values({
     id: requestId,

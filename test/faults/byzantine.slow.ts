@@ -382,7 +382,7 @@ describe('a Byzantine prover sends a request the spec does not describe', () => 
     await sendContractCall(devnet.deployer, {
       ...hub,
       functionName: 'fulfill',
-      args: [requestId, tree.root, 'bafy-byzantine-report', [X.address, Y.address], valueHash],
+      args: [requestId, tree.root, 'bafy-byzantine-report', [X.address, Y.address], valueHash, 1],
     });
     const proved: ProvedRecord = { record, recordHash, merkleRoot: tree.root, proof: tree.proof(0) };
     return verifyProvedRecord(proved, {

@@ -30,7 +30,13 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-type Line = { event?: string; stage?: string; source?: string; detail?: Record<string, number> | null };
+type Line = {
+  event?: string;
+  requestId?: `0x${string}`;
+  stage?: string;
+  source?: string;
+  detail?: Record<string, number> | null;
+};
 
 test('SIGKILL of one operator mid-session: the others fulfil, the supervisor reports it, progress was shown', async () => {
   const d = devnet!;
@@ -86,8 +92,10 @@ test('SIGKILL of one operator mid-session: the others fulfil, the supervisor rep
   };
 
   let buf = '';
+  const stderr: string[] = [];
   cli.stdout.on('data', (b: Buffer) => stdout.push(b.toString()));
   cli.stderr.on('data', (b: Buffer) => {
+    stderr.push(b.toString());
     buf += b.toString();
     const lines = buf.split('\n');
     buf = lines.pop() ?? '';
@@ -98,24 +106,22 @@ test('SIGKILL of one operator mid-session: the others fulfil, the supervisor rep
       } catch {
         continue;
       }
+      // with --json the request id comes on stderr (`created`), the records alone on stdout
+      if (l.event === 'created') requestId = l.requestId;
       if (l.event === 'progress') progress.push(l);
       // mid-session: the first prover reports MPC progress, so every drawn pair is at work
-      if (l.event === 'progress' && !killing) {
-        requestId ??= JSON.parse(stdout.join('').split('\n')[0]!).requestId as `0x${string}`;
-        killing = chooseVictim();
-      }
+      if (l.event === 'progress' && !killing) killing = chooseVictim();
     }
   });
   const code = await exited;
   await killing;
-  assert.equal(code, 0, `the CLI failed; its output:\n${stdout.join('')}`);
+  assert.equal(code, 0, `the CLI failed; its output:\n${stdout.join('')}\n${stderr.join('')}`);
   const records = stdout
     .join('')
     .trim()
     .split('\n')
-    .slice(1)
-    .map((l) => JSON.parse(l) as { value?: unknown });
-  assert.ok(records.length >= 1 && typeof records[0]!.value === 'number', 'a fulfilled record with a number');
+    .map((l) => JSON.parse(l) as { record?: { value?: unknown } });
+  assert.ok(records.length >= 1 && typeof records[0]!.record?.value === 'number', 'a fulfilled record with a number');
 
   // the supervisor said which one died, and how; it restarted nothing
   assert.ok(victim, 'an operator was killed');

@@ -88,7 +88,7 @@ async function fulfil(req: PlacedRequest, records: Record<string, DatasetRecord>
     address: world.deployment.hub,
     abi: oracleHubAbi,
     functionName: 'fulfill',
-    args: [req.requestId, tree.root, 'bafy-report', included, valueHash],
+    args: [req.requestId, tree.root, 'bafy-report', included, valueHash, entries.length],
   });
   const receipt = await world.publicClient.waitForTransactionReceipt({ hash });
   assert.equal(receipt.status, 'success');
