@@ -719,6 +719,36 @@ function rowsOf(): Row[] {
     for (const [call, gasUsed] of calls)
       rows.push({ figure: `gas: ${call}`, measured: gasUsed, goal: 'reported', status: '', detail: '' });
   }
+  const starvation = results.components.starvation;
+  if (starvation) {
+    const f = starvation.figures;
+    const paid = num(f.paidFulfilled);
+    rows.push(
+      goalRow(
+        'starvation: paid fulfilled behind junk',
+        paid,
+        `${paid}/${f.paidTotal}`,
+        'all',
+        paid === num(f.paidTotal),
+        `post → fulfilled p50 ${secs(num(f.paidP50Ms))}; zero fee ${num(f.zeroFeeReverts) ? 'reverts' : 'ACCEPTED'}`,
+      ),
+      goalRow(
+        'starvation: junk expired (refundable)',
+        num(f.junkExpired),
+        `${f.junkExpired}/${f.junkTotal}`,
+        'all',
+        num(f.junkExpired) === num(f.junkTotal),
+        `aggregator attempts per junk request ≤ ${f.junkAttemptsMax}`,
+      ),
+      {
+        figure: 'starvation: aggregator pass time',
+        measured: `p50 ${secs(num(f.passP50Ms))}`,
+        goal: 'bounded',
+        status: '',
+        detail: `max ${secs(num(f.passMaxMs))}`,
+      },
+    );
+  }
   for (const [part, c] of Object.entries(results.components))
     if (!c.ok)
       rows.push({

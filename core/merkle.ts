@@ -193,12 +193,17 @@ function placeLeaves(hashes: Uint32Array, n: number, tree: Uint32Array): Uint32A
 // ------------------------------------------------------------------------------ the same, on worker threads
 // Leaf hashing and the inner nodes below the top levels are independent work: shared memory holds the encoded
 // leaves, their hashes and the tree; the calling thread and the workers take chunks (leaf ranges, then whole
-// subtrees) from an atomic counter until none is left. Encoding (hex decoding) and the sort stay on the caller.
+// subtrees) from an atomic counter until none is left. Encoding (hex decoding the leaves' JS strings) and the sort
+// stay on the caller; the workers hash each chunk as soon as it is encoded (ctrl[2] counts encoded leaves), so the
+// encoding overlaps the hashing instead of preceding it.
 
 const LEAF_CHUNK = 8192;
 const SPLIT_LEVEL = 5; // 32 subtrees: enough to balance 2–8 threads whose subtrees differ in size
 
-/** Hashes encoded leaves [chunk·LEAF_CHUNK, …) taken from `ctrl[0]` until all n are done. */
+/**
+ * Hashes encoded leaves [chunk·LEAF_CHUNK, …) taken from `ctrl[0]` until all n are done, each once `ctrl[2]` says it
+ * is encoded (a worker blocks on it; the calling thread only takes chunks after it has encoded all of them).
+ */
 export function hashLeafChunks(
   enc: Uint32Array,
   n: number,
@@ -211,6 +216,8 @@ export function hashLeafChunks(
     const from = Atomics.add(ctrl, 0, 1) * LEAF_CHUNK;
     if (from >= n) return;
     const to = Math.min(n, from + LEAF_CHUNK);
+    for (let encoded = Atomics.load(ctrl, 2); encoded < to; encoded = Atomics.load(ctrl, 2))
+      Atomics.wait(ctrl, 2, encoded);
     for (let i = from; i < to; i++) {
       for (let j = 0; j < LEAF_WORDS; j++) w[j] = enc[i * LEAF_WORDS + j]!;
       k.hash(LEAF_BYTES);
@@ -303,19 +310,32 @@ async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): P
   const encSab = new SharedArrayBuffer(n * LEAF_BYTES);
   const enc = new Uint32Array(encSab);
   const k = keccakKernel();
-  for (let i = 0; i < n; i++) {
-    encodeLeaf(leaves[i]!, k);
-    for (let j = 0; j < LEAF_WORDS; j++) enc[i * LEAF_WORDS + j] = k.words[j]!;
-  }
   const hashesSab = new SharedArrayBuffer(n * 32);
   const treeSab = new SharedArrayBuffer((2 * n - 1) * 32);
-  const ctrlSab = new SharedArrayBuffer(8);
+  const ctrlSab = new SharedArrayBuffer(12); // [leaf chunks taken, subtrees taken, leaves encoded]
   const hashes = new Uint32Array(hashesSab);
   const tree = new Uint32Array(treeSab);
   const ctrl = new Int32Array(ctrlSab);
   const ws = workers(threads - 1);
   const job = { sab: [encSab, hashesSab, treeSab, ctrlSab], n };
   const leavesDone = runOn(ws, { ...job, kind: 'leaves' });
+  try {
+    for (let from = 0; from < n; from += LEAF_CHUNK) {
+      const to = Math.min(n, from + LEAF_CHUNK);
+      for (let i = from; i < to; i++) {
+        encodeLeaf(leaves[i]!, k);
+        for (let j = 0; j < LEAF_WORDS; j++) enc[i * LEAF_WORDS + j] = k.words[j]!;
+      }
+      Atomics.store(ctrl, 2, to);
+      Atomics.notify(ctrl, 2);
+    }
+  } catch (e) {
+    // a bad leaf: release the waiting workers (they hash what is there, which is discarded) so the pool stays usable
+    Atomics.store(ctrl, 2, n);
+    Atomics.notify(ctrl, 2);
+    await leavesDone.catch(() => undefined);
+    throw e;
+  }
   hashLeafChunks(enc, n, hashes, ctrl, k);
   await leavesDone;
   const positionOf = placeLeaves(hashes, n, tree);

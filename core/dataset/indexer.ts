@@ -335,7 +335,10 @@ export function startRegistryIndexer(o: RegistryIndexerOptions, { run = true }: 
   const sync = async (): Promise<bigint> => {
     // a pass already running may have read the head before the caller's transaction: wait for it, then run one more
     await running?.catch(() => undefined);
-    return (running ??= syncOnce().finally(() => (running = undefined)));
+    running ??= syncOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
   const loop = async (): Promise<void> => {
     if (stopped) return;

@@ -9,7 +9,7 @@ import type { Address, Hex } from 'viem';
 import { bundleDigest } from '../bundle.ts';
 import { hashJson, keccakUtf8 } from '../canonical.ts';
 import { attestationDomain, numericValueOf } from '../chain/attestation.ts';
-import { isVeritasError, VeritasError, type ErrorCode } from '../errors.ts';
+import { VeritasError, type ErrorCode } from '../errors.ts';
 import { normalizeAnswer } from '../aggregation/normalize.ts';
 import { TRUST_CODES } from '../../schemas/attestation.ts';
 import { checkRunner, type Verification } from './checks.ts';

@@ -185,3 +185,19 @@ test('the parallel builder (worker threads) gives the single-thread tree', async
     }
   }
 });
+
+test('the parallel builder refuses a bad leaf and its workers still build the next tree', async (t) => {
+  const { buildRecordTreeParallel, closeMerkleWorkers } = await import('../../core/merkle.ts');
+  t.after(closeMerkleWorkers);
+  const n = 70_001;
+  const ls: RecordLeaf[] = Array.from({ length: n }, (_, index) => ({
+    requestId,
+    index,
+    valueHash: hashJson('v'),
+    recordHash: hashJson({ index }),
+  }));
+  // a bad leaf after the workers have started on the first chunks (they wait for leaves still being encoded)
+  const bad = ls.map((l, i) => (i === 50_000 ? { ...l, recordHash: '0x1234' as const } : l));
+  await assert.rejects(buildRecordTreeParallel(bad, 2), /not a bytes32/);
+  assert.equal((await buildRecordTreeParallel(ls, 2)).root, buildRecordTree(ls).root);
+});
