@@ -4,6 +4,8 @@ import type { Database } from '../core/db/client.ts';
 import {
   assignments,
   bundles,
+  datasets,
+  feeds,
   operatorJobs,
   operators,
   records,
@@ -352,8 +354,26 @@ export async function bundleRow(db: Database, cid: string) {
   return row;
 }
 
-/** True when some response names this CID: only then is it worth asking IPFS (which may wait on the network). */
+/**
+ * True when a response or the chain names this CID (a bundle; a request's spec or report; a dataset's metadata or a
+ * feed's template): only then is it worth asking IPFS, which may wait on the network. With its own node (a devnet of
+ * processes, a deployment) the API holds none of the reports the aggregator pinned, and `veritas dataset verify`
+ * reads them through this route.
+ */
 export async function isKnownBundle(db: Database, cid: string): Promise<boolean> {
-  const [row] = await db.select({ n: sql<number>`1` }).from(responses).where(eq(responses.bundleCid, cid)).limit(1);
-  return row !== undefined || (await bundleRow(db, cid)) !== undefined;
+  const named = async (q: Promise<unknown[]>) => (await q).length > 0;
+  const one = sql<number>`1`;
+  return (
+    (await named(db.select({ n: one }).from(responses).where(eq(responses.bundleCid, cid)).limit(1))) ||
+    (await bundleRow(db, cid)) !== undefined ||
+    (await named(
+      db
+        .select({ n: one })
+        .from(requests)
+        .where(or(eq(requests.reportCid, cid), eq(requests.specCid, cid)))
+        .limit(1),
+    )) ||
+    (await named(db.select({ n: one }).from(datasets).where(eq(datasets.metadataCid, cid)).limit(1))) ||
+    (await named(db.select({ n: one }).from(feeds).where(eq(feeds.specCid, cid)).limit(1)))
+  );
 }

@@ -55,16 +55,20 @@ export async function unappendedRounds(
 ): Promise<{ datasetId: bigint; requestId: Hex }[]> {
   const logs = await client.getLogs({ address: registry, fromBlock: 0n, toBlock: 'latest' });
   const events = parseEventLogs({ abi: datasetRegistryAbi, logs });
+  // Sources first, then rounds: a feed's rounds count for a dataset whatever the order (a feed's round 0 is usually
+  // poked before anyone creates a dataset of it, and appendRound accepts it).
   const feedsOf = new Map<bigint, Set<bigint>>();
   const pending: { datasetId: bigint; requestId: Hex }[] = [];
   const appended = new Set<string>();
   for (const e of events)
-    if (e.eventName === 'SourceAdded') {
-      if (e.args.feedId !== 0n) {
-        if (!feedsOf.has(e.args.datasetId)) feedsOf.set(e.args.datasetId, new Set());
-        feedsOf.get(e.args.datasetId)!.add(e.args.feedId);
-      } else pending.push({ datasetId: e.args.datasetId, requestId: e.args.requestId });
-    } else if (e.eventName === 'FeedPoked') {
+    if (e.eventName === 'SourceAdded' && e.args.feedId !== 0n) {
+      if (!feedsOf.has(e.args.datasetId)) feedsOf.set(e.args.datasetId, new Set());
+      feedsOf.get(e.args.datasetId)!.add(e.args.feedId);
+    }
+  for (const e of events)
+    if (e.eventName === 'SourceAdded' && e.args.feedId === 0n)
+      pending.push({ datasetId: e.args.datasetId, requestId: e.args.requestId });
+    else if (e.eventName === 'FeedPoked') {
       for (const [datasetId, feeds] of feedsOf)
         if (feeds.has(e.args.feedId)) pending.push({ datasetId, requestId: e.args.requestId });
     } else if (e.eventName === 'RoundAppended') appended.add(`${e.args.datasetId}/${e.args.requestId.toLowerCase()}`);

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { type Address, type Hex, parseEventLogs } from 'viem';
 import { createApi } from '../../api/app.ts';
+import { isKnownBundle } from '../../api/queries.ts';
 import { hashJson } from '../../core/canonical.ts';
 import { deployAndWait, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { accumulatorRoot, roundLeaf } from '../../core/dataset/accumulator.ts';
@@ -323,6 +324,18 @@ describe('the registry index behind /v1/datasets', () => {
       [[4, root]],
     );
     assert.equal(after.sources.filter((s) => s.requestId === b.requestId).length, 1);
+  });
+});
+
+describe('/v1/bundles for a verifier', () => {
+  it('treats the CIDs the chain names (reports, specs, dataset metadata) as worth fetching, not only bundles', async () => {
+    // with its own IPFS node the API holds no report the aggregator pinned: `dataset verify` read them as 404
+    const reportCid = await jsonCid({ report: 'pinned on the aggregator' });
+    await env.db.db.update(requests).set({ reportCid }).where(eq(requests.id, roots[0]!.requestId));
+    const [dataset] = await env.db.db.select().from(datasets).where(eq(datasets.registry, registry.toLowerCase()));
+    assert.equal(await isKnownBundle(env.db.db, reportCid), true, 'a request’s report');
+    assert.equal(await isKnownBundle(env.db.db, dataset!.metadataCid), true, 'a dataset’s metadata');
+    assert.equal(await isKnownBundle(env.db.db, await jsonCid({ nobody: 'names this' })), false);
   });
 });
 

@@ -452,4 +452,24 @@ describe('keeper', () => {
     const again = await keeperTick(keeper, registry);
     assert.equal(again.appended.filter((a) => a.datasetId === datasetId).length, 0, 'appended once');
   });
+
+  it('appends a feed round poked before the dataset named the feed (the README order: feed, then dataset)', async () => {
+    const keeper = { publicClient: chain.publicClient, walletClient: chain.wallets[17]! };
+    const owner = chain.wallets[16]!;
+    const id = await createFeed(owner, { first: await now(), escrow: parseEther('2') });
+    const round0 = (await keeperTick(keeper, registry)).poked.find((p) => p.feedId === id)!;
+    const created = await write(owner, 'createDataset', ['bafymeta', [id], []]);
+    const datasetId = parseEventLogs({ abi: datasetRegistryAbi, logs: created.logs, eventName: 'DatasetCreated' })[0]!
+      .args.datasetId;
+    const fulfilled = await fulfilWith(
+      await chain.publicClient.getTransactionReceipt({ hash: round0.txHash }),
+      'keeper-late',
+      0,
+    );
+    const mine = (await keeperTick(keeper, registry)).appended.filter((a) => a.datasetId === datasetId);
+    assert.deepEqual(
+      mine.map((a) => [a.version, a.requestId.toLowerCase()]),
+      [[1, fulfilled.requestId.toLowerCase()]],
+    );
+  });
 });
