@@ -123,6 +123,16 @@ describe('challengeable roots and accountable aggregators', () => {
   });
   after(() => chain.anvil.stop());
 
+  /** `from` posts 1 ETH of aggregator bond for `aggregator` (the hub's default aggregator unless told). */
+  const bondAggregator = (from = v.deployer, aggregator: Address = v.aggregator.account.address) =>
+    send(chain, from, {
+      address: v.hub,
+      abi: oracleHubAbi,
+      functionName: 'bondAggregator',
+      args: [aggregator],
+      value: parseEther('1'),
+    });
+
   const bondOf = async (a: Address) =>
     (
       await chain.publicClient.readContract({
@@ -217,13 +227,7 @@ describe('challengeable roots and accountable aggregators', () => {
     await respond(v, next.requestId, next.provers[0]!, next.notaries[0]!);
     await expectRevert(fulfill(v, next.requestId, next.provers), 'NotAggregator');
     // re-bond for the tests below
-    await send(chain, v.deployer, {
-      address: v.hub,
-      abi: oracleHubAbi,
-      functionName: 'bondAggregator',
-      args: [v.aggregator.account.address],
-      value: parseEther('1'),
-    });
+    await bondAggregator();
     await fulfill(v, next.requestId, next.provers);
   });
 
@@ -243,13 +247,7 @@ describe('challengeable roots and accountable aggregators', () => {
     const rec = await challenge(v.reporter, r.requestId, leaves[1]!, tree.proof(1));
     const [ev] = parseEventLogs({ abi: oracleHubAbi, logs: rec.logs, eventName: 'FulfillmentChallenged' });
     assert.equal(ev!.args.slashed, bond);
-    await send(chain, v.deployer, {
-      address: v.hub,
-      abi: oracleHubAbi,
-      functionName: 'bondAggregator',
-      args: [v.aggregator.account.address],
-      value: parseEther('1'),
-    });
+    await bondAggregator();
   });
 
   it('a fulfilment declares at least one record', async () => {
@@ -275,13 +273,7 @@ describe('challengeable roots and accountable aggregators', () => {
     await expectRevert(activate(), 'NoProposal');
     await propose();
     await expectRevert(activate(), 'AggregatorDelayNotElapsed');
-    await send(chain, second, {
-      address: v.hub,
-      abi: oracleHubAbi,
-      functionName: 'bondAggregator',
-      args: [addr],
-      value: parseEther('1'),
-    });
+    await bondAggregator(second, addr);
     const r = await makeRequest(v, { quorum: 1 });
     await respond(v, r.requestId, r.provers[0]!, r.notaries[0]!);
     await expectRevert(fulfill(v, r.requestId, r.provers, second), 'NotAggregator');
