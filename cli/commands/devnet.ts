@@ -106,18 +106,25 @@ const tryIt = (api: { url: string; key: string }, f: { host: string; secretRef: 
   '',
 ];
 
-function processSummary(d: ProcessDevnet, ms: number, f: { host: string; secretRef: string }): string {
-  const logs = path.join(d.dataDir, 'logs');
-  const lines = [
-    '',
-    `Veritas devnet is up (${(ms / 1000).toFixed(1)} s): each component its own process. Ctrl-C stops them all.`,
-    '',
+/** The lines both compositions print first: pages, API, chain and contract addresses. */
+function endpointLines(d: Pick<Devnet, 'api' | 'rpcUrl' | 'chainId' | 'deployment' | 'datasetRegistry'>): string[] {
+  return [
     `  ${pad('provenance pages')}${d.api.url}/`,
     `  ${pad('HTTP API')}${d.api.url}/v1   (docs ${d.api.url}/docs, OpenAPI ${d.api.url}/openapi.json, API key "${d.api.key}")`,
     `  ${pad('chain (anvil)')}${d.rpcUrl}   chainId ${d.chainId}`,
     `  ${pad('OracleHub')}${d.deployment.hub}`,
     `  ${pad('OperatorRegistry')}${d.deployment.registry}`,
     `  ${pad('DatasetRegistry')}${d.datasetRegistry}`,
+  ];
+}
+
+function processSummary(d: ProcessDevnet, ms: number, f: { host: string; secretRef: string }): string {
+  const logs = path.join(d.dataDir, 'logs');
+  const lines = [
+    '',
+    `Veritas devnet is up (${(ms / 1000).toFixed(1)} s): each component its own process. Ctrl-C stops them all.`,
+    '',
+    ...endpointLines(d),
     ...d.operators.map(
       (o) =>
         `  ${pad(o.name)}${o.address}   notary ${o.notaryUrl}   (health ${o.notaryUrl.replace(/^ws/, 'http')}/readyz)`,
@@ -142,12 +149,7 @@ function inProcessSummary(d: Devnet, logFile: string, ms: number, f: { host: str
     '',
     `Veritas devnet is up in one process (${(ms / 1000).toFixed(1)} s). Ctrl-C stops everything.`,
     '',
-    `  ${pad('provenance pages')}${d.api.url}/`,
-    `  ${pad('HTTP API')}${d.api.url}/v1   (docs ${d.api.url}/docs, OpenAPI ${d.api.url}/openapi.json, API key "${d.api.key}")`,
-    `  ${pad('chain (anvil)')}${d.rpcUrl}   chainId ${d.chainId}`,
-    `  ${pad('OracleHub')}${d.deployment.hub}`,
-    `  ${pad('OperatorRegistry')}${d.deployment.registry}`,
-    `  ${pad('DatasetRegistry')}${d.datasetRegistry}`,
+    ...endpointLines(d),
     ...d.operators.map((o, i) => `  ${pad(`operator ${i + 1}`)}${o.address}   notary ${o.notaryUrl}`),
     `  ${pad('keeper')}${d.keeper.address}   pokes due feeds every 2 s`,
     `  ${pad('fixture source')}https://${f.host} → 127.0.0.1:${d.site.port} (devnet trust anchor)`,
