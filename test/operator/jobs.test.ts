@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { keccak256, parseEther, toHex, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { assignRequest, oracleHubAbi, requestData, sendContractCall } from '../../core/chain/contracts.ts';
 import { operatorJobs } from '../../core/db/schema.ts';
 import { rootLogger } from '../../core/log.ts';
 import type { OperatorContext } from '../../operator/context.ts';
 import { startJobs } from '../../operator/jobs.ts';
-import { deployFixture, startChain } from '../support/chain.ts';
+import { deployFixture, operatorChainContext, startChain } from '../support/chain.ts';
 import { testDatabase } from '../support/database.ts';
 
 const log = rootLogger().child({ test: 'operator-jobs' });
@@ -65,12 +64,7 @@ test('the best-paid open job starts first; past-deadline and closed ones never s
   cleanups.push(() => db.close());
   const wallet = v.operators[0]!;
   const ctx = {
-    account: privateKeyToAccount(chain.keyOf.get(wallet.account.address)!),
-    chainId: chain.anvil.chainId,
-    hub: v.hub,
-    registry: v.registry,
-    publicClient: chain.publicClient,
-    walletClient: wallet,
+    ...operatorChainContext(v, wallet),
     db: db.db,
     log,
   } as unknown as OperatorContext; // the scheduler reads only these; `answer` below does the rest

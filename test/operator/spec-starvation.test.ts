@@ -15,7 +15,6 @@ import { after, test } from 'node:test';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { parseEther, type Address, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { hashJson } from '../../core/canonical.ts';
 import { assignRequest, requestData } from '../../core/chain/contracts.ts';
 import { createIpfs } from '../../core/ipfs.ts';
@@ -23,7 +22,7 @@ import { rootLogger } from '../../core/log.ts';
 import { readRequest, type OperatorContext } from '../../operator/context.ts';
 import { startJobs } from '../../operator/jobs.ts';
 import { RequestSpec } from '../../schemas/spec.ts';
-import { deployFixture, startChain } from '../support/chain.ts';
+import { deployFixture, operatorChainContext, startChain } from '../support/chain.ts';
 import { testDatabase } from '../support/database.ts';
 
 const log = rootLogger().child({ test: 'spec-starvation' });
@@ -71,14 +70,10 @@ test('jobs with unfetchable spec CIDs do not hold the session slot a fetchable j
   const db = await target.open();
   cleanups.push(() => db.close());
   const wallet = v.operators[0]!;
-  const account = privateKeyToAccount(chain.keyOf.get(wallet.account.address)!);
+  const chainContext = operatorChainContext(v, wallet);
+  const { account } = chainContext;
   const ctx = {
-    account,
-    chainId: chain.anvil.chainId,
-    hub: v.hub,
-    registry: v.registry,
-    publicClient: chain.publicClient,
-    walletClient: wallet,
+    ...chainContext,
     ipfs,
     db: db.db,
     log,

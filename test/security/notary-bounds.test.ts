@@ -16,7 +16,7 @@ import type { OperatorContext } from '../../operator/context.ts';
 import { HELLO_WINDOW_SECONDS, startNotaryService, type NotaryService } from '../../operator/notary.ts';
 import { signHello } from '../../operator/protocol.ts';
 import { createFileStore } from '../../operator/store.ts';
-import { deployFixture, startChain, type Chain, type Veritas } from '../support/chain.ts';
+import { deployFixture, operatorChainContext, startChain, type Chain, type Veritas } from '../support/chain.ts';
 
 const log = rootLogger().child({ test: 'notary-bounds' });
 log.level = 'silent';
@@ -33,12 +33,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'veritas-notary-bounds-'));
   const wallet = v.operators[0]!;
   const ctx = {
-    account: privateKeyToAccount(chain.keyOf.get(wallet.account.address)!),
-    chainId: chain.anvil.chainId,
-    hub: v.hub,
-    registry: v.registry,
-    publicClient: chain.publicClient,
-    walletClient: wallet,
+    ...operatorChainContext(v, wallet),
     log,
     trust: 'webpki',
   } as unknown as OperatorContext; // no session is ever accepted here, so no MPC settings are read

@@ -108,3 +108,18 @@ export async function send(
   assert.equal(receipt.status, 'success', `${request.functionName} reverted`);
   return receipt;
 }
+
+/**
+ * The chain half of an operator's context for `wallet`: its account, the contracts and the clients. Tests of one
+ * operator part (job scheduler, notary) add the few other fields that part reads.
+ */
+export function operatorChainContext(v: Veritas, wallet: VeritasWalletClient) {
+  return {
+    account: privateKeyToAccount(v.chain.keyOf.get(wallet.account.address)!),
+    chainId: v.chain.anvil.chainId,
+    hub: v.hub,
+    registry: v.registry,
+    publicClient: v.chain.publicClient,
+    walletClient: wallet,
+  };
+}
