@@ -6,7 +6,8 @@
 // bench/results/<timestamp>.json so runs can be compared. Compare figures as ratios within one run: the machine is
 // shared and its load moves absolute figures by 2–3×.
 //
-//   npm run bench -- [--runs 2] [--skip|--only bare,q1,q3,e2e,gas,aggregator,api,tlsn] [--threads 2] [--timeout 1500]
+//   npm run bench -- [--runs 2] [--skip|--only bare,q1,q3,e2e,gas,aggregator,api,tlsn] [--threads 2]
+//                    [--network Latency|Bandwidth] [--warm 2] [--timeout 1500]
 //   (e2e = bare + q1 + q3)
 //
 // The bare session and the requests fetch the same thing the same way: `/v1/private` (≈1 KB JSON, a secret
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     /** Party processes kept preloaded (0: every session starts its parties cold). */
     warm: { type: 'string', default: '2' },
+    /** tlsn's network setting for every session here; Latency is what `npm start` runs (cli/commands/devnet.ts). */
+    network: { type: 'string', default: 'Latency' },
     /** Whole-run bound in seconds: past it the bench stops what runs, writes what it has and exits non-zero. */
     timeout: { type: 'string', default: '1500' },
   },
@@ -71,7 +74,9 @@ if (only.size > 0) for (const p of PARTS) if (!only.has(p)) skip.add(p);
 const wants = (p: Part) => !skip.has(p);
 // warm: 2 keeps a prover and a verifier preloaded (operator/tlsn/session.ts warmParties), in the bare session and in
 // the devnet's operators alike, so the ratio compares the same session
-const tuning: PartyTuning = { threads: Number(values.threads), network: 'Bandwidth', warm: Number(values.warm) };
+if (values.network !== 'Latency' && values.network !== 'Bandwidth')
+  throw new Error(`--network: Latency or Bandwidth, not "${values.network}"`);
+const tuning: PartyTuning = { threads: Number(values.threads), network: values.network, warm: Number(values.warm) };
 initLogger({ level: 'warn' });
 const log = pino({ level: 'silent' });
 
@@ -767,7 +772,7 @@ function printTable(): void {
   const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((r) => r[c].length))]));
   const load = results.load;
   process.stdout.write(
-    `\nVeritas benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memGiB} GiB, node ${results.machine.node}, tlsn threads ${tuning.threads}\n` +
+    `\nVeritas benchmark — ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memGiB} GiB, node ${results.machine.node}, tlsn threads ${tuning.threads}, ${tuning.network} mode\n` +
       `load average during the run: min ${load?.min ?? '—'}, mean ${load?.mean ?? '—'}, max ${load?.max ?? '—'} (${load?.samples ?? 0} samples; ${results.machine.cores} cores)\n`,
   );
   const line = (r: Record<(typeof cols)[number] | 'detail', string>) =>

@@ -11,7 +11,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import type { Address, Hex } from 'viem';
 import type { VeritasDeployment } from '../core/chain/contracts.ts';
 import { VeritasError } from '../core/errors.ts';
-import { FIXTURE_HOST, fixtureSecrets, startDevnetBase, type DevnetOptions } from './devnet.ts';
+import { DEVNET_POLL_MS, FIXTURE_HOST, fixtureSecrets, startDevnetBase, type DevnetOptions } from './devnet.ts';
 import type { FixtureSite } from './devnet-site.ts';
 import { findPostgresBin, freshExternalDatabase, localServer, untilAccepting } from './devnet-postgres.ts';
 import { createLifecycle, type Lifecycle } from './lifecycle.ts';
@@ -82,6 +82,8 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
       VERITAS_REGISTRY_ADDRESS: deployment.registry,
       VERITAS_DATASET_REGISTRY_ADDRESS: base.datasetRegistry,
       ...(options.tuning?.threads ? { VERITAS_TLSN_THREADS: String(options.tuning.threads) } : {}),
+      ...(options.tuning?.network ? { VERITAS_TLSN_NETWORK: options.tuning.network } : {}),
+      ...(options.tuning?.warm ? { VERITAS_TLSN_WARM: String(options.tuning.warm) } : {}),
       // six MPC parties share this machine's cores: give a stage longer than a dedicated operator's default
       VERITAS_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs ?? 300_000),
     };
@@ -93,6 +95,8 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
       return { name, command: command!, args: rest, env: { ...common, ...env }, logFile: dir('logs', `${name}.log`) };
     };
     await import('node:fs/promises').then((fs) => fs.mkdir(dir('logs'), { recursive: true }));
+    // once a block (startDevnetBase), not a production chain's default
+    const poll = ['--poll', String(DEVNET_POLL_MS)];
 
     stage('database (PostgreSQL for the aggregator and the API)');
     let database: ProcessDevnet['database'];
@@ -140,7 +144,7 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
 
     stage('aggregator (veritas aggregator)');
     const aggregator = await supervisor.start({
-      ...veritas('aggregator', ['--from-block', String(deployment.deployBlock), '--health-port', '0'], {
+      ...veritas('aggregator', ['--from-block', String(deployment.deployBlock), '--health-port', '0', ...poll], {
         VERITAS_DATA_DIR: dir('aggregator'),
         DATABASE_URL: database.url,
         VERITAS_PRIVATE_KEY: keys[0]!,
@@ -169,7 +173,7 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
         const state = await supervisor.start({
           ...veritas(
             name,
-            ['--register', '1', '--name', `devnet-${name}`, '--from-block', String(deployment.deployBlock)],
+            ['--register', '1', '--name', `devnet-${name}`, '--from-block', String(deployment.deployBlock), ...poll],
             {
               VERITAS_DATA_DIR: dir('operators', String(i + 1)),
               VERITAS_PRIVATE_KEY: keys[i + 1]!,

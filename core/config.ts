@@ -59,6 +59,13 @@ const variables = {
   VERITAS_NOTARY_HOST: z.string().default('127.0.0.1'),
   VERITAS_NOTARY_PORT: port.default(0),
   VERITAS_TLSN_THREADS: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * tlsn's network setting, chosen by the prover (the notary follows it): Bandwidth (the default for an operator:
+   * fewer bytes on a real link) or Latency (fewer round trips; cheaper on loopback, the devnet's default).
+   */
+  VERITAS_TLSN_NETWORK: z.enum(['Bandwidth', 'Latency']).optional(),
+  /** Party processes kept loaded ahead of the next sessions (~0.14 GiB each when idle; operator default 0). */
+  VERITAS_TLSN_WARM: z.coerce.number().int().min(0).max(8).optional(),
   VERITAS_MAX_SESSIONS: z.coerce.number().int().min(1).max(64).default(2),
   /** Longest MPC-TLS stage without progress, ms (a loaded machine needs more than the default). */
   VERITAS_SESSION_TIMEOUT_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(120_000),
@@ -114,7 +121,13 @@ export type Config = {
     publicUrl?: string;
   };
   notary: { host: string; port: number };
-  tlsn: { threads: number; maxSessions: number; sessionTimeoutMs: number };
+  tlsn: {
+    threads: number;
+    network: 'Bandwidth' | 'Latency' | undefined;
+    warm: number | undefined;
+    maxSessions: number;
+    sessionTimeoutMs: number;
+  };
   secretsFile: string | undefined;
   tlsnWasm: string | undefined;
   ssrfAllow: Record<string, string>;
@@ -199,6 +212,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     notary: { host: e.VERITAS_NOTARY_HOST, port: e.VERITAS_NOTARY_PORT },
     tlsn: {
       threads: e.VERITAS_TLSN_THREADS,
+      network: e.VERITAS_TLSN_NETWORK,
+      warm: e.VERITAS_TLSN_WARM,
       maxSessions: e.VERITAS_MAX_SESSIONS,
       sessionTimeoutMs: e.VERITAS_SESSION_TIMEOUT_MS,
     },

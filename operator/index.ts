@@ -20,7 +20,7 @@ import type { SecretStore } from './secrets.ts';
 import { createFileStore } from './store.ts';
 import { startProxy } from './tlsn/proxy.ts';
 import { createLimiter } from './tlsn/limiter.ts';
-import type { PartyTuning } from './tlsn/session.ts';
+import { closeWarmParties, warmParties, type PartyTuning } from './tlsn/session.ts';
 import { stageObserver } from '../core/metrics.ts';
 import { operatorHealth } from './health.ts';
 
@@ -123,6 +123,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       backoffBaseMs: o.jobs?.backoffBaseMs ?? 2_000,
     },
   );
+  // warm parties from the start, so the first session skips process start and wasm compile too
+  if (o.tuning?.warm) void warmParties({ wasmPath: o.wasmPath, tuning: o.tuning });
   log.info({ notaryUrl: notary.url, proxy: proxy.url }, 'operator started');
   health.markReady();
 
@@ -153,6 +155,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       await jobs.stop();
       await proxy.close();
       await notary.close();
+      // the pool is per process (one per load): an in-process devnet's other operators lose only their spares
+      if (o.tuning?.warm) await closeWarmParties();
     },
   };
 }

@@ -6,6 +6,7 @@ import { createOutput } from '../output.ts';
 import { VeritasError } from '../../core/errors.ts';
 import { checkDeploymentChain, configWithFlags, signingKey } from './chain.ts';
 import { openComponentIpfs } from './ipfs.ts';
+import { pollMs } from '../options.ts';
 
 export function register(program: Command): void {
   program
@@ -70,7 +71,7 @@ export function register(program: Command): void {
           fromBlock,
           policy: { acceptDevnetProofs: config.acceptDevnetProofs },
           log,
-          pollIntervalMs: Number(opts.poll),
+          pollIntervalMs: pollMs(opts.poll),
         });
         out.data(
           {

@@ -33,7 +33,13 @@ export function register(program: Command): void {
         operators: Number(opts.operators),
         apiPort: config.api.port,
         ...(config.api.apiKeys?.[0] ? { apiKey: config.api.apiKeys[0] } : {}),
-        tuning: { threads: config.tlsn.threads },
+        // Every party is on this machine: Latency mode (fewer round trips, more bytes) is the cheaper one on loopback
+        // (operator/tlsn/README.md's matrix); two warm parties skip process start and wasm compile per session.
+        tuning: {
+          threads: config.tlsn.threads,
+          network: config.tlsn.network ?? 'Latency',
+          warm: config.tlsn.warm ?? 2,
+        },
         onStage: (s: string) => out.note('starting', { stage: s }, `  starting ${s}…`),
       };
       const fixture = { host: FIXTURE_HOST, secretRef: FIXTURE_SECRET_REF };

@@ -8,6 +8,7 @@ import { createOutput } from '../output.ts';
 import { checkDeploymentChain, configWithFlags, signingKey } from './chain.ts';
 import { openComponentIpfs } from './ipfs.ts';
 import { registerLifecycle } from './operator-lifecycle.ts';
+import { pollMs } from '../options.ts';
 
 export function register(program: Command): void {
   const operator = program
@@ -25,8 +26,12 @@ export function register(program: Command): void {
       '--deployment <file>',
       'deployment file from `veritas deploy` (VERITAS_DEPLOYMENT) instead of the addresses',
     )
+    .option('--poll <ms>', 'milliseconds between job scans of the chain', '1000')
     .action(
-      async (opts: { register?: string; name?: string; fromBlock?: string; deployment?: string }, self: Command) => {
+      async (
+        opts: { register?: string; name?: string; fromBlock?: string; deployment?: string; poll: string },
+        self: Command,
+      ) => {
         // loaded when the command runs, so `--help` and the client commands start without Helia, tlsn or the database
         const { parseEther } = await import('viem');
         const { privateKeyToAccount } = await import('viem/accounts');
@@ -78,7 +83,11 @@ export function register(program: Command): void {
             dataDir,
             trust: config.trust,
             wasmPath: config.tlsnWasm,
-            tuning: { threads: config.tlsn.threads },
+            tuning: {
+              threads: config.tlsn.threads,
+              network: config.tlsn.network ?? 'Bandwidth',
+              ...(config.tlsn.warm ? { warm: config.tlsn.warm } : {}),
+            },
             maxSessions: config.tlsn.maxSessions,
             ...(config.tlsn.sessionTimeoutMs ? { sessionTimeoutMs: config.tlsn.sessionTimeoutMs } : {}),
             notary: { host: config.notary.host, port: config.notary.port },
@@ -87,7 +96,7 @@ export function register(program: Command): void {
             secrets: await loadSecretStore(config.secretsFile, (ref, reason) =>
               log.warn({ ref, reason }, 'secret refused'),
             ),
-            jobs: { fromBlock },
+            jobs: { fromBlock, pollIntervalMs: pollMs(opts.poll) },
             log,
           });
           lifecycle.defer('operator', () => operator.stop());

@@ -9,6 +9,7 @@ import { CliExit, EXIT } from '../exit.ts';
 import { commandContext, type Output } from '../output.ts';
 import { jsonLines } from '../records.ts';
 import { type ApiFlags, body, clientFromFlags, type SseEventArgs, withApiOptions } from './client.ts';
+import { int, num } from '../options.ts';
 
 type Opts = ApiFlags & {
   spec?: string;
@@ -203,15 +204,6 @@ async function specFromFile(file: string, o: Opts): Promise<RequestSpecInput> {
   // the API validates the rest; a file without a deadline gets one from --ttl/--deadline
   return { ...spec, deadline: deadlineOf(o, spec.deadline) } as RequestSpecInput;
 }
-
-const int = (v: string, flag: string): number => {
-  if (!/^\d+$/.test(v)) throw new VeritasError('INPUT_INVALID', `${flag} must be a whole number`, { field: flag });
-  return Number(v);
-};
-const num = (v: string, flag: string): number => {
-  if (!/^\d+(\.\d+)?$/.test(v)) throw new VeritasError('INPUT_INVALID', `${flag} must be a number`, { field: flag });
-  return Number(v);
-};
 
 function deadlineOf(o: Opts, fromFile?: unknown): number {
   if (o.deadline !== undefined) return int(o.deadline, '--deadline');

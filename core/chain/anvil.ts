@@ -25,8 +25,13 @@ export type StartAnvilOptions = {
   /** ether per dev account (default 10000) */
   balanceEther?: number;
   mnemonic?: string;
-  /** seconds between blocks; default: automine (a block per transaction) */
+  /** seconds between blocks (fractions allowed); default: automine (a block per transaction) */
   blockTime?: number;
+  /**
+   * With blockTime: also mine each transaction at once (anvil --mixed-mining), as an L2 sequencer confirms it,
+   * while the interval keeps the chain's clock moving without traffic.
+   */
+  mixedMining?: boolean;
   /** load the chain from and dump it to this file (anvil --state), so a devnet survives restarts */
   stateFile?: string;
   /** how long to wait for eth_chainId before giving up (default 15 s) */
@@ -127,6 +132,10 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   ];
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime));
+  if (options.mixedMining) {
+    if (options.blockTime === undefined) throw new RangeError('mixedMining needs a blockTime');
+    args.push('--mixed-mining');
+  }
   if (options.stateFile !== undefined) args.push('--state', options.stateFile);
   args.push(...(options.extraArgs ?? []));
 

@@ -97,6 +97,36 @@ describe('startAnvil', () => {
     await anvil.stop();
   });
 
+  it('mixedMining mines a transaction at once and still mines on a (fractional) timer', async () => {
+    // interval only: a transaction waits for the next block, so its receipt is not there right after sending
+    const [interval, mixed] = await Promise.all([
+      startAnvil({ accounts: 1, blockTime: 3600 }),
+      startAnvil({ accounts: 1, blockTime: 0.2, mixedMining: true }),
+    ]);
+    started.push(interval, mixed);
+    const sendAndLook = async (a: Anvil) => {
+      const pub = createVeritasPublicClient(a.rpcUrl, a.chainId, { pollingIntervalMs: 50 });
+      const wallet = createVeritasWalletClient(a.rpcUrl, a.chainId, a.accounts[0]!);
+      const hash = await wallet.sendTransaction({ to: wallet.account.address, value: 1n });
+      return { pub, receipt: await pub.getTransactionReceipt({ hash }).catch(() => undefined) };
+    };
+    assert.equal((await sendAndLook(interval)).receipt, undefined);
+    const { pub, receipt } = await sendAndLook(mixed);
+    assert.equal(receipt?.status, 'success', 'mined when it was sent');
+    const minedIn = receipt.blockNumber;
+    await new Promise<void>((resolve) => {
+      const unwatch = pub.watchBlockNumber({
+        onBlockNumber: (n) => {
+          if (n > minedIn) {
+            unwatch();
+            resolve();
+          }
+        },
+      });
+    });
+    await assert.rejects(startAnvil({ accounts: 1, mixedMining: true }), RangeError);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`takes anvil down with its parent on ${signal}`, async () => {
       const script = `

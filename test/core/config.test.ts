@@ -21,6 +21,12 @@ test('values are coerced and lists split', () => {
   assert.equal(c.acceptDevnetProofs, true);
 });
 
+test('tlsn network and warm parties: unset unless given (each component picks its own default)', () => {
+  assert.deepEqual([loadConfig({}).tlsn.network, loadConfig({}).tlsn.warm], [undefined, undefined]);
+  const c = loadConfig({ VERITAS_TLSN_NETWORK: 'Latency', VERITAS_TLSN_WARM: '2' });
+  assert.deepEqual([c.tlsn.network, c.tlsn.warm], ['Latency', 2]);
+});
+
 test('empty strings count as unset', () => {
   assert.equal(loadConfig({ DATABASE_URL: '' }).databaseUrl, undefined);
 });
@@ -32,6 +38,8 @@ for (const [variable, value, reason] of [
   ['VERITAS_PRIVATE_KEY', '0x1234', /64 hex digits/],
   ['VERITAS_HUB_ADDRESS', 'nope', /20-byte address/],
   ['VERITAS_LOG_LEVEL', 'loud', /VERITAS_LOG_LEVEL/],
+  ['VERITAS_TLSN_NETWORK', 'Fast', /VERITAS_TLSN_NETWORK/],
+  ['VERITAS_TLSN_WARM', '9', /VERITAS_TLSN_WARM/],
 ] as const) {
   test(`a bad ${variable} fails naming the variable and the reason`, () => {
     assert.throws(
