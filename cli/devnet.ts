@@ -32,8 +32,8 @@ import type { RequestSpecInput } from '../schemas/spec.ts';
 /** The fixture site's host name: resolved by the operators' proxies through an explicit allow-list entry. */
 export const FIXTURE_HOST = 'api.veritas.test';
 /** Seconds between the devnet's interval blocks (transactions are mined at once besides, see startDevnetBase). */
-export const DEVNET_BLOCK_SECONDS = 0.25;
-/** The devnet's services poll the chain once a block: a production default (1 s) would add ~0.5 s per hop. */
+export const DEVNET_BLOCK_SECONDS = 1;
+/** The devnet's services poll the chain 4× a block: a production default (1 s) would add ~0.5 s per hop. */
 export const DEVNET_POLL_MS = 250;
 /** The secret reference the fixture site's private endpoint needs (`{"name":"Authorization","secret":true,"ref":…}`). */
 export const FIXTURE_SECRET_REF = 'fixture-token';
@@ -78,6 +78,8 @@ export type DevnetOptions = {
   apiKey?: string;
   /** Called as each stage starts, for progress display. */
   onStage?: (stage: string) => void;
+  /** Seconds between interval blocks (default DEVNET_BLOCK_SECONDS; the bench compares settings). */
+  blockSeconds?: number;
 };
 
 export type Devnet = {
@@ -132,6 +134,7 @@ export async function startDevnetBase(
     onStage?: (stage: string) => void;
     /** Where anvil and the fixture site listen (default 127.0.0.1; the multi-host test: a bridge address). */
     host?: string;
+    blockSeconds?: number;
   },
   lifecycle: Lifecycle,
 ): Promise<DevnetBase> {
@@ -151,15 +154,16 @@ export async function startDevnetBase(
   const ssrf: SsrfPolicy = { allowList: { [FIXTURE_HOST]: `${host}:${site.port}` } };
 
   stage('chain (anvil)');
-  // Mined like an L2 sequencer: each transaction at once (no second of waiting per transaction, four in a
-  // request's life), and a block every 250 ms besides, so the chain's clock moves without traffic: an unanswerable
+  // Mined like an L2 sequencer: each transaction at once (no block interval of waiting per transaction, four in a
+  // request's life), and a block every second besides, so the chain's clock moves without traffic: an unanswerable
   // request on an idle devnet expires within a block of its deadline, and `assign` (which needs the block after the
-  // request's) is due within 250 ms without anyone else's transaction. Timestamps stay wall-clock seconds (blocks
-  // within one second share one); bench/index.ts measures what this saves per request.
+  // request's) is due within a second without anyone else's transaction. 250 ms blocks would halve that wait but
+  // cost the idle devnet half as much CPU again (0.31 vs 0.21 of a core, measured 2026-12-02), which the MPC
+  // sessions feel more. bench/index.ts measures where a request's time goes.
   const anvil = await startAnvil({
     host,
     accounts: options.operators + 3,
-    blockTime: DEVNET_BLOCK_SECONDS,
+    blockTime: options.blockSeconds ?? DEVNET_BLOCK_SECONDS,
     mixedMining: true,
   });
   lifecycle.defer('anvil', () => anvil.stop());

@@ -42,7 +42,7 @@ test('an SSRF-refused request on an idle devnet is expired and refunded within a
   const late = expiredTime - deadline;
   process.stdout.write(`# expired ${late} s (chain time) after the deadline, in block ${block}\n`);
   assert.ok(late >= 1, 'not before the deadline');
-  // one block interval is 250 ms and the aggregator polls as often; allow a loaded machine a few passes
+  // one block interval is 1 s and the aggregator polls every 250 ms; allow a loaded machine a few passes
   assert.ok(late <= 10, `expired ${late} s after its deadline`);
   assert.equal(requestStatusOf((await hub.read.getRequest([requestId])).status), 'expired');
   assert.equal((await hub.read.balanceOf([consumer.walletClient.account.address])) - before, fee, 'fee refunded');
