@@ -131,8 +131,8 @@ function permutation(base: number, r: number): number[] {
   for (let x = 0; x < 5; x++)
     for (let y = 0; y < 5; y++) {
       code.push(...get(A(x + 5 * y)), ...get(D(x)), op.i64Xor);
-      const r = ROT[x]![y]!;
-      if (r !== 0) code.push(...i64(BigInt(r)), op.i64Rotl);
+      const rot = ROT[x]![y]!;
+      if (rot !== 0) code.push(...i64(BigInt(rot)), op.i64Rotl);
       code.push(...set(B(y + 5 * ((2 * x + 3 * y) % 5))));
     }
   // chi: A[x, y] = B[x, y] ^ (~B[x+1, y] & B[x+2, y]); iota on A[0, 0]
