@@ -16,8 +16,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import type { Hex } from 'viem';
-import { hashJson, keccakBatch, newBatchMemory, type KeccakBatch } from './canonical.ts';
-import { isVeritasError, VeritasError, type ErrorCode } from './errors.ts';
+import { keccakBatch, newBatchMemory, type KeccakBatch } from './canonical.ts';
 
 export type RecordLeaf = {
   requestId: Hex;
@@ -262,14 +261,13 @@ export function hashSubtreeChunks(k: KeccakBatch, at: Layout, ctrl: Int32Array):
   }
 }
 
-/** What a worker is sent: the build's memory, where the tree lies in it, and the shared counters — or values to hash. */
-export type MerkleJob =
-  | { kind: 'leaves' | 'subtrees'; memory: WebAssembly.Memory; at: Layout; ctrl: SharedArrayBuffer }
-  | { kind: 'records'; values: unknown[] };
-/** A worker's answer; a VeritasError keeps its code and field across the thread boundary. */
-export type MerkleReply =
-  | { ok: true; hashes?: Hex[] }
-  | { ok: false; error: string; code?: ErrorCode; field?: string | undefined };
+/** What a worker is sent: the build's memory, where the tree lies in it, and the shared counters. */
+export type MerkleJob = {
+  kind: 'leaves' | 'subtrees';
+  memory: WebAssembly.Memory;
+  at: Layout;
+  ctrl: SharedArrayBuffer;
+};
 let pool: Worker[] | undefined;
 const workerUrl = new URL('./merkle-worker.ts', import.meta.url);
 
@@ -290,67 +288,26 @@ export async function closeMerkleWorkers(): Promise<void> {
   await Promise.all(p.map((w) => w.terminate()));
 }
 
-function ask(w: Worker, job: MerkleJob): Promise<Hex[] | undefined> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: MerkleReply) => {
-      w.off('error', onError);
-      if (m.ok) resolve(m.hashes);
-      else if (m.code) reject(new VeritasError(m.code, m.error, { field: m.field }));
-      else reject(new Error(`merkle worker: ${m.error}`));
-    };
-    const onError = (e: Error) => {
-      w.off('message', onMessage);
-      reject(e);
-    };
-    w.once('message', onMessage);
-    w.once('error', onError);
-    w.postMessage(job);
-  });
-}
-
-const runOn = (ws: Worker[], job: MerkleJob): Promise<void> =>
-  Promise.all(ws.map((w) => ask(w, job))).then(() => undefined);
-
-/** What a worker answers when `f` throws. */
-export function replyOf(e: unknown): MerkleReply {
-  if (isVeritasError(e)) return { ok: false, error: e.message, code: e.code, field: e.field };
-  return { ok: false, error: e instanceof Error ? e.message : String(e) };
-}
-
-/** One task at a time owns the pool (its workers take one job each). */
-function withPool<T>(task: () => Promise<T>): Promise<T> {
-  const done = queue.then(task);
-  queue = done.then(
-    () => undefined,
-    () => undefined,
-  );
-  return done;
-}
-let queue: Promise<void> = Promise.resolve();
-
-/**
- * The record hashes of a tree — hashJson (canonical JSON + keccak256) of each record — on `threads` threads: the
- * records are split evenly, the workers' shares sent first (structured clone), the calling thread hashing its own
- * meanwhile. Cloning a record costs the caller about a sixth of hashing it, so two threads take about 55% of one.
- * Small batches (< 256) are hashed on the calling thread.
- */
-export function recordHashesParallel(
-  records: readonly unknown[],
-  threads = Math.min(availableParallelism(), 8),
-): Promise<Hex[]> {
-  if (records.length < 256 || threads < 2) return Promise.resolve().then(() => records.map((r) => hashJson(r)));
-  return withPool(async () => {
-    const share = Math.ceil(records.length / threads);
-    const asked = workers(threads - 1).map((w, i) =>
-      ask(w, { kind: 'records', values: records.slice((i + 1) * share, (i + 2) * share) }),
-    );
-    const own = Promise.resolve().then(() => records.slice(0, share).map((r) => hashJson(r)));
-    // every share settles before the pool is released (a late reply must not be taken for the next task's)
-    const parts = await Promise.allSettled([own, ...asked]);
-    const failed = parts.find((p) => p.status === 'rejected');
-    if (failed) throw failed.reason;
-    return parts.flatMap((p) => (p.status === 'fulfilled' ? (p.value ?? []) : []));
-  });
+function runOn(ws: Worker[], job: MerkleJob): Promise<void> {
+  return Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: { ok: boolean; error?: string }) => {
+            w.off('error', onError);
+            if (m.ok) resolve();
+            else reject(new Error(`merkle worker: ${m.error}`));
+          };
+          const onError = (e: Error) => {
+            w.off('message', onMessage);
+            reject(e);
+          };
+          w.once('message', onMessage);
+          w.once('error', onError);
+          w.postMessage(job);
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /**
@@ -362,8 +319,15 @@ export function buildRecordTreeParallel(
   threads = Math.min(availableParallelism(), 8),
 ): Promise<RecordTree> {
   if (leaves.length < 65_536 || threads < 2) return Promise.resolve().then(() => buildRecordTree(leaves));
-  return withPool(() => buildOnThreads(leaves, threads));
+  // One build at a time owns the pool (its workers take one job each).
+  const built = queue.then(() => buildOnThreads(leaves, threads));
+  queue = built.then(
+    () => undefined,
+    () => undefined,
+  );
+  return built;
 }
+let queue: Promise<void> = Promise.resolve();
 
 async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): Promise<RecordTree> {
   const n = leaves.length;
