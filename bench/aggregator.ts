@@ -109,6 +109,11 @@ figures.merkle1MLeavesS = +par.wallS.toFixed(2);
 figures.merkle1MLeavesCpuS = +par.cpuS.toFixed(2);
 figures.merkle1MLeavesOneThreadS = +seq.wallS.toFixed(2);
 figures.merkle1MLeavesOneThreadCpuS = +seq.cpuS.toFixed(2);
+// The same as a multiple of the raw-keccak calibration of this run, which means the same on a faster or slower
+// machine; the goal (3 s on the 2-core VM whose calibration took 1.51 s) is ≈ 2.0× it.
+const MERKLE_GOAL_RATIO = 3 / 1.51;
+figures.merkle1MLeavesPerKeccak1M = +(par.wallS / raw.wallS).toFixed(2);
+figures.merkle1MLeavesOneThreadPerKeccak1M = +(seq.wallS / raw.wallS).toFixed(2);
 figures.merkleRoot = root;
 
 // ---------------------------------------------------------------------------------------------- proof check
@@ -175,7 +180,7 @@ out(
   `bundle verification: ${figures.bundlesPerSec} bundles/s on one core, ${figures.bundlesPerCpuSec} per CPU-second (${N} bundles, ~${(bytes / 1024).toFixed(1)} KiB JSON each, 1 KB transcripts; 2 ECDSA recoveries each)  goal ≥ 2000/s: ${met(N / verify.cpuS >= 2000)} per CPU-second`,
 );
 out(
-  `merkle root of ${M.toLocaleString('en')} leaves: ${par.wallS.toFixed(2)} s on ${threads} threads (${par.cpuS.toFixed(2)} CPU-s), ${s(seq)} on one; ${(par.wallS / raw.wallS).toFixed(1)}× the raw keccaks (≈ ${idle(par)} s idle)  goal ≤ 3 s: ${met(par.wallS <= 3)}`,
+  `merkle root of ${M.toLocaleString('en')} leaves: ${par.wallS.toFixed(2)} s on ${threads} threads (${par.cpuS.toFixed(2)} CPU-s), ${s(seq)} on one; ${(par.wallS / raw.wallS).toFixed(2)}× the raw keccaks on ${threads}, ${(seq.wallS / raw.wallS).toFixed(2)}× on one (≈ ${idle(par)} s idle)  goal ≤ 3 s: ${met(par.wallS <= 3)}, ≤ ${MERKLE_GOAL_RATIO.toFixed(2)}× the raw keccaks: ${met(par.wallS / raw.wallS <= MERKLE_GOAL_RATIO)}`,
 );
 out(
   `merkle root of ${M.toLocaleString('en')} records: ${(hashing.wallS + recordTree.wallS).toFixed(2)} s = canonical JSON + keccak ${s(hashing)} (~${recordBytes} B each, one thread) + tree ${s(recordTree)}  reported`,

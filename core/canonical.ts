@@ -10,6 +10,7 @@
 import { createKeccak } from 'hash-wasm';
 import { toBytes, toHex, type Hex } from 'viem';
 import { VeritasError } from './errors.ts';
+import { keccakBatchModule, RESERVED, type KeccakBatchExports } from './keccak-wasm.ts';
 
 export type { Hex };
 
@@ -95,6 +96,67 @@ export const keccakHex = (hex: Hex): Hex => keccakBytes(toBytes(hex));
 
 if (keccakUtf8('') !== '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
   throw new Error('the WASM keccak256 does not give the known hash of the empty string');
+
+// ---------------------------------------------------------------------------------- batched keccak256 (trees)
+
+/**
+ * core/keccak-wasm.ts's module on one memory: whole runs of leaves and ranges of inner nodes hashed in one call each
+ * (core/merkle.ts). The memory is shared, so several threads can work on one tree; bytes [0, `reserved`) are the
+ * module's own. `u8`, `u32` and `buffer` view the memory as it was when made (memories here never grow).
+ */
+export type KeccakBatch = KeccakBatchExports & {
+  memory: WebAssembly.Memory;
+  reserved: number;
+  u8: Uint8Array;
+  u32: Uint32Array;
+  buffer: Buffer;
+};
+
+const MAX_PAGES = 65_536; // 4 GiB: the most a wasm32 memory can address
+let batchModule: WebAssembly.Module | undefined;
+
+/** A shared memory for `bytes` bytes of tree data after the module's reserved ones. */
+export function newBatchMemory(bytes: number): WebAssembly.Memory {
+  const pages = Math.ceil((RESERVED + bytes) / 65_536);
+  if (pages > MAX_PAGES) throw new RangeError(`a batch of ${bytes} bytes does not fit a 4 GiB memory`);
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+}
+
+/** The batch kernel on `memory` (one instance per thread and memory; the module is compiled once per thread). */
+export function keccakBatch(memory: WebAssembly.Memory): KeccakBatch {
+  batchModule ??= new WebAssembly.Module(keccakBatchModule(MAX_PAGES) as Uint8Array<ArrayBuffer>);
+  const exports = new WebAssembly.Instance(batchModule, { env: { memory } }).exports as unknown as KeccakBatchExports;
+  const sab = memory.buffer;
+  return {
+    leaf: exports.leaf,
+    pair: exports.pair,
+    leaves: exports.leaves,
+    nodes: exports.nodes,
+    memory,
+    reserved: RESERVED,
+    u8: new Uint8Array(sab),
+    u32: new Uint32Array(sab),
+    buffer: Buffer.from(sab),
+  };
+}
+
+// Both keccak paths must agree: the batch kernel's leaf and pair against the per-hash kernel, once at load.
+{
+  const b = keccakBatch(newBatchMemory(512));
+  const at = RESERVED;
+  for (let i = 0; i < 128; i++) kernel.window[i] = b.u8[at + i] = (i * 151 + 7) & 0xff;
+  b.leaf(at, at + 128);
+  kernel.hash(128);
+  kernel.hash(32);
+  b.pair(at, at + 32, at + 160);
+  const leafOk = Buffer.compare(b.buffer.subarray(at + 128, at + 160), kernel.buffer.subarray(0, 32)) === 0;
+  const lo = Buffer.compare(b.buffer.subarray(at, at + 32), b.buffer.subarray(at + 32, at + 64)) <= 0 ? at : at + 32;
+  kernel.window.set(b.u8.subarray(lo, lo + 32), 0);
+  kernel.window.set(b.u8.subarray(lo === at ? at + 32 : at, (lo === at ? at + 32 : at) + 32), 32);
+  kernel.hash(64);
+  if (!leafOk || Buffer.compare(b.buffer.subarray(at + 160, at + 192), kernel.buffer.subarray(0, 32)) !== 0)
+    throw new Error('the batched keccak256 disagrees with the per-hash one');
+}
 
 // ----------------------------------------------------------------------------------------- canonical JSON
 

@@ -1,20 +1,15 @@
 // A worker thread of core/merkle.ts's buildRecordTreeParallel: takes leaf chunks and subtrees from shared memory.
 import { parentPort } from 'node:worker_threads';
-import { newKeccakKernel } from './canonical.ts';
-import { hashLeafChunks, hashSubtreeChunks } from './merkle.ts';
+import { keccakBatch } from './canonical.ts';
+import { hashLeafChunks, hashSubtreeChunks, type MerkleJob } from './merkle.ts';
 
-const k = await newKeccakKernel();
-parentPort!.on('message', (job: { kind: 'leaves' | 'subtrees'; sab: SharedArrayBuffer[]; n: number }) => {
+parentPort!.on('message', (job: MerkleJob) => {
   try {
-    const [enc, hashes, tree, ctrl] = job.sab as [
-      SharedArrayBuffer,
-      SharedArrayBuffer,
-      SharedArrayBuffer,
-      SharedArrayBuffer,
-    ];
-    if (job.kind === 'leaves')
-      hashLeafChunks(new Uint32Array(enc), job.n, new Uint32Array(hashes), new Int32Array(ctrl), k);
-    else hashSubtreeChunks(new Uint32Array(tree), job.n, new Int32Array(ctrl), k);
+    // an instance per job (microseconds): the memory arrives as a new object with every message
+    const k = keccakBatch(job.memory);
+    const ctrl = new Int32Array(job.ctrl);
+    if (job.kind === 'leaves') hashLeafChunks(k, job.at, ctrl);
+    else hashSubtreeChunks(k, job.at, ctrl);
     parentPort!.postMessage({ ok: true });
   } catch (e) {
     parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });

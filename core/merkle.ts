@@ -7,15 +7,16 @@
 // is the value hash OracleHub accepted at `fulfill` (the same for every record of a request), so a leaf committing
 // another one is on-chain evidence against the aggregator (OracleHub.challengeFulfillment).
 //
-// `buildRecordTree` is a direct implementation of the same construction over raw bytes: hash-wasm's keccak through
-// core/canonical.ts's kernel (no allocation per hash, no hex round trips, no ABI encoder), a radix sort of the leaf
-// hashes, the whole tree in one typed array. StandardMerkleTree takes ~100× longer at a million records. Its root and
-// proofs are identical to `StandardMerkleTree.of(...)` — test/core/merkle.test.ts checks that on many tree sizes.
+// `buildRecordTree` is a direct implementation of the same construction over raw bytes: the leaves encoded into one
+// WebAssembly memory, then hashed by core/canonical.ts's batch kernel a run of leaves or a range of inner nodes per
+// call (no JS between two hashes, no hex until a root or proof is asked for), a radix sort of the leaf hashes, the
+// whole tree in one flat array. StandardMerkleTree takes ~100× longer at a million records. Its root and proofs are
+// identical to `StandardMerkleTree.of(...)` — test/core/merkle.test.ts checks that on many tree sizes.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import type { Hex } from 'viem';
-import { keccakKernel, type KeccakKernel } from './canonical.ts';
+import { keccakBatch, newBatchMemory, type KeccakBatch } from './canonical.ts';
 
 export type RecordLeaf = {
   requestId: Hex;
@@ -28,9 +29,8 @@ export type RecordLeaf = {
 /** The ABI types of a leaf, as StandardMerkleTree and the AggregateReport's `leafEncoding` name them. */
 export const LEAF_ENCODING: readonly string[] = ['bytes32', 'uint256', 'bytes32', 'bytes32'];
 const tuple = (l: RecordLeaf): (Hex | bigint)[] => [l.requestId, BigInt(l.index), l.valueHash, l.recordHash];
-/** Bytes of an encoded leaf, and the same in 32-bit words. */
+/** Bytes of an encoded leaf. */
 const LEAF_BYTES = 128;
-const LEAF_WORDS = LEAF_BYTES / 4;
 
 export type RecordTree = {
   root: Hex;
@@ -52,46 +52,57 @@ function writeBytes32(hex: string, into: Buffer, at: number): void {
     throw new RangeError(`not a bytes32: ${String(hex)}`);
 }
 
-let lastRequestId: string | undefined;
-const requestIdWords = new Uint32Array(8);
+// Every record of a tree shares its requestId, and usually its valueHash: each is decoded once, then its 8 words
+// copied. Decoded words are only reused for the very string they were decoded from (which was checked then); the
+// keys start as a value no input can equal, so a missing field is never taken for a cached one.
+const NOTHING_DECODED = Symbol('nothing decoded');
+const shared: { requestId: unknown; valueHash: unknown; words: Uint32Array } = {
+  requestId: NOTHING_DECODED,
+  valueHash: NOTHING_DECODED,
+  words: new Uint32Array(16),
+};
 
 /**
- * THE leaf encoding: abi.encode(requestId, index, valueHash, recordHash) written at window[0, LEAF_BYTES).
- * Every other function here hashes what this writes.
+ * THE leaf encoding: abi.encode(requestId, index, valueHash, recordHash), 128 bytes written at byte `at` of `k`'s
+ * memory. Every other function here hashes what this writes.
  */
-function encodeLeaf(leaf: RecordLeaf, k: KeccakKernel): void {
+function encodeLeaf(leaf: RecordLeaf, k: KeccakBatch, at: number): void {
   const w = k.buffer;
-  const words = k.words;
-  // Every record of a tree shares its requestId: decode it once, then copy its 8 words.
-  if (leaf.requestId !== lastRequestId) {
-    writeBytes32(leaf.requestId, w, 0);
-    for (let j = 0; j < 8; j++) requestIdWords[j] = words[j]!;
-    lastRequestId = leaf.requestId;
-  } else for (let j = 0; j < 8; j++) words[j] = requestIdWords[j]!;
+  const words = k.u32;
+  const wi = at >>> 2;
+  if (leaf.requestId !== shared.requestId) {
+    writeBytes32(leaf.requestId, w, at);
+    for (let j = 0; j < 8; j++) shared.words[j] = words[wi + j]!;
+    shared.requestId = leaf.requestId;
+  } else for (let j = 0; j < 8; j++) words[wi + j] = shared.words[j]!;
   const index = leaf.index;
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`bad record index ${index}`);
-  for (let j = 8; j < 14; j++) words[j] = 0;
-  w.writeUInt32BE(Math.floor(index / 2 ** 32), 56);
-  w.writeUInt32BE(index >>> 0, 60);
-  writeBytes32(leaf.valueHash, w, 64);
-  writeBytes32(leaf.recordHash, w, 96);
-}
-
-/** Hashes `leaf` twice, leaving the leaf hash in the kernel's window[0, 32). */
-function hashLeafInWindow(leaf: RecordLeaf, k: KeccakKernel): void {
-  encodeLeaf(leaf, k);
-  k.hash(LEAF_BYTES);
-  k.hash(32);
+  for (let j = 8; j < 14; j++) words[wi + j] = 0;
+  w.writeUInt32BE(Math.floor(index / 2 ** 32), at + 56);
+  w.writeUInt32BE(index >>> 0, at + 60);
+  if (leaf.valueHash !== shared.valueHash) {
+    writeBytes32(leaf.valueHash, w, at + 64);
+    for (let j = 0; j < 8; j++) shared.words[8 + j] = words[wi + 16 + j]!;
+    shared.valueHash = leaf.valueHash;
+  } else for (let j = 0; j < 8; j++) words[wi + 16 + j] = shared.words[8 + j]!;
+  writeBytes32(leaf.recordHash, w, at + 96);
 }
 
 const hex32 = (b: Uint8Array, at = 0): Hex =>
   `0x${Buffer.from(b.buffer, b.byteOffset + at, 32).toString('hex')}` as Hex;
 
+// The thread's kernel for single hashes (a leaf hash, a proof check): a small memory of its own, laid out as
+// [reserved][leaf encoding 128][node 32][sibling 32].
+const scratch = keccakBatch(newBatchMemory(256));
+const ENC = scratch.reserved;
+const NODE = ENC + LEAF_BYTES;
+const SIBLING = NODE + 32;
+
 /** The standard leaf hash of one record: keccak256(keccak256(abi.encode(requestId, index, valueHash, recordHash))). */
 export function recordLeafHash(leaf: RecordLeaf): Uint8Array {
-  const k = keccakKernel();
-  hashLeafInWindow(leaf, k);
-  return k.window.slice(0, 32);
+  encodeLeaf(leaf, scratch, ENC);
+  scratch.leaf(ENC, NODE);
+  return scratch.u8.slice(NODE, NODE + 32);
 }
 
 // Nodes are 32 bytes = 8 uint32 words in memory order. Byte order of a node is compared as OpenZeppelin does
@@ -106,26 +117,13 @@ function compareNodes(a: Uint32Array, ai: number, b: Uint32Array, bi: number): n
   return 0;
 }
 
-/** keccak256(sorted(a, b)) of two nodes of `t` (word offsets), written to `t` at word offset `out`. */
-function hashPairInto(t: Uint32Array, a: number, b: number, out: number, k: KeccakKernel): void {
-  const w = k.words;
-  const first = compareNodes(t, a, t, b) <= 0 ? a : b;
-  const second = first === a ? b : a;
-  for (let j = 0; j < 8; j++) {
-    w[j] = t[first + j]!;
-    w[8 + j] = t[second + j]!;
-  }
-  k.hash(64);
-  for (let j = 0; j < 8; j++) t[out + j] = w[j]!;
-}
-
 /** Leaf positions ordered by leaf hash (the order StandardMerkleTree sorts leaves in; stable for equal hashes).
- * `h` holds n hashes of 8 words each. Exported for its test. */
-export function sortLeafHashes(h: Uint32Array, n: number): Uint32Array {
+ * `h` holds n hashes of 8 words each from word `at`. Exported for its test. */
+export function sortLeafHashes(h: Uint32Array, n: number, at = 0): Uint32Array {
   // LSD radix sort on the first 4 bytes (two 16-bit passes), then insertion sort inside runs of equal prefixes
   // (about n² / 2³³ pairs: a few hundred in a million) — far cheaper than n log n comparisons of 32 bytes.
   const key = new Uint32Array(n);
-  for (let i = 0; i < n; i++) key[i] = bswap(h[i * 8]!);
+  for (let i = 0; i < n; i++) key[i] = bswap(h[at + i * 8]!);
   let order = new Uint32Array(n);
   let next = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -148,7 +146,7 @@ export function sortLeafHashes(h: Uint32Array, n: number): Uint32Array {
     if (key[order[i]!] !== key[order[i - 1]!]) continue;
     const leaf = order[i]!;
     let j = i - 1;
-    while (j >= 0 && key[order[j]!] === key[leaf] && compareNodes(h, order[j]! * 8, h, leaf * 8) > 0) {
+    while (j >= 0 && key[order[j]!] === key[leaf] && compareNodes(h, at + order[j]! * 8, h, at + leaf * 8) > 0) {
       order[j + 1] = order[j]!;
       j--;
     }
@@ -157,19 +155,44 @@ export function sortLeafHashes(h: Uint32Array, n: number): Uint32Array {
   return order;
 }
 
+/**
+ * Where a tree of n leaves lives in its memory (byte offsets): the leaf hashes in input order, the encoded leaves
+ * (`encLeaves` of them: all n for a parallel build, one chunk at a time on a single thread), and the flat tree of
+ * 2n − 1 nodes — over the encoded leaves when they are all there (they are hashed before the tree is filled, and the
+ * tree takes 64 bytes a leaf of their 128), after them otherwise.
+ */
+type Layout = { n: number; tree: number; hashes: number; enc: number };
+function layout(n: number, encLeaves: number): { layout: Layout; bytes: number } {
+  const hashes = 0;
+  const enc = hashes + n * 32;
+  const tree = encLeaves === n ? enc : enc + encLeaves * LEAF_BYTES;
+  return { layout: { n, tree, hashes, enc }, bytes: Math.max(tree + (2 * n - 1) * 32, enc + encLeaves * LEAF_BYTES) };
+}
+/** The same with `k`'s reserved bytes skipped. */
+const placed = (l: Layout, k: KeccakBatch): Layout => ({
+  n: l.n,
+  tree: k.reserved + l.tree,
+  hashes: k.reserved + l.hashes,
+  enc: k.reserved + l.enc,
+});
+
+const LEAF_CHUNK = 8192;
+
 export function buildRecordTree(leaves: readonly RecordLeaf[]): RecordTree {
   const n = leaves.length;
   if (n === 0) throw new RangeError('a record tree needs at least one record');
-  const k = keccakKernel();
-  const hashes = new Uint32Array(n * 8); // leaf hashes, in input order
-  for (let i = 0; i < n; i++) {
-    hashLeafInWindow(leaves[i]!, k);
-    for (let j = 0; j < 8; j++) hashes[i * 8 + j] = k.words[j]!;
+  const chunk = Math.min(n, LEAF_CHUNK);
+  const l = layout(n, chunk);
+  const k = keccakBatch(newBatchMemory(l.bytes));
+  const at = placed(l.layout, k);
+  for (let from = 0; from < n; from += chunk) {
+    const to = Math.min(n, from + chunk);
+    for (let i = from; i < to; i++) encodeLeaf(leaves[i]!, k, at.enc + (i - from) * LEAF_BYTES);
+    k.leaves(at.enc, at.hashes + from * 32, to - from);
   }
-  const tree = new Uint32Array((2 * n - 1) * 8);
-  const positionOf = placeLeaves(hashes, n, tree);
-  for (let i = n - 2; i >= 0; i--) hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
-  return treeView(tree, recordIndex(leaves, positionOf));
+  const positionOf = placeLeaves(k, at);
+  k.nodes(at.tree, n - 2, 0);
+  return treeView(copyTree(k, at), recordIndex(leaves, positionOf));
 }
 
 /**
@@ -177,58 +200,54 @@ export function buildRecordTree(leaves: readonly RecordLeaf[]): RecordTree {
  * i has children 2i+1 and 2i+2, inner nodes filled from the back — so proofs match theirs sibling for sibling.
  * Returns each leaf's tree position (by input position).
  */
-function placeLeaves(hashes: Uint32Array, n: number, tree: Uint32Array): Uint32Array {
-  const order = sortLeafHashes(hashes, n);
+function placeLeaves(k: KeccakBatch, at: Layout): Uint32Array {
+  const { n } = at;
+  const h = k.u32;
+  const hw = at.hashes >>> 2;
+  const tw = at.tree >>> 2;
+  const order = sortLeafHashes(h, n, hw);
   const size = 2 * n - 1;
   const positionOf = new Uint32Array(n);
   for (let s = 0; s < n; s++) {
     const leaf = order[s]!;
     const p = size - 1 - s;
-    for (let j = 0; j < 8; j++) tree[p * 8 + j] = hashes[leaf * 8 + j]!;
+    h.copyWithin(tw + p * 8, hw + leaf * 8, hw + leaf * 8 + 8);
     positionOf[leaf] = p;
   }
   return positionOf;
 }
 
+/** The finished tree, copied out of the (shared, larger) build memory so that memory can be freed. */
+const copyTree = (k: KeccakBatch, at: Layout): Uint8Array => k.u8.slice(at.tree, at.tree + (2 * at.n - 1) * 32);
+
 // ------------------------------------------------------------------------------ the same, on worker threads
-// Leaf hashing and the inner nodes below the top levels are independent work: shared memory holds the encoded
+// Leaf hashing and the inner nodes below the top levels are independent work: one shared memory holds the encoded
 // leaves, their hashes and the tree; the calling thread and the workers take chunks (leaf ranges, then whole
 // subtrees) from an atomic counter until none is left. Encoding (hex decoding the leaves' JS strings) and the sort
 // stay on the caller; the workers hash each chunk as soon as it is encoded (ctrl[2] counts encoded leaves), so the
 // encoding overlaps the hashing instead of preceding it.
 
-const LEAF_CHUNK = 8192;
 const SPLIT_LEVEL = 5; // 32 subtrees: enough to balance 2–8 threads whose subtrees differ in size
 
 /**
  * Hashes encoded leaves [chunk·LEAF_CHUNK, …) taken from `ctrl[0]` until all n are done, each once `ctrl[2]` says it
  * is encoded (a worker blocks on it; the calling thread only takes chunks after it has encoded all of them).
  */
-export function hashLeafChunks(
-  enc: Uint32Array,
-  n: number,
-  hashes: Uint32Array,
-  ctrl: Int32Array,
-  k: KeccakKernel,
-): void {
-  const w = k.words;
+export function hashLeafChunks(k: KeccakBatch, at: Layout, ctrl: Int32Array): void {
+  const { n } = at;
   for (;;) {
     const from = Atomics.add(ctrl, 0, 1) * LEAF_CHUNK;
     if (from >= n) return;
     const to = Math.min(n, from + LEAF_CHUNK);
     for (let encoded = Atomics.load(ctrl, 2); encoded < to; encoded = Atomics.load(ctrl, 2))
       Atomics.wait(ctrl, 2, encoded);
-    for (let i = from; i < to; i++) {
-      for (let j = 0; j < LEAF_WORDS; j++) w[j] = enc[i * LEAF_WORDS + j]!;
-      k.hash(LEAF_BYTES);
-      k.hash(32);
-      for (let j = 0; j < 8; j++) hashes[i * 8 + j] = w[j]!;
-    }
+    k.leaves(at.enc + from * LEAF_BYTES, at.hashes + from * 32, to - from);
   }
 }
 
 /** Computes the subtrees rooted at level SPLIT_LEVEL, taking their roots from `ctrl[1]` until none is left. */
-export function hashSubtreeChunks(tree: Uint32Array, n: number, ctrl: Int32Array, k: KeccakKernel): void {
+export function hashSubtreeChunks(k: KeccakBatch, at: Layout, ctrl: Int32Array): void {
+  const { n } = at;
   const firstRoot = 2 ** SPLIT_LEVEL - 1;
   for (;;) {
     const r = firstRoot + Atomics.add(ctrl, 1, 1);
@@ -237,13 +256,18 @@ export function hashSubtreeChunks(tree: Uint32Array, n: number, ctrl: Int32Array
     while ((r + 1) * 2 ** (depth + 1) - 1 <= n - 2) depth++;
     for (let d = depth; d >= 0; d--) {
       const first = (r + 1) * 2 ** d - 1;
-      const last = Math.min(first + 2 ** d - 1, n - 2);
-      for (let i = last; i >= first; i--) hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
+      k.nodes(at.tree, Math.min(first + 2 ** d - 1, n - 2), first);
     }
   }
 }
 
-type Job = { kind: 'leaves' | 'subtrees'; sab: SharedArrayBuffer[]; n: number };
+/** What a worker is sent: the build's memory, where the tree lies in it, and the shared counters. */
+export type MerkleJob = {
+  kind: 'leaves' | 'subtrees';
+  memory: WebAssembly.Memory;
+  at: Layout;
+  ctrl: SharedArrayBuffer;
+};
 let pool: Worker[] | undefined;
 const workerUrl = new URL('./merkle-worker.ts', import.meta.url);
 
@@ -264,7 +288,7 @@ export async function closeMerkleWorkers(): Promise<void> {
   await Promise.all(p.map((w) => w.terminate()));
 }
 
-function runOn(ws: Worker[], job: Job): Promise<void> {
+function runOn(ws: Worker[], job: MerkleJob): Promise<void> {
   return Promise.all(
     ws.map(
       (w) =>
@@ -307,25 +331,19 @@ let queue: Promise<void> = Promise.resolve();
 
 async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): Promise<RecordTree> {
   const n = leaves.length;
-  const encSab = new SharedArrayBuffer(n * LEAF_BYTES);
-  const enc = new Uint32Array(encSab);
-  const k = keccakKernel();
-  const hashesSab = new SharedArrayBuffer(n * 32);
-  const treeSab = new SharedArrayBuffer((2 * n - 1) * 32);
+  const l = layout(n, n);
+  const memory = newBatchMemory(l.bytes);
+  const k = keccakBatch(memory);
+  const at = placed(l.layout, k);
   const ctrlSab = new SharedArrayBuffer(12); // [leaf chunks taken, subtrees taken, leaves encoded]
-  const hashes = new Uint32Array(hashesSab);
-  const tree = new Uint32Array(treeSab);
   const ctrl = new Int32Array(ctrlSab);
   const ws = workers(threads - 1);
-  const job = { sab: [encSab, hashesSab, treeSab, ctrlSab], n };
+  const job = { memory, at, ctrl: ctrlSab };
   const leavesDone = runOn(ws, { ...job, kind: 'leaves' });
   try {
     for (let from = 0; from < n; from += LEAF_CHUNK) {
       const to = Math.min(n, from + LEAF_CHUNK);
-      for (let i = from; i < to; i++) {
-        encodeLeaf(leaves[i]!, k);
-        for (let j = 0; j < LEAF_WORDS; j++) enc[i * LEAF_WORDS + j] = k.words[j]!;
-      }
+      for (let i = from; i < to; i++) encodeLeaf(leaves[i]!, k, at.enc + i * LEAF_BYTES);
       Atomics.store(ctrl, 2, to);
       Atomics.notify(ctrl, 2);
     }
@@ -336,15 +354,14 @@ async function buildOnThreads(leaves: readonly RecordLeaf[], threads: number): P
     await leavesDone.catch(() => undefined);
     throw e;
   }
-  hashLeafChunks(enc, n, hashes, ctrl, k);
+  hashLeafChunks(k, at, ctrl);
   await leavesDone;
-  const positionOf = placeLeaves(hashes, n, tree);
+  const positionOf = placeLeaves(k, at);
   const subtreesDone = runOn(ws, { ...job, kind: 'subtrees' });
-  hashSubtreeChunks(tree, n, ctrl, k);
+  hashSubtreeChunks(k, at, ctrl);
   await subtreesDone;
-  for (let i = Math.min(2 ** SPLIT_LEVEL - 2, n - 2); i >= 0; i--)
-    hashPairInto(tree, (2 * i + 1) * 8, (2 * i + 2) * 8, i * 8, k);
-  return treeView(tree, recordIndex(leaves, positionOf));
+  k.nodes(at.tree, Math.min(2 ** SPLIT_LEVEL - 2, n - 2), 0);
+  return treeView(copyTree(k, at), recordIndex(leaves, positionOf));
 }
 
 /** record index → tree position: a dense array when indexes are 0…n-1 (the usual case), a Map otherwise. */
@@ -366,8 +383,7 @@ function recordIndex(leaves: readonly RecordLeaf[], positionOf: Uint32Array): (i
   return (index) => map.get(index);
 }
 
-function treeView(tree: Uint32Array, positionOf: (index: number) => number | undefined): RecordTree {
-  const bytes = new Uint8Array(tree.buffer, tree.byteOffset, tree.byteLength);
+function treeView(bytes: Uint8Array, positionOf: (index: number) => number | undefined): RecordTree {
   const at = (index: number): number => {
     const p = Number.isSafeInteger(index) ? positionOf(index) : undefined;
     if (p === undefined) throw new RangeError(`no record with index ${index}`);
@@ -400,22 +416,13 @@ export function buildRecordTreeReference(leaves: readonly RecordLeaf[]): RecordT
   };
 }
 
-const sibling = Buffer.alloc(32);
-const siblingWords = new Uint32Array(sibling.buffer, sibling.byteOffset, 8);
 /** Sorted-pair keccak from the leaf up, as MerkleProof.verify does on-chain. */
 export function verifyRecordProof(root: Hex, leaf: RecordLeaf, proof: readonly Hex[]): boolean {
-  const k = keccakKernel();
-  const w = k.words;
-  hashLeafInWindow(leaf, k); // the node lives in window[0, 32)
+  encodeLeaf(leaf, scratch, ENC);
+  scratch.leaf(ENC, NODE);
   for (const hex of proof) {
-    writeBytes32(hex, sibling, 0);
-    if (compareNodes(w, 0, siblingWords, 0) <= 0) for (let j = 0; j < 8; j++) w[8 + j] = siblingWords[j]!;
-    else
-      for (let j = 0; j < 8; j++) {
-        w[8 + j] = w[j]!;
-        w[j] = siblingWords[j]!;
-      }
-    k.hash(64);
+    writeBytes32(hex, scratch.buffer, SIBLING);
+    scratch.pair(NODE, SIBLING, NODE);
   }
-  return hex32(k.window) === root.toLowerCase();
+  return hex32(scratch.u8, NODE) === root.toLowerCase();
 }
