@@ -16,7 +16,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { hashJson, keccakKernel } from '../core/canonical.ts';
 import { buildRecordTree, buildRecordTreeParallel, closeMerkleWorkers, verifyRecordProof } from '../core/merkle.ts';
 import { verifyBundleSync } from '../core/verify/bundle.ts';
-import { recoverDigestSigner } from '../core/verify/recover.ts';
+import { recoverDigestSigner, recoverDigestSignerWith, recoveryBackend } from '../core/verify/recover.ts';
 import type { DatasetRecord } from '../schemas/record.ts';
 import { bundleFor, chainId, contextFor, hub } from './bundles.ts';
 
@@ -71,6 +71,10 @@ figures.recoverTinyUs = +(
   await perRecovery((x) => recover(x.h, x.s.subarray(0, 64), (x.s[64]! - 27) as 0 | 1))
 ).toFixed(0);
 figures.recoverOursUs = +(await perRecovery((x) => recoverDigestSigner(x.hash, x.signature))).toFixed(0);
+figures.recoverOursWasmUs = +(await perRecovery((x) => recoverDigestSignerWith('wasm', x.hash, x.signature))).toFixed(
+  0,
+);
+figures.recoveryBackend = recoveryBackend();
 
 // -------------------------------------------------------------------------------------- bundle verification
 const bundles = await Promise.all(Array.from({ length: N }, (_, i) => bundleFor(i)));
@@ -169,7 +173,7 @@ out(
 );
 out(`calibration: 1 M raw 64-byte keccaks ${s(raw)} (STACK.md idle: 0.48 s)`);
 out(
-  `calibration: one secp256k1 recovery ${figures.recoverTinyUs} µs tiny-secp256k1 (WASM libsecp256k1), ${figures.recoverOursUs} µs called directly (core/verify/recover.ts), ${figures.recoverNobleUs} µs @noble/curves (CPU)`,
+  `calibration: one secp256k1 recovery ${figures.recoverOursUs} µs core/verify/recover.ts (${figures.recoveryBackend} libsecp256k1; ${figures.recoverOursWasmUs} µs its WASM fallback), ${figures.recoverTinyUs} µs tiny-secp256k1's API (WASM), ${figures.recoverNobleUs} µs @noble/curves (CPU)`,
 );
 out(
   `bundle verification: ${figures.bundlesPerSec} bundles/s on one core, ${figures.bundlesPerCpuSec} per CPU-second (${N} bundles, ~${(bytes / 1024).toFixed(1)} KiB JSON each, 1 KB transcripts; 2 ECDSA recoveries each)  goal ≥ 2000/s: ${met(N / verify.cpuS >= 2000)} per CPU-second`,
