@@ -19,7 +19,7 @@ import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { assertCanonicalRanges, decodeTranscript, isRedacted } from '../../schemas/transcript.ts';
 import { transcriptHash } from '../transcript-hash.ts';
-import { compileResultSchema, validateDocument, type ResultValidator } from '../../schemas/validate.ts';
+import { resultValidatorFor, validateDocument, type ResultValidator } from '../../schemas/validate.ts';
 import { recoverAttestationSignerFast, recoverRawMessageSigner } from './recover.ts';
 
 export const BUNDLE_CHECKS = [
@@ -66,7 +66,7 @@ export type BundleVerificationContext = {
   isRegistered: (operator: Address) => boolean;
   /** Production: false — bundles made under the devnet trust anchor are refused. */
   acceptDevnetProofs: boolean;
-  /** The compiled spec.resultSchema; pass it when verifying many bundles of one request. */
+  /** The compiled spec.resultSchema; by default resultValidatorFor(spec.resultSchema), compiled once per schema. */
   resultValidator?: ResultValidator;
   /** The request's on-chain window (unix seconds): the session's tlsTime must lie in it (tlsTimeOutsideWindow). */
   window?: { createdAt: number; deadline: number };
@@ -217,7 +217,7 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   });
 
   run('result-schema', 'RESULT_SCHEMA_MISMATCH', () => {
-    (ctx.resultValidator ?? compileResultSchema(ctx.spec.resultSchema))(b.value);
+    (ctx.resultValidator ?? resultValidatorFor(ctx.spec.resultSchema))(b.value);
     return undefined;
   });
 
