@@ -7,7 +7,7 @@
 // chain and the spec whose hash is on-chain (see core/verify/chain.ts).
 import type { Address, Hex } from 'viem';
 import { bundleDigest } from '../bundle.ts';
-import { hashJson, keccakUtf8 } from '../canonical.ts';
+import { canonicalJson, hashJson, keccakUtf8 } from '../canonical.ts';
 import { attestationDomain, numericValueOf } from '../chain/attestation.ts';
 import { VeritasError, type ErrorCode } from '../errors.ts';
 import { normalizeAnswer } from '../aggregation/normalize.ts';
@@ -203,7 +203,8 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   let replayed: unknown;
   run('extraction', 'VALUE_MISMATCH', () => {
     replayed = extractFromResponse(ctx.spec.extract, transcript.recv).value;
-    if (hashJson(b.value) !== hashJson(replayed))
+    // equal canonical JSON is what equal hashJson means, without hashing either
+    if (canonicalJson(b.value) !== canonicalJson(replayed))
       return 'bundle.value is not the value extracted from its own transcript';
     // hub v2: resultHash and numericValue are of the normalized answer, so the hub can compare them on-chain
     const normalized = normalizeAnswer(replayed, ctx.spec.value, ctx.spec.records);
