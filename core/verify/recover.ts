@@ -187,10 +187,21 @@ const isHexOf = (hex: string, bytes: number): boolean =>
 
 /** keccak256("\x19Ethereum Signed Message:\n" + len ‖ raw): viem's hashMessage({ raw }). */
 export function eip191Digest(raw: Hex): Hex {
-  const bytes = Buffer.from(raw.slice(2), 'hex');
-  if (!raw.startsWith('0x') || bytes.length * 2 !== raw.length - 2)
-    throw new VeritasError('BAD_SIGNATURE', 'the signed message is not hex', { field: 'message' });
-  return keccakBytes(Buffer.concat([Buffer.from(`\x19Ethereum Signed Message:\n${bytes.length}`), bytes]));
+  const notHex = () => new VeritasError('BAD_SIGNATURE', 'the signed message is not hex', { field: 'message' });
+  if (typeof raw !== 'string' || !raw.startsWith('0x') || raw.length % 2 !== 0) throw notHex();
+  const length = (raw.length - 2) / 2;
+  const prefix = `\x19Ethereum Signed Message:\n${length}`; // ASCII
+  const k = keccakKernel();
+  if (prefix.length + length > k.buffer.length) {
+    const bytes = Buffer.from(raw.slice(2), 'hex');
+    if (bytes.length !== length) throw notHex();
+    return keccakBytes(Buffer.concat([Buffer.from(prefix, 'latin1'), bytes]));
+  }
+  // the usual case (a bundle digest is 32 bytes): prefix and message written straight into the hashing window
+  k.buffer.write(prefix, 0, 'latin1');
+  if (k.buffer.write(raw.slice(2), prefix.length, length, 'hex') !== length) throw notHex(); // a write stops at a non-hex pair
+  k.hash(prefix.length + length);
+  return `0x${k.buffer.toString('hex', 0, 32)}`;
 }
 
 /** EIP-191 `personal_sign` over raw bytes (how provers sign bundles, core/bundle.ts). */

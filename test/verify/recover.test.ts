@@ -42,11 +42,21 @@ test('recoverDigestSigner gives viem’s recoverAddress on many signatures (both
 });
 
 test('eip191Digest is viem’s hashMessage({ raw }) and recovers personal_sign signers', async () => {
-  for (const raw of [h(1), '0x', '0x00', toHex('x'.repeat(100))] as Hex[]) {
+  // 16 KiB + 1 is more than the hashing window holds
+  for (const raw of [h(1), '0x', '0x00', toHex('x'.repeat(100)), toHex('y'.repeat(16 * 1024 + 1))] as Hex[]) {
     assert.equal(eip191Digest(raw), hashMessage({ raw }));
     const signature = await accounts[0]!.signMessage({ message: { raw } });
     assert.equal(recoverRawMessageSigner(raw, signature), lower(accounts[0]!.address));
   }
+});
+
+test('a signed message that is not hex is refused, whatever its length', () => {
+  for (const bad of ['0x0', '0xzz', `${h(1)}zz`, `0x${'ab'.repeat(10)}g0`, h(1).slice(2), `0x${'ab'.repeat(9000)}zz`])
+    assert.throws(
+      () => eip191Digest(bad as Hex),
+      (e) => isVeritasError(e, 'BAD_SIGNATURE'),
+      bad.slice(0, 20),
+    );
 });
 
 const att = (i: number, tlsTime: number | bigint = 1_700_000_000 + i) => ({
