@@ -6,6 +6,7 @@ import { signBundle } from '../core/bundle.ts';
 import { hashJson, keccakUtf8 } from '../core/canonical.ts';
 import { attestationDomain, signAttestation } from '../core/chain/attestation.ts';
 import type { BundleVerificationContext } from '../core/verify/bundle.ts';
+import { bundleContext, type OnChainRequest } from '../core/verify/chain.ts';
 import type { ProvenanceBundle } from '../schemas/bundle.ts';
 import { RequestSpec } from '../schemas/spec.ts';
 import { encodeTranscript } from '../schemas/transcript.ts';
@@ -85,3 +86,24 @@ export const contextFor = (b: ProvenanceBundle): BundleVerificationContext => ({
   acceptDevnetProofs: false,
   resultValidator,
 });
+
+/**
+ * The context as the aggregator builds it for each bundle it judges (core/verify/chain.ts bundleContext, from the
+ * request read from the chain): the fields verification reads, the request's window and spec binding included.
+ */
+export const aggregatorContextFor = (b: ProvenanceBundle): BundleVerificationContext =>
+  bundleContext(
+    {
+      chainId,
+      hub,
+      requestId: b.requestId as Hex,
+      specCid: b.specCid,
+      specHash: b.specHash as Hex,
+      createdAt: 1_700_000_000,
+      deadline: spec.deadline,
+      assignment: { provers: [b.prover as Address], notaries: [b.notary as Address] },
+      registered: new Set([b.prover, b.notary]),
+    } as OnChainRequest,
+    spec,
+    { acceptDevnetProofs: false },
+  );

@@ -640,7 +640,7 @@ function rowsOf(): Row[] {
         `${perCpu}/CPU-s`,
         '≥ 2000/s, one core',
         (perCpu ?? 0) >= 2000,
-        `${f.bundlesPerSec}/s wall; recovery ${f.recoverOursUs} µs (tiny-secp256k1 ${f.recoverTinyUs}, noble ${f.recoverNobleUs})`,
+        `first ${f.bundles} in the process; steady state ${f.bundlesPerCpuSecSteady}/CPU-s, with the aggregator's per-bundle context ${f.bundlesWithContextPerCpuSec}; recovery ${f.recoverOursUs} µs ${f.recoveryBackend} (WASM ${f.recoverOursWasmUs}, tiny-secp256k1 ${f.recoverTinyUs}, noble ${f.recoverNobleUs})`,
       ),
     );
     const leaves = find(f, /^merkle1MLeavesS$/);

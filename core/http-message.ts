@@ -212,6 +212,10 @@ export function assertSentMatchesTemplate(t: RequestTemplate, sent: Uint8Array, 
   if (!bytesAt(at, t.body) || at + t.body.length !== sent.length) throw fail("the body is not the spec's body");
 }
 
+// A verifier checks every bundle of a request against one spec object: its template is built once per object (specs
+// are parsed, never mutated; a spec with other contents is another object and gets its own).
+const sessionTemplates = new WeakMap<RequestPart, { hostname: string; template: RequestTemplate }>();
+
 /**
  * Checks that a session proves the spec's request: the server name is the spec's host, the revealed request is
  * exactly the spec's (`assertSentMatchesTemplate`) and the response is revealed in full. Shared by the notary
@@ -227,14 +231,18 @@ export function assertSessionMatchesSpec(
     recvRanges: readonly Range[];
   },
 ): void {
-  const url = new URL(spec.url);
-  if (session.serverName !== url.hostname)
+  let expected = sessionTemplates.get(spec);
+  if (!expected) {
+    expected = { hostname: new URL(spec.url).hostname, template: requestTemplate(spec) };
+    sessionTemplates.set(spec, expected);
+  }
+  if (session.serverName !== expected.hostname)
     throw new VeritasError(
       'TRANSCRIPT_MISMATCH',
-      `the session was with ${session.serverName}, the spec asks for ${url.hostname}`,
+      `the session was with ${session.serverName}, the spec asks for ${expected.hostname}`,
       { field: 'serverName' },
     );
-  assertSentMatchesTemplate(requestTemplate(spec), session.sent, session.sentRanges);
+  assertSentMatchesTemplate(expected.template, session.sent, session.sentRanges);
   const r = session.recvRanges;
   if (!(r.length === 1 && r[0]!.start === 0 && r[0]!.end === session.recv.length) && session.recv.length > 0)
     throw new VeritasError('TRANSCRIPT_MISMATCH', 'the response must be revealed whole', { field: 'transcript.recv' });

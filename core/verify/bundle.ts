@@ -7,7 +7,7 @@
 // chain and the spec whose hash is on-chain (see core/verify/chain.ts).
 import type { Address, Hex } from 'viem';
 import { bundleDigest } from '../bundle.ts';
-import { hashJson, keccakUtf8 } from '../canonical.ts';
+import { canonicalJson, hashJson, keccakUtf8 } from '../canonical.ts';
 import { attestationDomain, numericValueOf } from '../chain/attestation.ts';
 import { VeritasError, type ErrorCode } from '../errors.ts';
 import { normalizeAnswer } from '../aggregation/normalize.ts';
@@ -19,7 +19,7 @@ import type { ProvenanceBundle } from '../../schemas/bundle.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
 import { assertCanonicalRanges, decodeTranscript, isRedacted } from '../../schemas/transcript.ts';
 import { transcriptHash } from '../transcript-hash.ts';
-import { compileResultSchema, validateDocument, type ResultValidator } from '../../schemas/validate.ts';
+import { resultValidatorFor, validateDocument, type ResultValidator } from '../../schemas/validate.ts';
 import { recoverAttestationSignerFast, recoverRawMessageSigner } from './recover.ts';
 
 export const BUNDLE_CHECKS = [
@@ -66,7 +66,7 @@ export type BundleVerificationContext = {
   isRegistered: (operator: Address) => boolean;
   /** Production: false — bundles made under the devnet trust anchor are refused. */
   acceptDevnetProofs: boolean;
-  /** The compiled spec.resultSchema; pass it when verifying many bundles of one request. */
+  /** The compiled spec.resultSchema; by default resultValidatorFor(spec.resultSchema), compiled once per schema. */
   resultValidator?: ResultValidator;
   /** The request's on-chain window (unix seconds): the session's tlsTime must lie in it (tlsTimeOutsideWindow). */
   window?: { createdAt: number; deadline: number };
@@ -203,7 +203,8 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   let replayed: unknown;
   run('extraction', 'VALUE_MISMATCH', () => {
     replayed = extractFromResponse(ctx.spec.extract, transcript.recv).value;
-    if (hashJson(b.value) !== hashJson(replayed))
+    // equal canonical JSON is what equal hashJson means, without hashing either
+    if (canonicalJson(b.value) !== canonicalJson(replayed))
       return 'bundle.value is not the value extracted from its own transcript';
     // hub v2: resultHash and numericValue are of the normalized answer, so the hub can compare them on-chain
     const normalized = normalizeAnswer(replayed, ctx.spec.value, ctx.spec.records);
@@ -217,7 +218,7 @@ export function verifyBundleSync(input: unknown, ctx: BundleVerificationContext)
   });
 
   run('result-schema', 'RESULT_SCHEMA_MISMATCH', () => {
-    (ctx.resultValidator ?? compileResultSchema(ctx.spec.resultSchema))(b.value);
+    (ctx.resultValidator ?? resultValidatorFor(ctx.spec.resultSchema))(b.value);
     return undefined;
   });
 

@@ -9,7 +9,7 @@ import { getOracleHub } from '../chain/contracts.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import { VeritasError } from '../errors.ts';
 import type { RequestSpec } from '../../schemas/spec.ts';
-import { compileResultSchema } from '../../schemas/validate.ts';
+import { resultValidatorFor } from '../../schemas/validate.ts';
 import type { BundleVerificationContext, OnChainResponse } from './bundle.ts';
 
 /** OracleHub's RequestStatus by name: the index is the contract's enum value (IOracleHub.RequestStatus). */
@@ -134,6 +134,6 @@ export function bundleContext(
     // the session must have happened while the request was open (a replayed or pre-computed one is refused)
     window: { createdAt: request.createdAt, deadline: request.deadline },
     acceptDevnetProofs: options.acceptDevnetProofs,
-    resultValidator: compileResultSchema(spec.resultSchema),
+    resultValidator: resultValidatorFor(spec.resultSchema),
   };
 }

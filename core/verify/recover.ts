@@ -1,12 +1,14 @@
 // Fast ECDSA signer recovery: the address behind an EIP-191 or EIP-712 signature, for verifying many bundles.
 //
-// Measured on our 2-core machine (bench/aggregator.ts prints it each run): tiny-secp256k1 (libsecp256k1 compiled to
-// WASM) recovers a key ≈ 6.5× faster than @noble/curves (viem's recover*); node:crypto cannot recover at all, and
-// verifying against a cached public key instead would accept a signature whose `v` ecrecover maps to another address.
-// Recovering two signatures per bundle is most of the aggregator's verification time, so everything around it avoids
-// viem's general-purpose encoders too: the EIP-712 digest is built from ATTESTATION_TYPES into one buffer and hashed
-// with core/canonical.ts's WASM keccak. Results are identical to viem's (test/verify/recover.test.ts); the
-// malleability rules are OracleHub's (65 bytes, v ∈ {0, 1, 27, 28}, low s) via assertCanonicalSignature.
+// Measured on our 2-core machine (bench/aggregator.ts prints it each run): libsecp256k1 through the `secp256k1`
+// package's prebuilt native binding recovers a key ≈ 5× faster than the same library compiled to WASM
+// (tiny-secp256k1), which is ≈ 6.5× faster than @noble/curves (viem's recover*). node:crypto cannot recover at all,
+// and verifying against a cached public key instead would accept a signature whose `v` ecrecover maps to another
+// address. Recovering two signatures per bundle is most of the aggregator's verification time, so everything around
+// it avoids viem's general-purpose encoders too: the EIP-712 digest is built from ATTESTATION_TYPES into one buffer
+// and hashed with core/canonical.ts's WASM keccak. Results are identical to viem's whichever backend runs
+// (test/verify/recover.test.ts); the malleability rules are OracleHub's (65 bytes, v ∈ {0, 1, 27, 28}, low s) via
+// assertCanonicalSignature, checked here before either backend sees the signature.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +23,48 @@ import {
   type AttestationDomain,
 } from '../chain/attestation.ts';
 import { VeritasError } from '../errors.ts';
+import { componentLogger } from '../log.ts';
+
+// ---------------------------------------------------------------------------------------- recovery backends
+// Both are libsecp256k1's secp256k1_ecdsa_recover: natively through the `secp256k1` package's prebuilt N-API binding
+// (≈ 5× the WASM), else (no prebuild for this platform) the same C compiled to WASM in tiny-secp256k1. The package's
+// own index.js would fall back to pure-JS elliptic instead, whose rules we have not checked, so it is never loaded:
+// the binding is opened with node-gyp-build directly. Each backend reads the 32-byte digest and the 64-byte r ‖ s
+// from its own input buffers and leaves the uncompressed key's X ‖ Y in `key`; recid is 0 or 1 (see below).
+type Backend = {
+  name: 'native' | 'wasm';
+  digest: Buffer;
+  rs: Buffer;
+  /** Whether a key was recovered; X ‖ Y is then in `key` at [keyAt, keyAt + 64). */
+  recover(recid: 0 | 1): boolean;
+  key(): Buffer;
+  keyAt: number;
+};
+
+type NativeAddon = { Secp256k1: new () => NativeSecp256k1 };
+type NativeSecp256k1 = {
+  /** 0: recovered into `output` (65 bytes: uncompressed); 1: r or s ≥ n; 2: no key; 3: serialization failed. */
+  ecdsaRecover(output: Uint8Array, rs: Uint8Array, recid: number, digest: Uint8Array): number;
+};
+
+function nativeBackend(): Backend {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('secp256k1'); // …/secp256k1/index.js
+  // node-gyp-build from secp256k1's own dependencies: it picks prebuilds/<platform>-<arch>/ (glibc or musl)
+  const load = createRequire(main)('node-gyp-build') as (dir: string) => NativeAddon;
+  const ctx = new (load(path.dirname(main)).Secp256k1)();
+  const digest = Buffer.alloc(32);
+  const rs = Buffer.alloc(64);
+  const output = Buffer.alloc(65);
+  return {
+    name: 'native',
+    digest,
+    rs,
+    recover: (recid) => ctx.ecdsaRecover(output, rs, recid, digest) === 0,
+    key: () => output,
+    keyAt: 1, // after the 0x04 prefix
+  };
+}
 
 // tiny-secp256k1's own recover() first re-checks in JS that r is an x coordinate (a field square root, ~9 % of a
 // recovery) and copies its output; libsecp256k1's recover refuses such an r anyway. So its WASM binary is instantiated
@@ -32,7 +76,7 @@ type Secp256k1Exports = {
   SIGNATURE_INPUT: WebAssembly.Global;
   PUBLIC_KEY_INPUT: WebAssembly.Global;
 };
-const secp = (() => {
+function wasmBackend(): Backend {
   const dir = path.dirname(createRequire(import.meta.url).resolve('tiny-secp256k1')); // …/lib/cjs
   const file = path.join(dir, '..', 'secp256k1.wasm');
   const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {
@@ -43,48 +87,121 @@ const secp = (() => {
       },
     },
   }).exports as unknown as Secp256k1Exports;
-  return {
-    ex,
-    hash: ex.HASH_INPUT.value as number,
-    signature: ex.SIGNATURE_INPUT.value as number,
-    publicKey: ex.PUBLIC_KEY_INPUT.value as number,
+  const hashAt = ex.HASH_INPUT.value as number;
+  const signatureAt = ex.SIGNATURE_INPUT.value as number;
+  let memory = Buffer.from(ex.memory.buffer);
+  // a memory.grow detaches the old buffer: views are re-made then (the input offsets stay)
+  const fresh = (): Buffer => {
+    if (memory.byteLength === 0) memory = Buffer.from(ex.memory.buffer);
+    return memory;
   };
+  const backend: Backend = {
+    name: 'wasm',
+    digest: memory.subarray(hashAt, hashAt + 32),
+    rs: memory.subarray(signatureAt, signatureAt + 64),
+    recover(recid) {
+      let ok = false;
+      try {
+        ok = ex.recover(65, recid) === 1;
+      } catch {
+        // libsecp256k1 reports an unparsable signature (e.g. r = 0) through throwError
+      }
+      if (memory.byteLength === 0) {
+        fresh();
+        backend.digest = memory.subarray(hashAt, hashAt + 32);
+        backend.rs = memory.subarray(signatureAt, signatureAt + 64);
+      }
+      return ok;
+    },
+    key: fresh,
+    keyAt: (ex.PUBLIC_KEY_INPUT.value as number) + 1,
+  };
+  return backend;
+}
+
+let wasm: Backend | undefined;
+/** The WASM backend, instantiated on first use (tests compare it with the native one). */
+const wasmRecovery = (): Backend => (wasm ??= wasmBackend());
+
+/** Why the native binding did not load, when it did not (then every recovery goes through the WASM). */
+export let nativeRecoveryError: Error | undefined;
+const native = ((): Backend | undefined => {
+  try {
+    return nativeBackend();
+  } catch (e) {
+    nativeRecoveryError = e as Error;
+    return undefined;
+  }
 })();
-let secpMemory = Buffer.from(secp.ex.memory.buffer);
+let announced = false;
+
+/** Which libsecp256k1 build recovers signatures in this process. */
+export const recoveryBackend = (): 'native' | 'wasm' => (native ?? wasmRecovery()).name;
 
 /** The lowercase address whose key produced `signature` over the 32-byte `digest`; BAD_SIGNATURE when none. */
 export function recoverDigestSigner(digest: Hex, signature: Hex): Address {
+  if (!announced) announce();
+  return recoverWith(native ?? wasmRecovery(), digest, signature);
+}
+
+function announce(): void {
+  announced = true;
+  const log = componentLogger('verify');
+  if (native) log.debug({ backend: 'native' }, 'ECDSA recovery through the native libsecp256k1 binding');
+  else
+    log.debug(
+      { backend: 'wasm', reason: nativeRecoveryError?.message },
+      'the native libsecp256k1 binding did not load: ECDSA recovery through tiny-secp256k1 (WASM), same results',
+    );
+}
+
+/** recoverDigestSigner through one named backend: for tests that check both give the same answers. */
+export function recoverDigestSignerWith(backend: 'native' | 'wasm', digest: Hex, signature: Hex): Address {
+  const b = backend === 'native' ? native : wasmRecovery();
+  if (!b) throw new Error(`the native libsecp256k1 binding did not load: ${nativeRecoveryError?.message}`);
+  return recoverWith(b, digest, signature);
+}
+
+function recoverWith(b: Backend, digest: Hex, signature: Hex): Address {
+  // A hex write stops at the first non-hex character, which would leave the previous signature's bytes in the
+  // backend's buffer: only exactly 65 bytes of hex reach it.
+  if (typeof signature !== 'string' || !SIGNATURE_HEX.test(signature))
+    throw new VeritasError('BAD_SIGNATURE', 'signature must be 65 bytes of 0x-prefixed hex', { field: 'signature' });
   assertCanonicalSignature(signature);
-  if (secpMemory.byteLength === 0) secpMemory = Buffer.from(secp.ex.memory.buffer); // detached by a memory.grow
-  const m = secpMemory;
-  if (!isHexOf(digest, 32) || m.write(digest.slice(2), secp.hash, 32, 'hex') !== 32)
+  if (!isHexOf(digest, 32) || b.digest.write(digest.slice(2), 0, 32, 'hex') !== 32)
     throw new VeritasError('BAD_SIGNATURE', 'the signed digest is not 32 bytes of hex', { field: 'digest' });
-  m.write(signature.slice(2), secp.signature, 64, 'hex'); // assertCanonicalSignature checked 65 bytes of hex
+  b.rs.write(signature.slice(2), 0, 64, 'hex');
   const v = Number.parseInt(signature.slice(130, 132), 16);
-  let recovered = false;
-  try {
-    recovered = secp.ex.recover(65, (v >= 27 ? v - 27 : v) & 1) === 1;
-  } catch {
-    // libsecp256k1 reports an unparsable signature (e.g. r = 0) through throwError
-  }
-  if (secpMemory.byteLength === 0) secpMemory = Buffer.from(secp.ex.memory.buffer);
-  if (!recovered)
+  // v ∈ {0, 1, 27, 28} (assertCanonicalSignature): ecrecover's recovery id is its parity, never 2 or 3 (r ≥ n − p)
+  if (!b.recover(((v >= 27 ? v - 27 : v) & 1) as 0 | 1))
     throw new VeritasError('BAD_SIGNATURE', 'signature does not recover to any key', { field: 'signature' });
   const k = keccakKernel();
-  secpMemory.copy(k.buffer, 0, secp.publicKey + 1, secp.publicKey + 65); // the 64-byte X ‖ Y, without the 0x04 prefix
+  b.key().copy(k.buffer, 0, b.keyAt, b.keyAt + 64); // the 64-byte X ‖ Y, without the 0x04 prefix
   k.hash(64);
   return `0x${k.buffer.toString('hex', 12, 32)}` as Address;
 }
 
+const SIGNATURE_HEX = /^0x[0-9a-fA-F]{130}$/;
 const isHexOf = (hex: string, bytes: number): boolean =>
   typeof hex === 'string' && hex.length === 2 + 2 * bytes && hex.startsWith('0x');
 
 /** keccak256("\x19Ethereum Signed Message:\n" + len ‖ raw): viem's hashMessage({ raw }). */
 export function eip191Digest(raw: Hex): Hex {
-  const bytes = Buffer.from(raw.slice(2), 'hex');
-  if (!raw.startsWith('0x') || bytes.length * 2 !== raw.length - 2)
-    throw new VeritasError('BAD_SIGNATURE', 'the signed message is not hex', { field: 'message' });
-  return keccakBytes(Buffer.concat([Buffer.from(`\x19Ethereum Signed Message:\n${bytes.length}`), bytes]));
+  const notHex = () => new VeritasError('BAD_SIGNATURE', 'the signed message is not hex', { field: 'message' });
+  if (typeof raw !== 'string' || !raw.startsWith('0x') || raw.length % 2 !== 0) throw notHex();
+  const length = (raw.length - 2) / 2;
+  const prefix = `\x19Ethereum Signed Message:\n${length}`; // ASCII
+  const k = keccakKernel();
+  if (prefix.length + length > k.buffer.length) {
+    const bytes = Buffer.from(raw.slice(2), 'hex');
+    if (bytes.length !== length) throw notHex();
+    return keccakBytes(Buffer.concat([Buffer.from(prefix, 'latin1'), bytes]));
+  }
+  // the usual case (a bundle digest is 32 bytes): prefix and message written straight into the hashing window
+  k.buffer.write(prefix, 0, 'latin1');
+  if (k.buffer.write(raw.slice(2), prefix.length, length, 'hex') !== length) throw notHex(); // a write stops at a non-hex pair
+  k.hash(prefix.length + length);
+  return `0x${k.buffer.toString('hex', 0, 32)}`;
 }
 
 /** EIP-191 `personal_sign` over raw bytes (how provers sign bundles, core/bundle.ts). */

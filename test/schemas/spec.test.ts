@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateSpec, compileResultSchema } from '../../schemas/validate.ts';
+import { validateSpec, compileResultSchema, resultValidatorFor } from '../../schemas/validate.ts';
 import { isVeritasError, type ErrorCode } from '../../core/errors.ts';
 
 const base = {
@@ -97,4 +97,33 @@ test('a compiled result schema names where the value fails', () => {
     () => check({ rows: [1, 'two'] }),
     (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH') && e.field === 'rows[1]',
   );
+});
+
+test('attack: cached result validators never mix schemas up, and a bad schema is refused every time', () => {
+  const schemaOf = (max: number) => ({ type: 'number', maximum: max });
+  const refuses = (check: (v: unknown) => void, value: unknown) =>
+    assert.throws(
+      () => check(value),
+      (e) => isVeritasError(e, 'RESULT_SCHEMA_MISMATCH'),
+    );
+  // the same schema text (another object) is one compiled validator; another schema is another
+  assert.equal(resultValidatorFor(schemaOf(10)), resultValidatorFor(schemaOf(10)));
+  assert.notEqual(resultValidatorFor(schemaOf(10)), resultValidatorFor(schemaOf(11)));
+  // each still checks exactly its own schema, also after hundreds of others pushed it out of the cache
+  for (let max = 0; max < 300; max++) {
+    const check = resultValidatorFor(schemaOf(max));
+    check(max);
+    refuses(check, max + 1);
+  }
+  for (const max of [0, 150, 299]) {
+    resultValidatorFor(schemaOf(max))(max);
+    refuses(resultValidatorFor(schemaOf(max)), max + 1);
+  }
+  // key order is part of the text: an equivalent schema spelled otherwise is compiled on its own, with the same rules
+  refuses(resultValidatorFor({ maximum: 3, type: 'number' }), 4);
+  for (let i = 0; i < 2; i++)
+    assert.throws(
+      () => resultValidatorFor({ type: 'no-such-type' }),
+      (e) => isVeritasError(e, 'SCHEMA_INVALID'),
+    );
 });

@@ -217,6 +217,22 @@ test('the server name must be the spec’s host and the response must be reveale
   refused(honest(), { recvRanges: [{ start: 0, end: recv.length - 4 }] });
 });
 
+test('attack: a session that proves one spec is refused for another checked after it (templates are per spec)', () => {
+  const s = session(honest());
+  http.assertSessionMatchesSpec(spec, s); // the template of `spec` is now built
+  for (const other of [
+    RequestSpec.parse(specInput({ body: '{"symbol":"EVL"}' })),
+    RequestSpec.parse(specInput({ url: `https://${HOST}/v1/price?symbol=EVL` })),
+    RequestSpec.parse(specInput({ url: 'https://other.veritas.test/v1/price?symbol=VRT' })),
+    RequestSpec.parse(specInput({ headers: [{ name: 'Content-Type', value: 'application/json' }] })),
+  ])
+    assert.throws(
+      () => http.assertSessionMatchesSpec(other, s),
+      (e: unknown) => isVeritasError(e, 'TRANSCRIPT_MISMATCH'),
+    );
+  http.assertSessionMatchesSpec(spec, s); // and the first spec still accepts it
+});
+
 test('a GET spec: exact request line, no body, no content-length', () => {
   const get = RequestSpec.parse(specInput({ method: 'GET', body: undefined, headers: [] }));
   const line = `GET https://${HOST}/v1/price?symbol=VRT HTTP/1.1\r\n`;
