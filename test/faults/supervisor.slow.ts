@@ -1,4 +1,4 @@
-// The process devnet under a crash, with real MPC-TLS: the README's first example (`veritas request … --wait`) runs
+// The process devnet under a crash, with real MPC-TLS: the README's quorum-2 example (`veritas request … --wait`) runs
 // as a CLI process; while the sessions run, one operator process is killed with SIGKILL. The others fulfil
 // (over-sampling: quorum 2, three provers), the supervisor reports which component died and how, and the CLI
 // showed `mpc-progress` from the provers with increasing fractions. Run: `flock /tmp/veritas-mpc.lock npm run faults`.
@@ -65,7 +65,7 @@ test('SIGKILL of one operator mid-session: the others fulfil, the supervisor rep
       '--api-key',
       d.api.key,
       '--wait',
-      // the README's example, with room for a loaded 2-core machine (six MPC parties at once)
+      // the README's quorum-2 example, with room for a loaded 2-core machine (six MPC parties at once)
       '--ttl',
       '1800',
     ],
