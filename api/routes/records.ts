@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { errorResponses, ProvedRecordBody, RecordIdParam } from '../openapi.ts';
 import { getRecord, getRequest } from '../queries.ts';
-import { matches } from './bundles.ts';
+import { matches } from '../etag.ts';
 import { provedRecordOf } from '../views.ts';
 
 const route = createRoute({
