@@ -6,6 +6,7 @@ import type { RecordRow, RequestRow } from '../core/db/schema.ts';
 import { croissantDocument } from '../core/dataset/croissant.ts';
 import { LicenseDecl } from '../core/dataset/license.ts';
 import { columnsOf, flatRowOf, jsonlOf, type Column } from '../core/dataset/rows.ts';
+import { matches } from './etag.ts';
 import { preserialized } from './router.ts';
 import { provedRecordOf } from './views.ts';
 
@@ -20,7 +21,7 @@ export function exportBody(c: Context, body: string | Uint8Array, contentType: s
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`;
   const headers = exportCacheHeaders(status, etag);
-  if (c.req.header('if-none-match') === etag) return preserialized(c.body(null, 304, headers));
+  if (matches(c.req.header('if-none-match'), etag)) return preserialized(c.body(null, 304, headers));
   return preserialized(c.body(bytes as Uint8Array<ArrayBuffer>, 200, { ...headers, 'Content-Type': contentType }));
 }
 

@@ -1,17 +1,36 @@
 // Cross-cutting HTTP concerns as hono middleware: request id, access log, API-key auth, rate limit, security headers.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Logger } from '../core/log.ts';
 import { ApiError } from './errors.ts';
 
 export type ApiEnv = { Variables: { requestId: string; log: Logger } };
 
+/**
+ * The Node response under @hono/node-server; absent under `app.request()` (tests) or another runtime. Headers every
+ * response carries are set on it before the app runs: Node merges them into whatever the handler sends, where
+ * setting them on the finished `Response` turns its plain header object into a WHATWG `Headers` on the hot path.
+ */
+const nodeResponse = (c: Context): ServerResponse | undefined =>
+  (c.env as Partial<HttpBindings> | undefined)?.outgoing as ServerResponse | undefined;
+
+/** Sets fixed headers on the response whatever route, error or 404 answers it (see `nodeResponse`). */
+async function withHeaders(c: Context, next: () => Promise<void>, headers: readonly [string, string][]) {
+  const res = nodeResponse(c);
+  if (res !== undefined) for (const [k, v] of headers) res.setHeader(k, v);
+  await next();
+  if (res === undefined) for (const [k, v] of headers) c.res.headers.set(k, v);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Takes the caller's `X-Request-Id` when it is sane, otherwise makes one (a per-process prefix and a counter: unique,
- * and cheaper than a UUID on the hot read path); echoes it and binds a child logger.
+ * and cheaper than a UUID on the hot read path); echoes it and binds a child logger. The child is made on first
+ * use: most requests log nothing, and a pino child serializes its bindings when it is made.
  */
 export const requestContext = (log: Logger): MiddlewareHandler<ApiEnv> => {
   const prefix = randomUUID().slice(0, 8);
@@ -20,11 +39,30 @@ export const requestContext = (log: Logger): MiddlewareHandler<ApiEnv> => {
     const given = c.req.header('x-request-id');
     const requestId = given !== undefined && REQUEST_ID.test(given) ? given : `${prefix}-${(++n).toString(36)}`;
     c.set('requestId', requestId);
-    c.set('log', log.child({ httpRequestId: requestId }));
-    c.header('X-Request-Id', requestId);
-    await next();
+    let child: Logger | undefined;
+    c.set(
+      'log',
+      lazyLogger(() => (child ??= log.child({ httpRequestId: requestId })), log),
+    );
+    await withHeaders(c, next, [['X-Request-Id', requestId]]);
   };
 };
+
+/**
+ * A Logger that makes the real one on the first call that would write: level checks answer from the parent (a
+ * child has its level), everything else goes to `make()`.
+ */
+function lazyLogger(make: () => Logger, parent: Logger): Logger {
+  return new Proxy(parent, {
+    get(target, key) {
+      if (key === 'isLevelEnabled') return target.isLevelEnabled.bind(target);
+      if (key === 'level') return target.level;
+      const real = make();
+      const v = Reflect.get(real, key, real) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(real) : v;
+    },
+  }) as Logger;
+}
 
 /** One line per request at debug (info for errors), so hot read paths do not flood the log. */
 export const accessLog = (): MiddlewareHandler<ApiEnv> => async (c, next) => {
@@ -188,11 +226,12 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+const SECURITY_HEADERS: readonly [string, string][] = [
+  ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Frame-Options', 'DENY'],
+];
+
 /** Security headers on every response, pages and JSON alike (a JSON body must not be sniffed into HTML either). */
-export const securityHeaders = (): MiddlewareHandler<ApiEnv> => async (c, next) => {
-  await next();
-  c.res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  c.res.headers.set('X-Content-Type-Options', 'nosniff');
-  c.res.headers.set('Referrer-Policy', 'no-referrer');
-  c.res.headers.set('X-Frame-Options', 'DENY');
-};
+export const securityHeaders = (): MiddlewareHandler<ApiEnv> => (c, next) => withHeaders(c, next, SECURITY_HEADERS);

@@ -6,6 +6,7 @@ import type { ApiDeps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import { Bundle, CidParam, errorResponses } from '../openapi.ts';
 import { isKnownBundle } from '../queries.ts';
+import { matches } from '../etag.ts';
 
 const route = createRoute({
   method: 'get',
@@ -31,13 +32,6 @@ export async function loadIpfsJson(deps: ApiDeps, cid: string): Promise<Uint8Arr
     if (isVeritasError(e, 'NOT_FOUND') || isVeritasError(e, 'INPUT_INVALID')) throw notFound('content', cid, 'cid');
     throw e;
   }
-}
-
-/** RFC 9110 If-None-Match: `*`, or a list of (weak or strong) tags compared weakly. */
-export function matches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 export function bundlesRouter(deps: ApiDeps) {

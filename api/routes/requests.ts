@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { croissantOf, exportBody, exportCacheHeaders, requestRowsOf } from '../croissant.ts';
 import type { ApiDeps } from '../deps.ts';
+import { matches } from '../etag.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { API_LIMITS, jsonBody } from '../input.ts';
 import { requireApiKey } from '../middleware.ts';
@@ -221,7 +222,8 @@ export function requestsRouter(deps: ApiDeps) {
     const root = request.merkleRoot;
     if (root === null) throw notFound('records of request', id);
     const etag = `"records-${root}"`;
-    if (c.req.header('if-none-match') === etag) return preserialized(c.body(null, 304, { ETag: etag }));
+    if (matches(c.req.header('if-none-match'), etag))
+      return preserialized(c.body(null, 304, exportCacheHeaders(request.status, etag)));
     c.header('Content-Type', 'application/jsonl; charset=utf-8');
     c.header('Content-Disposition', `inline; filename="${request.id}.jsonl"`);
     for (const [k, v] of Object.entries(exportCacheHeaders(request.status, etag))) c.header(k, v);

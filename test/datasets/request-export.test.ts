@@ -87,10 +87,17 @@ describe('request exports', () => {
       .split('\n')
       .map((l) => ProvedRecord.parse(JSON.parse(l)));
     assert.equal(lines.length, 1);
-    const again = await app.request(`/v1/requests/${s.requestId}/records.jsonl`, {
-      headers: { 'if-none-match': etag },
-    });
-    assert.equal(again.status, 304);
+    // RFC 9110 weak comparison, lists and `*`, as for records and bundles
+    for (const inm of [etag!, `W/${etag}`, `"other", ${etag}`, '*']) {
+      for (const path of ['records.jsonl', 'rows.jsonl']) {
+        const tag: string = path === 'rows.jsonl' ? rows.headers.get('etag')! : etag!;
+        const again = await app.request(`/v1/requests/${s.requestId}/${path}`, {
+          headers: { 'if-none-match': inm.replace(etag!, tag) },
+        });
+        assert.equal(again.status, 304, `${path} ${inm}`);
+        assert.equal(again.headers.get('etag'), tag);
+      }
+    }
   });
 
   it('reads VERITAS_PUBLIC_URL once, as an https or http URL without a trailing slash', () => {
