@@ -50,9 +50,16 @@ function notaryUrlOf(metadataUri: string): string | null {
   }
 }
 
-/** Indexes [from, to] in one transaction (idempotent). Exported for tests and for re-indexing a range on purpose. */
-export async function indexRange(o: IndexerOptions & { registry: Address }, from: bigint, to: bigint): Promise<number> {
+/** Indexes [from, to] in one transaction (idempotent). Exported for tests and for re-indexing a range on purpose.
+ *  `skipEmpty`: a range without logs writes nothing, not even the cursor (see CURSOR_LAG_BLOCKS). */
+export async function indexRange(
+  o: IndexerOptions & { registry: Address },
+  from: bigint,
+  to: bigint,
+  { skipEmpty = false }: { skipEmpty?: boolean } = {},
+): Promise<number> {
   const logs = await o.publicClient.getLogs({ address: [o.hub, o.registry], fromBlock: from, toBlock: to });
+  if (skipEmpty && logs.length === 0) return 0;
   const events = parseEventLogs({ abi, logs: logs as Log[], strict: false });
   const name = o.name ?? `indexer:${lower(o.hub)}`;
   await o.db.transaction(async (tx) => {
@@ -257,12 +264,18 @@ export async function indexRange(o: IndexerOptions & { registry: Address }, from
   return events.length;
 }
 
+// Issue 16: an idle chain would cost a transaction per block for the cursor alone. A range without logs indexes
+// nothing, so rescanning it after a restart is harmless; the cursor row is written with the next range that has logs,
+// or once it would lag this many blocks behind (which bounds the rescan after a long idle spell).
+export const CURSOR_LAG_BLOCKS = 1_000n;
+
 export function startIndexer(o: IndexerOptions, { run = true }: { run?: boolean } = {}): Indexer {
   const name = o.name ?? `indexer:${lower(o.hub)}`;
   const batch = BigInt(o.batchBlocks ?? 2000);
   const log = o.log.child({ component: 'indexer' });
   let registry: Address | undefined;
   let indexed = -1n;
+  let persisted = -1n; // the block the cursor row records
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<bigint> | undefined;
@@ -272,12 +285,14 @@ export function startIndexer(o: IndexerOptions, { run = true }: { run?: boolean 
     registry ??= lower(await getOracleHub(o.hub, { publicClient: o.publicClient }).read.registry()) as Address;
     if (indexed < 0n) {
       const [cursor] = await o.db.select().from(chainCursors).where(eq(chainCursors.name, name));
-      indexed = cursor ? BigInt(cursor.lastBlock) : o.fromBlock - 1n;
+      indexed = persisted = cursor ? BigInt(cursor.lastBlock) : o.fromBlock - 1n;
     }
     const head = (await o.publicClient.getBlockNumber()) - BigInt(o.confirmations ?? 0);
     while (indexed < head && !stopped) {
       const to = indexed + batch < head ? indexed + batch : head;
-      const n = await indexRange({ ...o, registry }, indexed + 1n, to);
+      const skipEmpty = to - persisted < CURSOR_LAG_BLOCKS;
+      const n = await indexRange({ ...o, registry }, indexed + 1n, to, { skipEmpty });
+      if (n > 0 || !skipEmpty) persisted = to;
       if (n > 0) log.debug({ from: String(indexed + 1n), to: String(to), events: n }, 'indexed');
       indexed = to;
     }

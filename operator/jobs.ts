@@ -71,7 +71,12 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
   // for only when something may have changed: a new block (new jobs, chain time, closed requests), a poke (a job
   // ended, a spec loaded), a retry coming due, or every IDLE_TICKS ticks in any case.
   const IDLE_TICKS = 10;
+  const CURSOR_LAG_BLOCKS = 1_000n;
   let nextFrom: bigint | undefined;
+  // The cursor row is written only when a range held `Assigned` logs or it would lag CURSOR_LAG_BLOCKS behind: an
+  // empty range rescanned after a restart yields no job, so not recording it is safe, and it saves the devnet a
+  // transaction per block per operator (issue 16). The lag bounds the rescan after a long idle spell.
+  let persisted: bigint | undefined;
   let lastHead: bigint | undefined;
   let dirty = true;
   let wakeAt = Number.POSITIVE_INFINITY;
@@ -81,6 +86,7 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
     if (nextFrom === undefined) {
       const [cursor] = await ctx.db.select().from(chainCursors).where(eq(chainCursors.name, cursorName));
       nextFrom = cursor ? BigInt(cursor.lastBlock) + 1n : options.fromBlock;
+      persisted = nextFrom - 1n;
     }
     let from = nextFrom;
     const head = await ctx.publicClient.getBlockNumber();
@@ -93,6 +99,10 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
         fromBlock: from,
         toBlock: to,
       });
+      if (logs.length === 0 && to - (persisted ?? -1n) < CURSOR_LAG_BLOCKS) {
+        nextFrom = from = to + 1n;
+        continue;
+      }
       const mine = logs
         .filter((l) => l.args.provers?.some((p) => p.toLowerCase() === me))
         .map((l) => ({ requestId: l.args.requestId as Hex, sampled: l.args.provers?.length ?? 1 }));
@@ -112,6 +122,7 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
         return rows;
       });
       nextFrom = to + 1n;
+      persisted = to;
       for (const r of inserted) await deps.onStage(r.requestId as Hex, 'queued');
       from = to + 1n;
     }

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { datasetRegistryAbi } from '../../oracle-contracts/generated/artifacts.ts';
 import type { VeritasPublicClient } from '../chain/clients.ts';
 import type { Database } from '../db/client.ts';
+import { CURSOR_LAG_BLOCKS } from '../indexer.ts';
 import { chainCursors, datasets, datasetSources, datasetVersions, feedRounds, feeds } from '../db/schema.ts';
 import { VeritasError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -123,11 +124,18 @@ function validated(logs: Log[]): Located[] {
   return out;
 }
 
-/** Indexes the registry's events in [from, to] in one transaction (idempotent). Exported for tests and re-indexing. */
-export async function indexRegistryRange(o: RegistryIndexerOptions, from: bigint, to: bigint): Promise<number> {
+/** Indexes the registry's events in [from, to] in one transaction (idempotent). Exported for tests and re-indexing.
+ *  `skipEmpty`: a range without logs writes nothing, not even the cursor (see CURSOR_LAG_BLOCKS in core/indexer.ts). */
+export async function indexRegistryRange(
+  o: RegistryIndexerOptions,
+  from: bigint,
+  to: bigint,
+  { skipEmpty = false }: { skipEmpty?: boolean } = {},
+): Promise<number> {
   const registry = lower(o.registry);
   const client = o.publicClient;
   const logs = await client.getLogs({ address: o.registry, fromBlock: from, toBlock: to });
+  if (skipEmpty && logs.length === 0) return 0;
   const events = validated(logs as Log[]);
   // chain reads first, so the transaction only writes
   const times = new Map<bigint, number>();
@@ -309,6 +317,7 @@ export function startRegistryIndexer(o: RegistryIndexerOptions, { run = true }: 
   const batch = BigInt(o.batchBlocks ?? 2000);
   const log = o.log.child({ component: 'registry-indexer', registry: lower(o.registry) });
   let indexed: bigint | undefined;
+  let persisted = -1n; // the block the cursor row records
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<bigint> | undefined;
@@ -319,14 +328,16 @@ export function startRegistryIndexer(o: RegistryIndexerOptions, { run = true }: 
         .select()
         .from(chainCursors)
         .where(eq(chainCursors.name, cursorName(o.registry)));
-      indexed = cursor ? BigInt(cursor.lastBlock) : (o.fromBlock ?? 0n) - 1n;
+      indexed = persisted = cursor ? BigInt(cursor.lastBlock) : (o.fromBlock ?? 0n) - 1n;
     }
     // cacheTime 0: viem caches the head for its polling interval, so a sync right after a transaction would miss it
     const head = (await o.publicClient.getBlockNumber({ cacheTime: 0 })) - BigInt(o.confirmations ?? 0);
     let at: bigint = indexed;
     while (at < head && !stopped) {
       const to: bigint = at + batch < head ? at + batch : head;
-      const n = await indexRegistryRange(o, at + 1n, to);
+      const skipEmpty = to - persisted < CURSOR_LAG_BLOCKS;
+      const n = await indexRegistryRange(o, at + 1n, to, { skipEmpty });
+      if (n > 0 || !skipEmpty) persisted = to;
       if (n > 0) log.debug({ from: String(at + 1n), to: String(to), events: n }, 'indexed');
       indexed = at = to;
     }

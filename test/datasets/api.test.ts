@@ -15,8 +15,15 @@ import { hashJson } from '../../core/canonical.ts';
 import { deployAndWait, oracleHubAbi } from '../../core/chain/contracts.ts';
 import { accumulatorRoot, roundLeaf } from '../../core/dataset/accumulator.ts';
 import { datasetRegistryAbi } from '../../core/dataset/chain.ts';
-import { indexRegistryRange, startRegistryIndexer } from '../../core/dataset/indexer.ts';
-import { datasetSources, datasets, datasetVersions, records as recordsTable, requests } from '../../core/db/schema.ts';
+import { cursorName, indexRegistryRange, startRegistryIndexer } from '../../core/dataset/indexer.ts';
+import {
+  chainCursors,
+  datasetSources,
+  datasets,
+  datasetVersions,
+  records as recordsTable,
+  requests,
+} from '../../core/db/schema.ts';
 import { createIpfs } from '../../core/ipfs.ts';
 import { buildRecordTree } from '../../core/merkle.ts';
 import type { DatasetRecord } from '../../schemas/record.ts';
@@ -324,6 +331,24 @@ describe('the registry index behind /v1/datasets', () => {
       [[4, root]],
     );
     assert.equal(after.sources.filter((s) => s.requestId === b.requestId).length, 1);
+  });
+  // Issue 16: an idle chain costs no write per block; a restart rescans the empty blocks and ends at the head
+  it('empty blocks leave the cursor row alone, and a restarted indexer still reaches the head', async () => {
+    const { db } = env.db;
+    const cursor = async () =>
+      (
+        await db
+          .select()
+          .from(chainCursors)
+          .where(eq(chainCursors.name, cursorName(registry)))
+      )[0]?.lastBlock;
+    await indexer().sync();
+    const recorded = await cursor();
+    await env.v.chain.testClient.mine({ blocks: 3 });
+    const head = await env.v.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    assert.equal(await indexer().sync(), head);
+    assert.equal(await cursor(), recorded, 'no write for a range without logs');
+    assert.equal(await indexer().sync(), head, 'a restart rescans from the recorded cursor to the head');
   });
 });
 

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { keccak256, parseEther, toHex, type Hex } from 'viem';
 import { assignRequest, oracleHubAbi, requestData, sendContractCall } from '../../core/chain/contracts.ts';
-import { operatorJobs } from '../../core/db/schema.ts';
+import { chainCursors, operatorJobs } from '../../core/db/schema.ts';
 import { rootLogger } from '../../core/log.ts';
 import type { OperatorContext } from '../../operator/context.ts';
 import { startJobs } from '../../operator/jobs.ts';
@@ -106,4 +106,94 @@ test('the best-paid open job starts first; past-deadline and closed ones never s
   assert.equal(rows.find((r) => r.requestId === paid)?.feePerProver, ((floor * 10n) / 3n).toString());
   const [soonRow] = await db.db.select().from(operatorJobs).where(eq(operatorJobs.requestId, soon));
   assert.match(soonRow!.lastError ?? '', /deadline/);
+});
+
+// Issue 16: the cursor is not rewritten for block ranges without `Assigned` logs (a transaction per block per
+// operator when idle); a restart rescans from the last recorded range and still finds every job, none twice.
+test('an empty block range leaves the cursor behind; a restarted runner still finds new jobs and repeats none', async () => {
+  const chain = await startChain(10);
+  cleanups.push(() => chain.anvil.stop());
+  const v = await deployFixture(chain, { operatorCount: 3, minFeePerProver: parseEther('0.001') });
+  const clients = { walletClient: v.consumer, publicClient: chain.publicClient };
+  const post = async (tag: string): Promise<Hex> => {
+    const now = Number((await chain.publicClient.getBlock()).timestamp);
+    const placed = await requestData(clients, v.hub, {
+      specHash: keccak256(toHex(tag)),
+      specCid: `bafy-${tag}`,
+      quorum: 2,
+      deadline: BigInt(now + 3000),
+      fee: parseEther('0.003'),
+    });
+    await assignRequest(clients, v.hub, placed.requestId);
+    return placed.requestId;
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'veritas-jobs-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const target = await testDatabase({ dataDir: dir, log });
+  cleanups.push(() => target.drop());
+  const db = await target.open();
+  cleanups.push(() => db.close());
+  // The runner's chain reads, observed: a fresh head every time (no viem cache), and each range's end as it is scanned.
+  const base = operatorChainContext(v, v.operators[0]!);
+  let scanned = -1n;
+  let onScan = () => {};
+  const publicClient = new Proxy(base.publicClient, {
+    get(t, k, r) {
+      if (k === 'getBlockNumber') return (a?: object) => t.getBlockNumber({ ...a, cacheTime: 0 });
+      if (k === 'getContractEvents')
+        return async (a: Parameters<typeof t.getContractEvents>[0]) => {
+          const logs = await t.getContractEvents(a);
+          scanned = BigInt(a.toBlock as bigint);
+          onScan();
+          return logs;
+        };
+      return Reflect.get(t, k, r) as unknown;
+    },
+  });
+  const ctx = { ...base, publicClient, db: db.db, log } as unknown as OperatorContext;
+  const cursor = async () => {
+    const rows = await db.db.select().from(chainCursors);
+    assert.equal(rows.length, 1);
+    return BigInt(rows[0]!.lastBlock);
+  };
+  const run = async (expect: Hex) => {
+    const started: Hex[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const jobs = startJobs(ctx, { onStage: () => {} } as never, {
+      fromBlock: v.deployBlock,
+      pollIntervalMs: 60_000,
+      concurrency: 1,
+      maxAttempts: 1,
+      backoffBaseMs: 1,
+      prepare: async () => undefined,
+      answer: async (_ctx, _deps, requestId) => {
+        started.push(requestId);
+        if (requestId === expect) done();
+        return { outcome: 'skipped', reason: 'closed' };
+      },
+    });
+    cleanups.push(() => jobs.stop());
+    await finished;
+    return { jobs, started };
+  };
+
+  const a = await post('a');
+  const first = await run(a);
+  const recorded = await cursor();
+  await chain.testClient.mine({ blocks: 3 });
+  const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+  const reached = new Promise<void>((r) => (onScan = () => scanned >= head && r()));
+  first.jobs.poke(); // scans the three empty blocks; stop waits for the tick to end
+  await reached;
+  await first.jobs.stop();
+  assert.deepEqual(first.started, [a]);
+  assert.equal(await cursor(), recorded, 'empty blocks do not move the recorded cursor');
+  assert.ok(recorded < head);
+
+  const b = await post('b');
+  const second = await run(b);
+  await second.jobs.stop();
+  assert.deepEqual(second.started, [b], 'the restarted runner finds the new job and does not rerun the old one');
+  assert.ok((await cursor()) > head, 'the range holding the new job is recorded');
 });
