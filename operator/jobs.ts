@@ -23,6 +23,7 @@ import { requestLogger } from '../core/log.ts';
 import { requestStatusOf } from '../core/verify/chain.ts';
 import { hubOf, loadRequestSpec, type OperatorContext } from './context.ts';
 import { answerRequest, type FetcherDeps } from './fetcher.ts';
+import { CURSOR_LAG_BLOCKS } from '../core/indexer.ts';
 
 export const TERMINAL_STATES = ['responded', 'failed', 'skipped'] as const;
 
@@ -71,7 +72,6 @@ export function startJobs(ctx: OperatorContext, deps: Omit<FetcherDeps, 'signal'
   // for only when something may have changed: a new block (new jobs, chain time, closed requests), a poke (a job
   // ended, a spec loaded), a retry coming due, or every IDLE_TICKS ticks in any case.
   const IDLE_TICKS = 10;
-  const CURSOR_LAG_BLOCKS = 1_000n;
   let nextFrom: bigint | undefined;
   // The cursor row is written only when a range held `Assigned` logs or it would lag CURSOR_LAG_BLOCKS behind: an
   // empty range rescanned after a restart yields no job, so not recording it is safe, and it saves the devnet a
