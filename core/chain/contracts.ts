@@ -355,6 +355,10 @@ const REVERT_CODES: Record<string, ErrorCode> = {
  * spent), write, wait for the receipt and check its status. A revert becomes a VeritasError whose
  * `details.revert` is the custom error's name (`revertErrorName` reads it back) and whose code says what it means.
  */
+/** 25 % over an estimate (unused gas is not charged), and at least 30 k: enough for a few cold SSTOREs. */
+export const withGasHeadroom = (estimate: bigint): bigint =>
+  estimate + (estimate / 4n > 30_000n ? estimate / 4n : 30_000n);
+
 export async function sendContractCall(clients: Clients, call: ContractCall): Promise<TransactionReceipt> {
   const { walletClient, publicClient } = clients;
   let request: Parameters<VeritasWalletClient['writeContract']>[0];
@@ -379,11 +383,13 @@ export async function sendContractCall(clients: Clients, call: ContractCall): Pr
   }
   let hash: Hex;
   try {
-    hash = await walletClient.writeContract(
-      (call.gas === undefined ? request : { ...(request as object), gas: call.gas }) as Parameters<
-        VeritasWalletClient['writeContract']
-      >[0],
-    );
+    // An estimate is the least gas that succeeded against the pending block; the mined block may differ (its
+    // timestamp decides e.g. whether fulfill writes the aggregator's lastChallengeDeadline), and fulfill's consumer
+    // callback reverts the whole call below its gas cap (InsufficientCallbackGas). So estimates get headroom.
+    const gas = call.gas ?? withGasHeadroom(await publicClient.estimateContractGas(request as never));
+    hash = await walletClient.writeContract({ ...(request as object), gas } as Parameters<
+      VeritasWalletClient['writeContract']
+    >[0]);
   } catch (cause) {
     throw new VeritasError('CHAIN_ERROR', `sending ${call.functionName} failed: ${shortMessage(cause)}`, {
       cause,

@@ -97,27 +97,35 @@ describe('startAnvil', () => {
     await anvil.stop();
   });
 
-  it('mixedMining mines a transaction at once and still mines on a (fractional) timer', async () => {
-    // interval only: a transaction waits for the next block, so its receipt is not there right after sending
-    const [interval, mixed] = await Promise.all([
+  it('mixedMining mines a transaction without waiting for the interval, which still mines (fractional) blocks', async () => {
+    // an hour between interval blocks: only mixed mining can mine the transaction while this test runs
+    const [interval, mixed, ticking] = await Promise.all([
       startAnvil({ accounts: 1, blockTime: 3600 }),
+      startAnvil({ accounts: 1, blockTime: 3600, mixedMining: true }),
       startAnvil({ accounts: 1, blockTime: 0.2, mixedMining: true }),
     ]);
-    started.push(interval, mixed);
-    const sendAndLook = async (a: Anvil) => {
+    started.push(interval, mixed, ticking);
+    const send = async (a: Anvil) => {
       const pub = createVeritasPublicClient(a.rpcUrl, a.chainId, { pollingIntervalMs: 50 });
       const wallet = createVeritasWalletClient(a.rpcUrl, a.chainId, a.accounts[0]!);
-      const hash = await wallet.sendTransaction({ to: wallet.account.address, value: 1n });
-      return { pub, receipt: await pub.getTransactionReceipt({ hash }).catch(() => undefined) };
+      return { pub, hash: await wallet.sendTransaction({ to: wallet.account.address, value: 1n }) };
     };
-    assert.equal((await sendAndLook(interval)).receipt, undefined);
-    const { pub, receipt } = await sendAndLook(mixed);
-    assert.equal(receipt?.status, 'success', 'mined when it was sent');
-    const minedIn = receipt.blockNumber;
+    const waiting = await send(interval);
+    const head = await waiting.pub.getBlockNumber();
+    const mined = await send(mixed);
+    // the receipt arrives (without mixed mining this wait fails after a minute: no block for an hour)
+    const receipt = await mined.pub.waitForTransactionReceipt({ hash: mined.hash, timeout: 60_000 });
+    assert.equal(receipt.status, 'success');
+    // while the interval-only chain still has not mined its transaction, nor any block
+    assert.equal(await waiting.pub.getTransactionReceipt({ hash: waiting.hash }).catch(() => undefined), undefined);
+    assert.equal(await waiting.pub.getBlockNumber(), head);
+    // and with no transaction at all, a 0.2 s interval moves the head
+    const pub = createVeritasPublicClient(ticking.rpcUrl, ticking.chainId, { pollingIntervalMs: 50 });
+    const start = await pub.getBlockNumber();
     await new Promise<void>((resolve) => {
       const unwatch = pub.watchBlockNumber({
         onBlockNumber: (n) => {
-          if (n > minedIn) {
+          if (n > start) {
             unwatch();
             resolve();
           }

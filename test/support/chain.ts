@@ -17,6 +17,7 @@ import {
   type DeployVeritasOptions,
   operatorRegistryAbi,
   type VeritasDeployment,
+  withGasHeadroom,
 } from '../../core/chain/contracts.ts';
 
 export type Chain = {
@@ -103,7 +104,16 @@ export async function send(
     gas?: bigint;
   },
 ) {
-  const hash = await wallet.writeContract(request as Parameters<VeritasWalletClient['writeContract']>[0]);
+  // headroom as the product sends (core/chain/contracts.ts withGasHeadroom): a bare estimate can fall short when the
+  // mined block's timestamp differs from the estimate's (fulfill's lastChallengeDeadline write)
+  const gas =
+    request.gas ??
+    withGasHeadroom(
+      await chain.publicClient.estimateContractGas({ ...request, account: wallet.account } as Parameters<
+        typeof chain.publicClient.estimateContractGas
+      >[0]),
+    );
+  const hash = await wallet.writeContract({ ...request, gas } as Parameters<VeritasWalletClient['writeContract']>[0]);
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   assert.equal(receipt.status, 'success', `${request.functionName} reverted`);
   return receipt;
