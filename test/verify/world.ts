@@ -129,7 +129,9 @@ export const baseSpec = (over: Partial<RequestSpecInput> = {}): RequestSpecInput
   value: { type: 'number', precision: 2 },
   aggregation: { policy: 'median', madK: 3 },
   quorum: 2,
-  deadline: Math.floor(Date.now() / 1000) + 3600,
+  // half the test chain's maxDeadlineWindow (3600 s): the hub judges against the block's timestamp, and a simulation
+  // against the pending block may see a timestamp seconds behind the wall clock (DeadlineTooFar at exactly + 3600)
+  deadline: Math.floor(Date.now() / 1000) + 1800,
   ...over,
 });
 
