@@ -8,7 +8,6 @@ import {
   keccak256,
   type LocalAccount,
   recoverTypedDataAddress,
-  size,
   slice,
   stringToBytes,
 } from 'viem';
@@ -122,13 +121,20 @@ export function attestationDigest(domain: AttestationDomain, att: AnyAttestation
   return hashTypedData(typedData(domain, att));
 }
 
-/** Throws BAD_SIGNATURE unless the signature is 65 bytes, v ∈ {27, 28, 0, 1} and s is in the lower half (as on-chain). */
+const SIGNATURE_HEX = /^0x[0-9a-fA-F]{130}$/;
+
+/**
+ * Throws BAD_SIGNATURE unless the signature is 65 bytes of 0x-prefixed hex, v ∈ {27, 28, 0, 1} and s is in the lower
+ * half (as on-chain). Hex, not just a length: a hex write stops at the first non-hex character, so a fast recovery
+ * would read what its buffer held before (the previous signature), and an odd length still counts as "65 bytes".
+ */
 export function assertCanonicalSignature(signature: Hex): void {
-  if (size(signature) !== 65) {
-    throw new VeritasError('BAD_SIGNATURE', `signature must be 65 bytes, got ${size(signature)}`, {
-      field: 'signature',
-    });
-  }
+  if (typeof signature !== 'string' || !SIGNATURE_HEX.test(signature))
+    throw new VeritasError(
+      'BAD_SIGNATURE',
+      `signature must be 65 bytes of 0x-prefixed hex (132 characters), got ${typeof signature === 'string' ? `${signature.length} characters` : typeof signature}`,
+      { field: 'signature' },
+    );
   const s = hexToBigInt(slice(signature, 32, 64));
   const v = Number(hexToBigInt(slice(signature, 64, 65)));
   if (s === 0n || s > HALF_N) {
