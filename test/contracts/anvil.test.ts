@@ -20,6 +20,22 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
+/** Resolves when `anvil` mines a block after its current head: waits for the block event, not for a fixed time. */
+async function nextBlock(anvil: Anvil): Promise<void> {
+  const pub = createVeritasPublicClient(anvil.rpcUrl, anvil.chainId, { pollingIntervalMs: 50 });
+  const start = await pub.getBlockNumber();
+  await new Promise<void>((resolve) => {
+    const unwatch = pub.watchBlockNumber({
+      onBlockNumber: (n) => {
+        if (n > start) {
+          unwatch();
+          resolve();
+        }
+      },
+    });
+  });
+}
+
 describe('startAnvil', () => {
   const started: Anvil[] = [];
   const dirs: string[] = [];
@@ -81,19 +97,7 @@ describe('startAnvil', () => {
   it('mines on a timer with blockTime', async () => {
     const anvil = await startAnvil({ accounts: 1, blockTime: 1 });
     started.push(anvil);
-    const pub = createVeritasPublicClient(anvil.rpcUrl, anvil.chainId, { pollingIntervalMs: 100 });
-    const start = await pub.getBlockNumber();
-    // wait for the next block event rather than for a fixed time
-    await new Promise<void>((resolve) => {
-      const unwatch = pub.watchBlockNumber({
-        onBlockNumber: (n) => {
-          if (n > start) {
-            unwatch();
-            resolve();
-          }
-        },
-      });
-    });
+    await nextBlock(anvil);
     await anvil.stop();
   });
 
@@ -120,18 +124,7 @@ describe('startAnvil', () => {
     assert.equal(await waiting.pub.getTransactionReceipt({ hash: waiting.hash }).catch(() => undefined), undefined);
     assert.equal(await waiting.pub.getBlockNumber(), head);
     // and with no transaction at all, a 0.2 s interval moves the head
-    const pub = createVeritasPublicClient(ticking.rpcUrl, ticking.chainId, { pollingIntervalMs: 50 });
-    const start = await pub.getBlockNumber();
-    await new Promise<void>((resolve) => {
-      const unwatch = pub.watchBlockNumber({
-        onBlockNumber: (n) => {
-          if (n > start) {
-            unwatch();
-            resolve();
-          }
-        },
-      });
-    });
+    await nextBlock(ticking);
     await assert.rejects(startAnvil({ accounts: 1, mixedMining: true }), RangeError);
   });
 

@@ -17,14 +17,19 @@ import { rootLogger } from '../../core/log.ts';
 import type { OperatorContext } from '../../operator/context.ts';
 import { startJobs } from '../../operator/jobs.ts';
 import { deployFixture, operatorChainContext, startChain } from '../support/chain.ts';
-import { testDatabase } from '../support/database.ts';
+import { openTestDatabase } from '../support/database.ts';
 
 const log = rootLogger().child({ test: 'operator-jobs' });
 log.level = 'warn';
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
+const scratchDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'veritas-jobs-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+};
 
 test('the best-paid open job starts first; past-deadline and closed ones never start; one at a time', async () => {
   const chain = await startChain(10);
@@ -56,12 +61,7 @@ test('the best-paid open job starts first; past-deadline and closed ones never s
   await sendContractCall(clients, { address: v.hub, abi: oracleHubAbi, functionName: 'expire', args: [closed] });
   const paid = await post(floor * 10n, 2000, 'well-paid');
 
-  const dir = await mkdtemp(join(tmpdir(), 'veritas-jobs-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const target = await testDatabase({ dataDir: dir, log });
-  cleanups.push(() => target.drop());
-  const db = await target.open();
-  cleanups.push(() => db.close());
+  const db = await openTestDatabase(await scratchDir(), log, cleanups);
   const wallet = v.operators[0]!;
   const ctx = {
     ...operatorChainContext(v, wallet),
@@ -127,12 +127,7 @@ test('an empty block range leaves the cursor behind; a restarted runner still fi
     await assignRequest(clients, v.hub, placed.requestId);
     return placed.requestId;
   };
-  const dir = await mkdtemp(join(tmpdir(), 'veritas-jobs-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const target = await testDatabase({ dataDir: dir, log });
-  cleanups.push(() => target.drop());
-  const db = await target.open();
-  cleanups.push(() => db.close());
+  const db = await openTestDatabase(await scratchDir(), log, cleanups);
   // The runner's chain reads, observed: a fresh head every time (no viem cache), and each range's end as it is scanned.
   const base = operatorChainContext(v, v.operators[0]!);
   let scanned = -1n;

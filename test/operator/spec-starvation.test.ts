@@ -23,7 +23,7 @@ import { readRequest, type OperatorContext } from '../../operator/context.ts';
 import { startJobs } from '../../operator/jobs.ts';
 import { RequestSpec } from '../../schemas/spec.ts';
 import { deployFixture, operatorChainContext, startChain } from '../support/chain.ts';
-import { testDatabase } from '../support/database.ts';
+import { openTestDatabase } from '../support/database.ts';
 
 const log = rootLogger().child({ test: 'spec-starvation' });
 log.level = 'silent';
@@ -65,10 +65,7 @@ test('jobs with unfetchable spec CIDs do not hold the session slot a fetchable j
     junk.push(await post(CID.create(1, 0x0200, await sha256.digest(randomBytes(32))).toString(), parseEther('0.02')));
   const honest = await post(await ipfs.addJson(spec), parseEther('0.01'));
 
-  const target = await testDatabase({ dataDir: dir, log });
-  cleanups.push(() => target.drop());
-  const db = await target.open();
-  cleanups.push(() => db.close());
+  const db = await openTestDatabase(dir, log, cleanups);
   const wallet = v.operators[0]!;
   const chainContext = operatorChainContext(v, wallet);
   const { account } = chainContext;

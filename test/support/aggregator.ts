@@ -6,9 +6,9 @@ import type { StartAggregatorOptions } from '../../aggregator/service.ts';
 import type { DatabaseHandle } from '../../core/db/client.ts';
 import type { Logger } from '../../core/log.ts';
 import type { World } from '../verify/world.ts';
-import { testDatabase } from './database.ts';
+import { type Cleanups, openTestDatabase } from './database.ts';
 
-export type Cleanups = { push(cleanup: () => Promise<unknown>): void };
+export type { Cleanups };
 
 /** A stack of cleanups run last-first after the file's tests; one that throws does not stop the ones after it. */
 export function useCleanups(): Cleanups {
@@ -20,13 +20,8 @@ export function useCleanups(): Cleanups {
 }
 
 /** A fresh database under the world's directory (or on DATABASE_URL's server), closed and dropped afterwards. */
-export async function worldDatabase(world: World, name: string, log: Logger, cleanups: Cleanups) {
-  const target = await testDatabase({ dataDir: join(world.dir, name), log });
-  cleanups.push(() => target.drop());
-  const db = await target.open();
-  cleanups.push(() => db.close());
-  return db;
-}
+export const worldDatabase = (world: World, name: string, log: Logger, cleanups: Cleanups) =>
+  openTestDatabase(join(world.dir, name), log, cleanups);
 
 /**
  * The aggregator's options for `world`: its chain, hub, aggregator wallet and IPFS node, production's proof policy

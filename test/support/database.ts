@@ -37,6 +37,18 @@ export async function testDatabase(o: { dataDir: string; log: Logger }): Promise
   };
 }
 
+/** Cleanups a test file runs after its tests (test/support/aggregator.ts useCleanups, or a plain array). */
+export type Cleanups = { push(cleanup: () => Promise<unknown>): void };
+
+/** testDatabase under `dataDir`, opened; closed and dropped by `cleanups`. */
+export async function openTestDatabase(dataDir: string, log: Logger, cleanups: Cleanups): Promise<DatabaseHandle> {
+  const target = await testDatabase({ dataDir, log });
+  cleanups.push(() => target.drop());
+  const db = await target.open();
+  cleanups.push(() => db.close());
+  return db;
+}
+
 /**
  * Stores the rows the aggregator writes when it fulfils a one-record request: the record (leaf 0 of `tree`, with
  * its proof) and the report. Tests that build a fulfilled request by hand (API harness, pages) share it, so a new
