@@ -95,7 +95,7 @@ export async function startProcessDevnet(options: ProcessDevnetOptions): Promise
       return { name, command: command!, args: rest, env: { ...common, ...env }, logFile: dir('logs', `${name}.log`) };
     };
     await import('node:fs/promises').then((fs) => fs.mkdir(dir('logs'), { recursive: true }));
-    // once a block (startDevnetBase), not a production chain's default
+    // every 250 ms, four times a devnet block (startDevnetBase), not a production chain's 1 s default
     const poll = ['--poll', String(DEVNET_POLL_MS)];
 
     stage('database (PostgreSQL for the aggregator and the API)');

@@ -150,9 +150,12 @@ export function keccakBatch(memory: WebAssembly.Memory): KeccakBatch {
   kernel.hash(32);
   b.pair(at, at + 32, at + 160);
   const leafOk = Buffer.compare(b.buffer.subarray(at + 128, at + 160), kernel.buffer.subarray(0, 32)) === 0;
-  const lo = Buffer.compare(b.buffer.subarray(at, at + 32), b.buffer.subarray(at + 32, at + 64)) <= 0 ? at : at + 32;
-  kernel.window.set(b.u8.subarray(lo, lo + 32), 0);
-  kernel.window.set(b.u8.subarray(lo === at ? at + 32 : at, (lo === at ? at + 32 : at) + 32), 32);
+  // a pair is hashed in sorted order (OpenZeppelin's commutative hash)
+  const x = b.buffer.subarray(at, at + 32);
+  const y = b.buffer.subarray(at + 32, at + 64);
+  const [lo, hi] = Buffer.compare(x, y) <= 0 ? [x, y] : [y, x];
+  kernel.window.set(lo, 0);
+  kernel.window.set(hi, 32);
   kernel.hash(64);
   if (!leafOk || Buffer.compare(b.buffer.subarray(at + 160, at + 192), kernel.buffer.subarray(0, 32)) !== 0)
     throw new Error('the batched keccak256 disagrees with the per-hash one');

@@ -350,15 +350,15 @@ const REVERT_CODES: Record<string, ErrorCode> = {
   UnknownRequest: 'NOT_FOUND',
 };
 
-/**
- * The one way this code base sends a transaction: simulate (a revert surfaces here, decoded, before any gas is
- * spent), write, wait for the receipt and check its status. A revert becomes a VeritasError whose
- * `details.revert` is the custom error's name (`revertErrorName` reads it back) and whose code says what it means.
- */
 /** 25 % over an estimate (unused gas is not charged), and at least 30 k: enough for a few cold SSTOREs. */
 export const withGasHeadroom = (estimate: bigint): bigint =>
   estimate + (estimate / 4n > 30_000n ? estimate / 4n : 30_000n);
 
+/**
+ * The one way this code base sends a transaction: simulate (a revert surfaces here, decoded, before any gas is
+ * spent), estimate with headroom, write, wait for the receipt and check its status. A revert becomes a VeritasError
+ * whose `details.revert` is the custom error's name (`revertErrorName` reads it back) and whose code says what it means.
+ */
 export async function sendContractCall(clients: Clients, call: ContractCall): Promise<TransactionReceipt> {
   const { walletClient, publicClient } = clients;
   let request: Parameters<VeritasWalletClient['writeContract']>[0];
